@@ -1,0 +1,103 @@
+import type { ListQuery, ListResult } from './query.js';
+
+/**
+ * The storage port used by the SCIM and reconciliation services. Every method is
+ * scoped by registration id: one registration can never read or write another's
+ * records (REG-2). Adapters (MongoDB, SQLite) translate driver errors into the
+ * StoreError family below; driver errors never leave `store/`.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+interface BaseRecord {
+  id: string;
+  registrationId: string;
+  externalId?: string;
+  /** Incremented by every change; the SCIM ETag is derived from it. */
+  version: number;
+  created: string;
+  lastModified: string;
+  /** The SCIM body as the client sent it, without `id`, `meta` and (for groups) `members`. */
+  resource: JsonObject;
+}
+
+export interface UserRecord extends BaseRecord {
+  userName: string;
+}
+
+export interface GroupRecord extends BaseRecord {
+  displayName: string;
+}
+
+export interface Member {
+  value: string;
+  display?: string;
+  type?: string;
+}
+
+export interface ResourceCollection<R extends BaseRecord> {
+  /** Fails with ConflictError when a unique field is taken in the registration. */
+  insert(record: R): Promise<R>;
+  get(registrationId: string, id: string): Promise<R | null>;
+  /**
+   * Replaces a record if its stored version is still `expectedVersion`; bumps the version.
+   * Fails with NotFoundError if the record is gone, VersionConflictError if it changed.
+   */
+  replace(record: R, expectedVersion: number): Promise<R>;
+  /** Returns false when nothing was deleted. */
+  delete(registrationId: string, id: string): Promise<boolean>;
+  query(registrationId: string, query: ListQuery): Promise<ListResult<R>>;
+}
+
+export interface UserCollection extends ResourceCollection<UserRecord> {
+  findByUserName(registrationId: string, userName: string): Promise<UserRecord | null>;
+  /** Returns which of the given ids exist in the registration. */
+  existingIds(registrationId: string, ids: string[]): Promise<string[]>;
+}
+
+export interface GroupCollection extends ResourceCollection<GroupRecord> {
+  /**
+   * Adds members (O(k), existing members are left alone) and bumps the group's version
+   * atomically with a single-document update. Returns the ids actually added.
+   */
+  addMembers(registrationId: string, groupId: string, members: Member[]): Promise<string[]>;
+  /** Removes only the given members; bumps the version. Returns the ids actually removed. */
+  removeMembers(registrationId: string, groupId: string, userIds: string[]): Promise<string[]>;
+  /** Removes every member; bumps the version. Returns the ids removed. */
+  removeAllMembers(registrationId: string, groupId: string): Promise<string[]>;
+  listMembers(registrationId: string, groupId: string): Promise<Member[]>;
+  /** Group ids the user is a member of. */
+  groupsOfUser(registrationId: string, userId: string): Promise<string[]>;
+  /** Deletes every membership of the user (called when the user is deleted). */
+  removeUserEverywhere(registrationId: string, userId: string): Promise<void>;
+}
+
+export interface Store {
+  readonly kind: 'mongodb' | 'sqlite';
+  users: UserCollection;
+  groups: GroupCollection;
+  /** Fails with StoreUnavailableError if the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends StoreError {}
+
+export class ConflictError extends StoreError {
+  constructor(readonly field: string, message = `${field} is already taken`) {
+    super(message);
+  }
+}
+
+export class VersionConflictError extends StoreError {}
+
+/** The database cannot be reached or timed out: the SCIM layer answers 503 with Retry-After. */
+export class StoreUnavailableError extends StoreError {}
