@@ -33,7 +33,7 @@ export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export function toScimErrorBody(error: ScimError): Record<string, unknown> {
   return {
     schemas: [ERROR_SCHEMA],
-    status: String(error.status),
+    status: error.status,
     ...(error.scimType ? { scimType: error.scimType } : {}),
     detail: error.message,
   };
