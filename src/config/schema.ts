@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalPath = z.string().min(1).optional();
+
+/**
+ * Every setting of the service, read from environment variables (or a JSON file named by
+ * CONFIG_FILE, whose keys are the same variable names). Parsed once at start-up; code
+ * receives the typed Config, never process.env.
+ */
+export const ConfigSchema = z
+  .object({
+    HOST: z.string().default('127.0.0.1').describe('Interface the SCIM and admin listeners bind to'),
+    SCIM_PORT: port.default(8443).describe('HTTPS (mutual TLS) port of the SCIM API; 0 picks a free port'),
+    ADMIN_PORT: port.default(8444).describe('HTTPS port of the admin API and support console; 0 picks a free port'),
+    PUBLIC_BASE_URL: z.string().url().optional().describe('Base URL clients use, for meta.location (default https://HOST:SCIM_PORT)'),
+    DATA_DIR: z.string().default('./data').describe('Folder for the embedded store and generated development certificates'),
+    MONGODB_URI: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional()
+      .describe('Selects the MongoDB store (through mongoose); unset = embedded SQLite store under DATA_DIR'),
+    TLS_CERT_FILE: optionalPath.describe('Server certificate (PEM); unset = development certificates under DATA_DIR/certs'),
+    TLS_KEY_FILE: optionalPath.describe('Server private key (PEM)'),
+    TLS_CLIENT_CA_FILE: optionalPath.describe('CA bundle (PEM) trusted to sign client certificates'),
+    TLS_CRL_FILE: optionalPath.describe('Certificate revocation list(s) (PEM) for client certificates'),
+    MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted request body (advertised as bulk.maxPayloadSize)'),
+    MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000).describe('Largest page a list returns (advertised as filter.maxResults)'),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level'),
+  })
+  .superRefine((config, ctx) => {
+    const tlsFiles = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE'] as const;
+    const given = tlsFiles.filter((name) => config[name] !== undefined);
+    if (given.length > 0 && given.length < tlsFiles.length) {
+      for (const name of tlsFiles.filter((n) => config[n] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${given.join(', ')} is set` });
+      }
+    }
+  });
+
+export type RawConfig = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,172 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { JsonObject } from '../store/store.js';
+import type { RequestContext } from '../service/context.js';
+import { etagOf, type DirectoryService, type GroupWithMembers } from '../service/directory-service.js';
+import { renderGroup, renderUser } from '../scim/render.js';
+import { projectResource, wantsMembers } from '../scim/projection.js';
+import { resourceTypeDocuments, schemaDocuments } from '../scim/schemas.js';
+import { serviceProviderConfig, type ServiceLimits } from '../scim/service-provider-config.js';
+import { scimError } from '../scim/errors.js';
+import { attributeList, readListRequest, type ListRequest, type ResourceType } from './list-params.js';
+import { requestContext } from './request-context.js';
+
+const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
+interface Rendered {
+  resource: JsonObject;
+  version: number;
+}
+
+interface View {
+  attributes?: string;
+  excludedAttributes?: string;
+}
+
+/** How one resource type is read and written; the routes below are the same for both. */
+interface ResourceEndpoints {
+  get(ctx: RequestContext, id: string, view: View): Promise<Rendered>;
+  list(ctx: RequestContext, request: ListRequest): Promise<{ totalResults: number; resources: JsonObject[] }>;
+  create(ctx: RequestContext, body: unknown): Promise<Rendered>;
+  replace(ctx: RequestContext, id: string, body: unknown, ifMatch?: string): Promise<Rendered>;
+  /** Resolves to undefined when the response carries no body (204). */
+  patch(ctx: RequestContext, id: string, body: unknown, ifMatch: string | undefined, view: View): Promise<Rendered | undefined>;
+  remove(ctx: RequestContext, id: string): Promise<void>;
+}
+
+export interface ScimRouterDeps {
+  directory: DirectoryService;
+  limits: ServiceLimits;
+  /** Base URL of the SCIM API as clients see it, for meta.location; computed per request. */
+  baseUrlOf(req: Request): string;
+}
+
+/** The SCIM 2.0 API (RFC 7644) for one request's registration, mounted at /scim/v2. */
+export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDeps): Router {
+  const router = express.Router({ caseSensitive: false });
+  const endpoints: Record<ResourceType, (baseUrl: string) => ResourceEndpoints> = {
+    User: (baseUrl) => userEndpoints(directory, baseUrl),
+    Group: (baseUrl) => groupEndpoints(directory, baseUrl),
+  };
+
+  router.get('/ServiceProviderConfig', (req, res) => sendScim(res, 200, serviceProviderConfig(limits, baseUrlOf(req))));
+  router.get('/ResourceTypes', (_req, res) => sendScim(res, 200, listResponse(resourceTypeDocuments(), resourceTypeDocuments().length, 1)));
+  router.get('/ResourceTypes/:name', (req, res) => sendScim(res, 200, findDocument(resourceTypeDocuments(), 'name', req.params.name)));
+  router.get('/Schemas', (_req, res) => sendScim(res, 200, listResponse(schemaDocuments(), schemaDocuments().length, 1)));
+  router.get('/Schemas/:id', (req, res) => sendScim(res, 200, findDocument(schemaDocuments(), 'id', req.params.id)));
+  router.all('/Bulk', () => {
+    throw scimError(501, undefined, 'Bulk operations are not supported (see /ServiceProviderConfig)');
+  });
+
+  for (const [type, path] of [['User', '/Users'], ['Group', '/Groups']] as const) {
+    const resolve = (req: Request) => endpoints[type](baseUrlOf(req));
+    router.get(path, async (req, res) => {
+      const listed = await resolve(req).list(requestContext(res), readListRequest(type, req.query, limits.maxPageSize));
+      const startIndex = Math.max(1, Number(req.query.startIndex) || 1);
+      sendScim(res, 200, listResponse(listed.resources, listed.totalResults, startIndex));
+    });
+    router.post(`${path}/.search`, async (req, res) => {
+      assertSearchRequest(req.body);
+      const listed = await resolve(req).list(requestContext(res), readListRequest(type, req.body, limits.maxPageSize));
+      sendScim(res, 200, listResponse(listed.resources, listed.totalResults, Math.max(1, Number(req.body.startIndex) || 1)));
+    });
+    router.get(`${path}/:id`, async (req, res) => {
+      const found = await resolve(req).get(requestContext(res), req.params.id, viewOf(req));
+      if (req.get('If-None-Match')?.split(',').some((tag) => tag.trim() === etagOf(found))) {
+        res.set('ETag', etagOf(found)).status(304).end();
+        return;
+      }
+      sendResource(res, 200, found);
+    });
+    router.post(path, async (req, res) => {
+      const created = await resolve(req).create(requestContext(res), req.body);
+      res.set('Location', (created.resource.meta as JsonObject).location as string);
+      sendResource(res, 201, project(type, created, viewOf(req)));
+    });
+    router.put(`${path}/:id`, async (req, res) => {
+      const replaced = await resolve(req).replace(requestContext(res), req.params.id, req.body, req.get('If-Match'));
+      sendResource(res, 200, project(type, replaced, viewOf(req)));
+    });
+    router.patch(`${path}/:id`, async (req, res) => {
+      const patched = await resolve(req).patch(requestContext(res), req.params.id, req.body, req.get('If-Match'), viewOf(req));
+      if (patched) sendResource(res, 200, project(type, patched, viewOf(req)));
+      else res.status(204).end();
+    });
+    router.delete(`${path}/:id`, async (req, res) => {
+      await resolve(req).remove(requestContext(res), req.params.id);
+      res.status(204).end();
+    });
+  }
+  return router;
+}
+
+function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEndpoints {
+  const rendered = (record: Parameters<typeof renderUser>[0]): Rendered => ({ resource: renderUser(record, baseUrl), version: record.version });
+  return {
+    get: async (ctx, id, view) => project('User', rendered(await directory.getUser(ctx, id)), view),
+    list: async (ctx, request) => {
+      const page = await directory.listUsers(ctx, request.query);
+      return { totalResults: page.totalResults, resources: page.records.map((record) => project('User', rendered(record), request).resource) };
+    },
+    create: async (ctx, body) => rendered(await directory.createUser(ctx, body)),
+    replace: async (ctx, id, body, ifMatch) => rendered(await directory.replaceUser(ctx, id, body, { ifMatch })),
+    patch: async (ctx, id, body, ifMatch) => rendered(await directory.patchUser(ctx, id, body, { ifMatch })),
+    remove: (ctx, id) => directory.deleteUser(ctx, id),
+  };
+}
+
+function groupEndpoints(directory: DirectoryService, baseUrl: string): ResourceEndpoints {
+  const rendered = ({ record, members }: GroupWithMembers): Rendered => ({ resource: renderGroup(record, members, baseUrl), version: record.version });
+  const loadMembers = (view: View) => wantsMembers(view.excludedAttributes, view.attributes);
+  return {
+    get: async (ctx, id, view) => project('Group', rendered(await directory.getGroup(ctx, id, loadMembers(view))), view),
+    list: async (ctx, request) => {
+      const page = await directory.listGroups(ctx, request.query, loadMembers(request));
+      return { totalResults: page.totalResults, resources: page.records.map((group) => project('Group', rendered(group), request).resource) };
+    },
+    create: async (ctx, body) => rendered(await directory.createGroup(ctx, body)),
+    replace: async (ctx, id, body, ifMatch) => rendered(await directory.replaceGroup(ctx, id, body, { ifMatch })),
+    // Returning every member after each PATCH is what makes large groups slow elsewhere:
+    // the group is only sent back when the client asks for attributes explicitly.
+    patch: async (ctx, id, body, ifMatch, view) => {
+      const record = await directory.patchGroup(ctx, id, body, { ifMatch });
+      if (!view.attributes) return undefined;
+      return rendered(await directory.getGroup(ctx, record.id, loadMembers(view)));
+    },
+    remove: (ctx, id) => directory.deleteGroup(ctx, id),
+  };
+}
+
+function project(type: ResourceType, rendered: Rendered, view: View): Rendered {
+  return { ...rendered, resource: projectResource(type, rendered.resource, view) };
+}
+
+function viewOf(req: Request): View {
+  return { attributes: attributeList(req.query, 'attributes'), excludedAttributes: attributeList(req.query, 'excludedAttributes') };
+}
+
+function assertSearchRequest(body: unknown): asserts body is Record<string, unknown> {
+  const schemas = (body as { schemas?: unknown } | undefined)?.schemas;
+  if (!Array.isArray(schemas) || !schemas.includes(SEARCH_REQUEST)) {
+    throw scimError(400, 'invalidSyntax', `A search request body must be a JSON object whose schemas include "${SEARCH_REQUEST}"`);
+  }
+}
+
+function listResponse(resources: unknown[], totalResults: number, startIndex: number) {
+  return { schemas: [LIST_RESPONSE], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
+}
+
+function findDocument(documents: object[], key: string, value: string): object {
+  const found = documents.find((document) => String((document as Record<string, unknown>)[key]).toLowerCase() === value.toLowerCase());
+  if (!found) throw scimError(404, undefined, `No ${key === 'id' ? 'schema' : 'resource type'} named ${value}`);
+  return found;
+}
+
+function sendResource(res: Response, status: number, rendered: Rendered): void {
+  res.set('ETag', etagOf(rendered));
+  sendScim(res, status, rendered.resource);
+}
+
+export function sendScim(res: Response, status: number, body: unknown): void {
+  res.status(status).type('application/scim+json').send(JSON.stringify(body));
+}

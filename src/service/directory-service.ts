@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  VersionConflictError,
+  type GroupRecord,
+  type JsonObject,
+  type Member,
+  type Store,
+  type UserRecord,
+} from '../store/store.js';
+import type { ListQuery, ListResult } from '../store/query.js';
+import { scimError } from '../scim/errors.js';
+import { readResourceBody, readGroupBody } from '../scim/validate.js';
+import { applyPatch, type MemberOp } from '../scim/patch.js';
+import type { RequestContext } from './context.js';
+
+/** What changed in the directory, so that just-in-time reconciliation can follow (SYNC-1). */
+export type DirectoryChange =
+  | { kind: 'users-changed'; userIds: string[] }
+  | { kind: 'users-deleted'; userIds: string[] }
+  | { kind: 'groups-changed'; userIds: string[] };
+
+export interface DirectoryServiceDeps {
+  store: Store;
+  onChange?: (ctx: RequestContext, change: DirectoryChange) => Promise<void>;
+}
+
+export interface GroupWithMembers {
+  record: GroupRecord;
+  /** undefined when the caller asked not to load members. */
+  members?: Member[];
+}
+
+export type Preconditions = { ifMatch?: string };
+
+/** Optimistic-concurrency attempts before a PATCH gives up on a hot resource. */
+const MAX_PATCH_ATTEMPTS = 8;
+
+/**
+ * The SCIM operations on the directory, independent of HTTP. Every call is confined to
+ * `ctx.registrationId` (REG-2); another registration's id is simply not found.
+ */
+export function createDirectoryService({ store, onChange }: DirectoryServiceDeps) {
+  const notify = async (ctx: RequestContext, change: DirectoryChange) => {
+    if (onChange && change.userIds.length > 0) await onChange(ctx, change);
+  };
+
+  async function getUser(ctx: RequestContext, id: string): Promise<UserRecord> {
+    return (await store.users.get(ctx.registrationId, id)) ?? notFound('User', id);
+  }
+
+  async function getGroupRecord(ctx: RequestContext, id: string): Promise<GroupRecord> {
+    return (await store.groups.get(ctx.registrationId, id)) ?? notFound('Group', id);
+  }
+
+  async function createUser(ctx: RequestContext, body: unknown): Promise<UserRecord> {
+    const resource = readResourceBody('User', body, 'create');
+    const now = new Date().toISOString();
+    const record: UserRecord = {
+      id: randomUUID(),
+      registrationId: ctx.registrationId,
+      userName: resource.userName as string,
+      externalId: optionalString(resource.externalId),
+      version: 1,
+      created: now,
+      lastModified: now,
+      resource,
+    };
+    try {
+      const created = await store.users.insert(record);
+      await notify(ctx, { kind: 'users-changed', userIds: [created.id] });
+      return created;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return replayRetriedCreate(ctx, record);
+    }
+  }
+
+  /**
+   * Entra retries a POST that timed out. If the existing user has the same userName AND the
+   * same externalId, the retry is the same create: we answer with the user (updated to the
+   * retried body) instead of a 409 that would stall the provisioning job. Any other clash is
+   * a real uniqueness conflict.
+   */
+  async function replayRetriedCreate(ctx: RequestContext, attempted: UserRecord): Promise<UserRecord> {
+    const existing = await store.users.findByUserName(ctx.registrationId, attempted.userName);
+    if (!existing || !attempted.externalId || existing.externalId !== attempted.externalId) {
+      throw scimError(409, 'uniqueness', `userName "${attempted.userName}" is already taken by another user`);
+    }
+    const replayed = await store.users.replace({ ...existing, resource: attempted.resource, userName: attempted.userName }, existing.version);
+    await notify(ctx, { kind: 'users-changed', userIds: [replayed.id] });
+    return replayed;
+  }
+
+  async function replaceUser(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<UserRecord> {
+    const resource = readResourceBody('User', body, 'replace');
+    const current = await getUser(ctx, id);
+    assertIfMatch(current, preconditions);
+    const replaced = await saveUser({ ...current, resource, userName: resource.userName as string, externalId: optionalString(resource.externalId) }, current.version);
+    await notify(ctx, { kind: 'users-changed', userIds: [id] });
+    return replaced;
+  }
+
+  async function patchUser(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<UserRecord> {
+    const patched = await withOptimisticRetry(preconditions, async () => {
+      const current = await getUser(ctx, id);
+      assertIfMatch(current, preconditions);
+      const { resource } = applyPatch('User', current.resource, body);
+      if (typeof resource.userName !== 'string' || resource.userName === '') {
+        throw scimError(400, 'invalidValue', 'userName is required and cannot be removed');
+      }
+      return saveUser({ ...current, resource, userName: resource.userName, externalId: optionalString(resource.externalId) }, current.version);
+    });
+    await notify(ctx, { kind: 'users-changed', userIds: [id] });
+    return patched;
+  }
+
+  async function saveUser(record: UserRecord, expectedVersion: number): Promise<UserRecord> {
+    try {
+      return await store.users.replace(record, expectedVersion);
+    } catch (error) {
+      if (error instanceof ConflictError) throw scimError(409, 'uniqueness', `userName "${record.userName}" is already taken by another user`);
+      throw error;
+    }
+  }
+
+  async function deleteUser(ctx: RequestContext, id: string): Promise<void> {
+    if (!(await store.users.delete(ctx.registrationId, id))) notFound('User', id);
+    await store.groups.removeUserEverywhere(ctx.registrationId, id);
+    await notify(ctx, { kind: 'users-deleted', userIds: [id] });
+  }
+
+  async function getGroup(ctx: RequestContext, id: string, loadMembers: boolean): Promise<GroupWithMembers> {
+    const record = await getGroupRecord(ctx, id);
+    return { record, members: loadMembers ? await store.groups.listMembers(ctx.registrationId, id) : undefined };
+  }
+
+  async function createGroup(ctx: RequestContext, body: unknown): Promise<GroupWithMembers> {
+    const { resource, members = [] } = readGroupBody(body, 'create');
+    await assertMembersExist(ctx, members);
+    const now = new Date().toISOString();
+    const record = await store.groups.insert({
+      id: randomUUID(),
+      registrationId: ctx.registrationId,
+      displayName: resource.displayName as string,
+      externalId: optionalString(resource.externalId),
+      version: 1,
+      created: now,
+      lastModified: now,
+      resource,
+    });
+    if (members.length > 0) await addMembersOrUndoCreate(ctx, record, members);
+    await notify(ctx, { kind: 'groups-changed', userIds: members.map((m) => m.value) });
+    return getGroup(ctx, record.id, true);
+  }
+
+  /** Group and memberships are separate documents: if the members cannot be written, the group is removed again. */
+  async function addMembersOrUndoCreate(ctx: RequestContext, record: GroupRecord, members: Member[]): Promise<void> {
+    try {
+      await store.groups.addMembers(ctx.registrationId, record.id, members);
+    } catch (error) {
+      await store.groups.delete(ctx.registrationId, record.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function replaceGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupWithMembers> {
+    const { resource, members = [] } = readGroupBody(body, 'replace');
+    await assertMembersExist(ctx, members);
+    const current = await getGroupRecord(ctx, id);
+    assertIfMatch(current, preconditions);
+    await store.groups.replace(groupWith(current, resource), current.version);
+    const changed = await setMembers(ctx, id, members);
+    await notify(ctx, { kind: 'groups-changed', userIds: changed });
+    return getGroup(ctx, id, true);
+  }
+
+  /** Makes the membership exactly `members`, touching only the difference. */
+  async function setMembers(ctx: RequestContext, groupId: string, members: Member[]): Promise<string[]> {
+    const current = await store.groups.listMembers(ctx.registrationId, groupId);
+    const wanted = new Set(members.map((m) => m.value));
+    const existing = new Set(current.map((m) => m.value));
+    const removed = await store.groups.removeMembers(ctx.registrationId, groupId, [...existing].filter((v) => !wanted.has(v)));
+    const added = await store.groups.addMembers(ctx.registrationId, groupId, members.filter((m) => !existing.has(m.value)));
+    return [...removed, ...added];
+  }
+
+  async function patchGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupRecord> {
+    let memberOps: MemberOp[] = [];
+    await withOptimisticRetry(preconditions, async () => {
+      const current = await getGroupRecord(ctx, id);
+      assertIfMatch(current, preconditions);
+      const patch = applyPatch('Group', current.resource, body);
+      memberOps = patch.memberOps;
+      await assertMembersExist(ctx, memberOps.flatMap((op) => (op.kind === 'add' ? op.members : [])));
+      if (!sameJson(patch.resource, current.resource)) await store.groups.replace(groupWith(current, patch.resource), current.version);
+    });
+    const changed = await applyMemberOps(ctx, id, memberOps);
+    await notify(ctx, { kind: 'groups-changed', userIds: changed });
+    return getGroupRecord(ctx, id);
+  }
+
+  async function applyMemberOps(ctx: RequestContext, groupId: string, ops: MemberOp[]): Promise<string[]> {
+    const changed: string[] = [];
+    for (const op of ops) {
+      if (op.kind === 'add') changed.push(...(await store.groups.addMembers(ctx.registrationId, groupId, op.members)));
+      else if (op.kind === 'remove') changed.push(...(await store.groups.removeMembers(ctx.registrationId, groupId, op.ids)));
+      else changed.push(...(await store.groups.removeAllMembers(ctx.registrationId, groupId)));
+    }
+    return changed;
+  }
+
+  async function deleteGroup(ctx: RequestContext, id: string): Promise<void> {
+    const members = await store.groups.listMembers(ctx.registrationId, id);
+    if (!(await store.groups.delete(ctx.registrationId, id))) notFound('Group', id);
+    await notify(ctx, { kind: 'groups-changed', userIds: members.map((m) => m.value) });
+  }
+
+  async function assertMembersExist(ctx: RequestContext, members: Member[]): Promise<void> {
+    const ids = [...new Set(members.map((m) => m.value))];
+    if (ids.length === 0) return;
+    const existing = new Set(await store.users.existingIds(ctx.registrationId, ids));
+    const unknown = ids.filter((id) => !existing.has(id));
+    if (unknown.length > 0) {
+      throw scimError(400, 'invalidValue', `members refer to unknown users: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
+    }
+  }
+
+  function listUsers(ctx: RequestContext, query: ListQuery): Promise<ListResult<UserRecord>> {
+    return store.users.query(ctx.registrationId, query);
+  }
+
+  async function listGroups(ctx: RequestContext, query: ListQuery, loadMembers: boolean): Promise<ListResult<GroupWithMembers>> {
+    const page = await store.groups.query(ctx.registrationId, query);
+    const records = await Promise.all(
+      page.records.map(async (record) => ({ record, members: loadMembers ? await store.groups.listMembers(ctx.registrationId, record.id) : undefined })),
+    );
+    return { totalResults: page.totalResults, records };
+  }
+
+  return { getUser, createUser, replaceUser, patchUser, deleteUser, listUsers, getGroup, createGroup, replaceGroup, patchGroup, deleteGroup, listGroups };
+}
+
+export type DirectoryService = ReturnType<typeof createDirectoryService>;
+
+function groupWith(current: GroupRecord, resource: JsonObject): GroupRecord {
+  return { ...current, resource, displayName: resource.displayName as string, externalId: optionalString(resource.externalId) };
+}
+
+/**
+ * PATCH is read-modify-write on one document; a concurrent writer makes the conditional
+ * write fail and we re-read and re-apply, so neither change is lost. With If-Match the
+ * client asked for exactly the version it saw, so a conflict is its 412 to handle.
+ */
+async function withOptimisticRetry<T>(preconditions: Preconditions, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      if (preconditions.ifMatch) throw scimError(412, undefined, 'The resource changed since the version given in If-Match');
+      if (tries >= MAX_PATCH_ATTEMPTS) throw scimError(409, undefined, 'The resource is being changed by other requests; retry the PATCH');
+    }
+  }
+}
+
+export function etagOf(record: { version: number }): string {
+  return `W/"${record.version}"`;
+}
+
+function assertIfMatch(record: { version: number }, { ifMatch }: Preconditions): void {
+  if (!ifMatch || ifMatch.trim() === '*') return;
+  const accepted = ifMatch.split(',').map((tag) => tag.trim());
+  if (!accepted.includes(etagOf(record)) && !accepted.includes(`"${record.version}"`)) {
+    throw scimError(412, undefined, `If-Match ${ifMatch} does not match the current version ${etagOf(record)}`);
+  }
+}
+
+function notFound(resourceType: string, id: string): never {
+  throw scimError(404, undefined, `${resourceType} ${id} not found`);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
