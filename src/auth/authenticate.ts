@@ -4,6 +4,7 @@ import passport from 'passport';
 import { Strategy as ClientCertStrategy } from 'passport-client-cert';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { scimError } from '../scim/errors.js';
+import { distinguishedName } from './distinguished-name.js';
 import type { AuthenticatedCaller, CertificateIdentity, CredentialResolver, RefusalReason, Resolution } from './credentials.js';
 
 export interface RefusedAttempt {
@@ -79,13 +80,6 @@ function identityOf(certificate: PeerCertificate): CertificateIdentity {
     issuer: distinguishedName(certificate.issuer),
     serialNumber: certificate.serialNumber ?? '',
   };
-}
-
-export function distinguishedName(name: Record<string, string | string[]> | undefined): string {
-  if (!name) return '';
-  return Object.entries(name)
-    .flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((item) => `${key}=${item}`))
-    .join(', ');
 }
 
 function refusedAttempt(req: Request, info: unknown): RefusedAttempt {

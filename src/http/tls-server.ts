@@ -23,8 +23,14 @@ export interface RunningServer {
  * missing certificates on purpose: the request is then refused with a SCIM 401 that can
  * be logged and audited, and bearer credentials remain possible for clients such as Entra.
  */
-export function startTlsServer(material: TlsMaterial, listener: RequestListener, host: string, port: number): Promise<RunningServer> {
-  const server = https.createServer({ ...secureOptions(material), requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener);
+export function startTlsServer(
+  material: TlsMaterial,
+  listener: RequestListener,
+  host: string,
+  port: number,
+  { requestCert = true }: { requestCert?: boolean } = {},
+): Promise<RunningServer> {
+  const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener);
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);

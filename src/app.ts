@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Config } from './config/load.js';
+import type { Logger } from './log/logger.js';
+import type { Store } from './store/store.js';
+import { ensureDevCertificates } from './pki/dev-certificates.js';
+import { createDirectoryService } from './service/directory-service.js';
+import { createScimApp } from './http/scim-app.js';
+import { createAdminApp } from './http/admin-app.js';
+import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls-server.js';
+import { createRegistrationResolver } from './registrations/resolver.js';
+import { createRegistrationService, type RegistrationService } from './registrations/registration-service.js';
+import { createEntraJwtVerifier } from './auth/entra-jwt.js';
+
+export interface TlsSetup {
+  /** Re-reads the files on each call, so a reload picks up a new CA bundle or CRL. */
+  load(): TlsMaterial;
+  /** Set when development certificates are in use: where they are, for the start-up message. */
+  development?: { dir: string; created: boolean; clientCert: string; clientKey: string; caCert: string };
+}
+
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  tls: TlsSetup;
+  adminToken: string;
+}
+
+export interface RunningService {
+  scim: RunningServer;
+  admin: RunningServer;
+  registrations: RegistrationService;
+  reloadTls(): void;
+  close(): Promise<void>;
+}
+
+/** Wires the service from already-opened parts; used by main.ts and by the end-to-end tests. */
+export async function startService({ config, logger, store, tls, adminToken }: ServiceDeps): Promise<RunningService> {
+  const registrations = createRegistrationService({ store });
+  const resolver = createRegistrationResolver({
+    registrations: store.registrations,
+    credentials: store.credentials,
+    verifyEntraJwt: createEntraJwtVerifier({ jwksUrl: config.ENTRA_JWKS_URL }),
+  });
+  const directory = createDirectoryService({ store });
+  const scimApp = createScimApp({
+    directory,
+    resolver,
+    logger,
+    limits: { maxPageSize: config.MAX_PAGE_SIZE, maxBodyBytes: config.MAX_BODY_BYTES },
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
+  const scim = await startTlsServer(tls.load(), scimApp, config.HOST, config.SCIM_PORT);
+  const reloadTls = () => {
+    scim.reload(tls.load());
+    logger.info('TLS trust material reloaded', { event: 'tls.reload' });
+  };
+  const adminApp = createAdminApp({ adminToken, registrations, logger, reloadTls });
+  const admin = await startTlsServer(tls.load(), adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false });
+  return {
+    scim,
+    admin,
+    registrations,
+    reloadTls,
+    close: async () => {
+      await Promise.all([scim.close(), admin.close()]);
+    },
+  };
+}
+
+/** Reads the configured certificates, or makes (once) and reuses development ones. */
+export async function prepareTls(config: Config): Promise<TlsSetup> {
+  if (config.tls.source === 'configured') {
+    const { certFile, keyFile, clientCaFile, crlFile } = config.tls;
+    return { load: () => ({ cert: read(certFile), key: read(keyFile), clientCa: read(clientCaFile), crl: crlFile ? read(crlFile) : undefined }) };
+  }
+  const dir = path.resolve(config.tls.dir);
+  const { created, files } = await ensureDevCertificates(dir);
+  return {
+    load: () => ({ cert: read(files.serverCert), key: read(files.serverKey), clientCa: read(files.caCert) }),
+    development: { dir, created, clientCert: files.clientCert, clientKey: files.clientKey, caCert: files.caCert },
+  };
+}
+
+/** ADMIN_TOKEN, or a random one generated once into DATA_DIR/admin-token (mode 0600). */
+export function ensureAdminToken(config: Config): { token: string; file?: string } {
+  if (config.ADMIN_TOKEN) return { token: config.ADMIN_TOKEN };
+  const file = path.resolve(config.DATA_DIR, 'admin-token');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return { token: read(file).trim(), file };
+}
+
+/**
+ * First start with development certificates: a `development` registration that accepts the
+ * generated client certificate, so the printed curl command works straight away.
+ */
+export async function ensureDevelopmentRegistration(registrations: RegistrationService, clientCertFile: string): Promise<void> {
+  const existing = await registrations.find('development').catch(() => undefined);
+  if (existing) return;
+  await registrations.create({ name: 'development', portalAccountId: 'development', accountDomains: ['example.com'] });
+  await registrations.addCertificate('development', read(clientCertFile), 'fingerprint', 'generated development client');
+}
+
+function read(file: string): string {
+  return readFileSync(file, 'utf8');
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { AdminCall } from './admin-client.js';
+
+type Print = (value: unknown) => void;
+
+/** `registrations …`: every operation calls the admin API, so the CLI and the API cannot drift. */
+export function registrationsCommand(call: () => AdminCall, print: Print): Command {
+  const command = new Command('registrations').description('Create, inspect, change and end customer registrations');
+  command.command('list').description('List registrations').action(async () => print(await call()('GET', '/registrations')));
+  command.command('show <registration>').description('Show one registration (name or id)').action(async (ref: string) => print(await call()('GET', `/registrations/${encodeURIComponent(ref)}`)));
+  command
+    .command('create')
+    .description('Create a registration')
+    .requiredOption('--name <name>', 'registration name')
+    .requiredOption('--portal-account <id>', 'voice portal account id')
+    .requiredOption('--domains <list>', 'comma-separated account email domains')
+    .option('--sync-direction <direction>', 'one-way | two-way')
+    .option('--sync-mode <mode>', 'just-in-time | on-demand | batched')
+    .option('--interval <minutes>', 'batched interval in minutes')
+    .option('--groups <list>', 'comma-separated synced group display names (scope); default all assigned users')
+    .option('--location-source <path>', 'SCIM attribute holding the location name')
+    .option('--location <name=id...>', 'location name → portal location id (repeatable)')
+    .option('--retention <period>', '6-months | 1-year | 2-years | 3-years')
+    .option('--entra-tenant <tid>', 'accept Entra-issued JWTs from this tenant')
+    .action(async (options: RegistrationOptions) => print(await call()('POST', '/registrations', registrationBody(options))));
+  command
+    .command('update <registration>')
+    .description('Change settings of a registration')
+    .option('--name <name>')
+    .option('--portal-account <id>')
+    .option('--domains <list>')
+    .option('--sync-direction <direction>')
+    .option('--sync-mode <mode>')
+    .option('--interval <minutes>')
+    .option('--groups <list>')
+    .option('--location-source <path>')
+    .option('--location <name=id...>')
+    .option('--retention <period>')
+    .option('--entra-tenant <tid>')
+    .action(async (ref: string, options: RegistrationOptions) => print(await call()('PATCH', `/registrations/${encodeURIComponent(ref)}`, registrationBody(options))));
+  command
+    .command('delete <registration>')
+    .description('End the service (REG-4): removes its directory and voice users; the audit trail stays')
+    .option('--dry-run', 'only print what would be removed')
+    .action(async (ref: string, options: { dryRun?: boolean }) =>
+      print(await call()('DELETE', `/registrations/${encodeURIComponent(ref)}${options.dryRun ? '?dryRun=true' : ''}`)),
+    );
+  command
+    .command('add-cert <registration> <pemFile>')
+    .description('Bind a client certificate (by SHA-256 fingerprint; --by subject|both for issuer + subject)')
+    .option('--by <kind>', 'fingerprint | subject | both', 'fingerprint')
+    .option('--label <label>')
+    .action(async (ref: string, file: string, options: { by: string; label?: string }) =>
+      print(await call()('POST', `/registrations/${encodeURIComponent(ref)}/certificates`, { pem: readFileSync(file, 'utf8'), bindBy: options.by, label: options.label })),
+    );
+  command
+    .command('remove-cert <registration> <fingerprint>')
+    .description('Unbind a certificate by its SHA-256 fingerprint (AA:BB:...) or subject')
+    .action(async (ref: string, fingerprint: string) => print(await call()('DELETE', `/registrations/${encodeURIComponent(ref)}/certificates/${encodeURIComponent(fingerprint)}`)));
+  command
+    .command('add-token <registration>')
+    .description('Issue a bearer secret token (for Entra); shown once, stored only as a hash')
+    .option('--label <label>')
+    .action(async (ref: string, options: { label?: string }) => print(await call()('POST', `/registrations/${encodeURIComponent(ref)}/tokens`, { label: options.label })));
+  command
+    .command('revoke-token <registration> <tokenId>')
+    .description('Revoke a bearer token')
+    .action(async (ref: string, tokenId: string) => print(await call()('DELETE', `/registrations/${encodeURIComponent(ref)}/tokens/${encodeURIComponent(tokenId)}`) ?? { revoked: tokenId }));
+  return command;
+}
+
+interface RegistrationOptions {
+  name?: string;
+  portalAccount?: string;
+  domains?: string;
+  syncDirection?: string;
+  syncMode?: string;
+  interval?: string;
+  groups?: string;
+  locationSource?: string;
+  location?: string[];
+  retention?: string;
+  entraTenant?: string;
+}
+
+function registrationBody(options: RegistrationOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    name: options.name,
+    portalAccountId: options.portalAccount,
+    accountDomains: options.domains?.split(',').map((d) => d.trim()),
+    syncDirection: options.syncDirection,
+    syncMode: options.syncMode ? { kind: options.syncMode, ...(options.interval ? { intervalMinutes: Number(options.interval) } : {}) } : undefined,
+    scope: options.groups ? { kind: 'groups', groups: options.groups.split(',').map((displayName) => ({ displayName: displayName.trim() })) } : undefined,
+    locationSource: options.locationSource,
+    locationMap: options.location ? Object.fromEntries(options.location.map((pair) => pair.split('=', 2))) : undefined,
+    recordingRetention: options.retention,
+    entraTenantId: options.entraTenant,
+  };
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}

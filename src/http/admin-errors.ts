@@ -1,0 +1,36 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../log/logger.js';
+import { RegistrationError } from '../registrations/registration-service.js';
+import { StoreUnavailableError } from '../store/store.js';
+import { correlationIdOf } from './request-context.js';
+
+/** Admin API errors: a stable dotted code, a message for a person, an HTTP status. */
+export class AdminError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
+export function createAdminErrorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(error);
+    const known = toAdminError(error);
+    if (known.status >= 500) logger.error('admin request failed', { correlationId: correlationIdOf(res), path: req.path, error: (error as Error)?.message });
+    res.status(known.status).json({ code: known.code, message: known.message, correlationId: correlationIdOf(res) });
+  };
+}
+
+function toAdminError(error: unknown): AdminError {
+  if (error instanceof AdminError) return error;
+  if (error instanceof RegistrationError) return new AdminError(error.code, error.message, error.status);
+  if (error instanceof StoreUnavailableError) return new AdminError('store.unavailable', 'The database is unavailable; retry later', 503);
+  const parserError = error as { type?: string; limit?: number };
+  if (parserError?.type === 'entity.parse.failed') return new AdminError('request.invalid_json', 'The request body is not valid JSON');
+  if (parserError?.type === 'entity.too.large') return new AdminError('request.too_large', `The request body is larger than ${parserError.limit} bytes`, 413);
+  return new AdminError('internal', 'Internal error; quote the correlation id when reporting it', 500);
+}

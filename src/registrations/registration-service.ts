@@ -1,0 +1,203 @@
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { ConflictError, type CertificateBinding, type JsonObject, type RegistrationRecord, type Store } from '../store/store.js';
+import { RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationInput, type RegistrationSettings } from './settings.js';
+import { credentialKey } from './credential-keys.js';
+import { issueToken } from './tokens.js';
+import { distinguishedNameOf } from '../auth/distinguished-name.js';
+
+export class RegistrationError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'RegistrationError';
+  }
+}
+
+export type BindBy = 'fingerprint' | 'subject' | 'both';
+
+export interface TerminationReport {
+  registration: string;
+  dryRun: boolean;
+  users: number;
+  groups: number;
+  voiceUsers: number;
+}
+
+export interface RegistrationServiceDeps {
+  store: Store;
+  /** REG-4: removes the voice users provisioned through the registration; returns how many (or would be, on a dry run). */
+  removeVoiceUsers?: (registrationId: string, dryRun: boolean) => Promise<number>;
+}
+
+/** Operator-facing management of registrations (REG-1..REG-4); used by the admin API. */
+export function createRegistrationService({ store, removeVoiceUsers = async () => 0 }: RegistrationServiceDeps) {
+  async function find(idOrName: string): Promise<RegistrationRecord> {
+    const found = (await store.registrations.get(idOrName)) ?? (await store.registrations.findByName(idOrName));
+    if (!found || found.status !== 'active') throw new RegistrationError('registration.not_found', `No registration named or with id "${idOrName}"`, 404);
+    return found;
+  }
+
+  async function create(input: unknown): Promise<RegistrationRecord> {
+    const parsed = parse(RegistrationInputSchema, input);
+    const { name, entraTenantId, ...settings } = parsed;
+    const now = new Date().toISOString();
+    const record: RegistrationRecord = {
+      id: randomUUID(),
+      name,
+      status: 'active',
+      settings: settings as unknown as JsonObject,
+      certificates: [],
+      tokens: [],
+      version: 1,
+      created: now,
+      lastModified: now,
+    };
+    try {
+      await store.registrations.insert(record);
+    } catch (error) {
+      if (error instanceof ConflictError) throw new RegistrationError('registration.duplicate_name', `A registration named "${name}" already exists`, 409);
+      throw error;
+    }
+    return entraTenantId ? setEntraTenant(record, entraTenantId) : record;
+  }
+
+  async function update(idOrName: string, changes: unknown): Promise<RegistrationRecord> {
+    const current = await find(idOrName);
+    const { name, entraTenantId, ...settings } = parse(RegistrationInputSchema.partial(), changes);
+    const merged = parse(RegistrationSettingsSchema, { ...current.settings, ...settings });
+    const renamed = { ...current, name: name ?? current.name, settings: merged as unknown as JsonObject };
+    const saved = await save(renamed, current.version);
+    return entraTenantId !== undefined ? setEntraTenant(saved, entraTenantId) : saved;
+  }
+
+  async function setEntraTenant(record: RegistrationRecord, tenantId: string): Promise<RegistrationRecord> {
+    await bindOrExplain(credentialKey.entraTenant(tenantId), record.id, `Entra tenant ${tenantId}`);
+    if (record.entraTenantId && record.entraTenantId !== tenantId) await store.credentials.unbind(credentialKey.entraTenant(record.entraTenantId));
+    return save({ ...record, entraTenantId: tenantId }, record.version);
+  }
+
+  async function addCertificate(idOrName: string, pem: string, bindBy: BindBy = 'fingerprint', label?: string): Promise<CertificateBinding> {
+    const registration = await find(idOrName);
+    const certificate = readCertificate(pem);
+    const binding: CertificateBinding = {
+      ...(bindBy !== 'subject' ? { fingerprint256: certificate.fingerprint256 } : {}),
+      ...(bindBy !== 'fingerprint' ? { issuer: distinguishedNameOf(certificate.issuer), subject: distinguishedNameOf(certificate.subject) } : {}),
+      ...(label ? { label } : {}),
+      addedAt: new Date().toISOString(),
+    };
+    const keys = bindingKeys(binding);
+    for (const key of keys) await bindOrExplain(key, registration.id, 'This certificate');
+    try {
+      await save({ ...registration, certificates: [...registration.certificates, binding] }, registration.version);
+    } catch (error) {
+      for (const key of keys) await store.credentials.unbind(key);
+      throw error;
+    }
+    return binding;
+  }
+
+  async function removeCertificate(idOrName: string, fingerprintOrSubject: string): Promise<CertificateBinding> {
+    const registration = await find(idOrName);
+    const wanted = fingerprintOrSubject.toUpperCase();
+    const binding = registration.certificates.find((c) => c.fingerprint256 === wanted || c.subject === fingerprintOrSubject);
+    if (!binding) throw new RegistrationError('registration.certificate_not_bound', `No certificate ${fingerprintOrSubject} is bound to ${registration.name}`, 404);
+    await save({ ...registration, certificates: registration.certificates.filter((c) => c !== binding) }, registration.version);
+    for (const key of bindingKeys(binding)) await store.credentials.unbind(key);
+    return binding;
+  }
+
+  async function createToken(idOrName: string, label?: string): Promise<{ id: string; token: string }> {
+    const registration = await find(idOrName);
+    const issued = issueToken();
+    await bindOrExplain(credentialKey.token(issued.id), registration.id, 'Token id');
+    const binding = { id: issued.id, secretHash: issued.secretHash, createdAt: new Date().toISOString(), ...(label ? { label } : {}) };
+    await save({ ...registration, tokens: [...registration.tokens, binding] }, registration.version);
+    return { id: issued.id, token: issued.token };
+  }
+
+  async function revokeToken(idOrName: string, tokenId: string): Promise<void> {
+    const registration = await find(idOrName);
+    if (!registration.tokens.some((token) => token.id === tokenId)) {
+      throw new RegistrationError('registration.token_not_found', `No token ${tokenId} on ${registration.name}`, 404);
+    }
+    await store.credentials.unbind(credentialKey.token(tokenId));
+    await save({ ...registration, tokens: registration.tokens.filter((token) => token.id !== tokenId) }, registration.version);
+  }
+
+  /**
+   * REG-4 end of service. The registration is marked ended first, so its credentials are
+   * refused from that moment; then its directory and voice users go; the audit trail stays.
+   * Each step is idempotent, so an interrupted termination is finished by running it again.
+   */
+  async function terminate(idOrName: string, { dryRun }: { dryRun: boolean }): Promise<TerminationReport> {
+    const registration = (await store.registrations.get(idOrName)) ?? (await store.registrations.findByName(idOrName));
+    if (!registration) throw new RegistrationError('registration.not_found', `No registration named or with id "${idOrName}"`, 404);
+    const counts = { users: await store.users.countAll(registration.id), groups: await store.groups.countAll(registration.id) };
+    if (dryRun) return { registration: registration.name, dryRun, ...counts, voiceUsers: await removeVoiceUsers(registration.id, true) };
+    const ended = registration.status === 'ended' ? registration : await save({ ...registration, status: 'ended' }, registration.version);
+    await store.credentials.unbindAll(ended.id);
+    const voiceUsers = await removeVoiceUsers(ended.id, false);
+    await store.groups.deleteAll(ended.id);
+    await store.users.deleteAll(ended.id);
+    await store.registrations.delete(ended.id);
+    return { registration: ended.name, dryRun, ...counts, voiceUsers };
+  }
+
+  async function bindOrExplain(key: string, registrationId: string, what: string): Promise<void> {
+    try {
+      await store.credentials.bind(key, registrationId);
+    } catch (error) {
+      if (error instanceof ConflictError) throw new RegistrationError('registration.credential_taken', `${what} is already bound to another registration`, 409);
+      throw error;
+    }
+  }
+
+  async function save(record: RegistrationRecord, expectedVersion: number): Promise<RegistrationRecord> {
+    try {
+      return await store.registrations.replace({ ...record, lastModified: new Date().toISOString() }, expectedVersion);
+    } catch (error) {
+      if (error instanceof ConflictError) throw new RegistrationError('registration.duplicate_name', `A registration named "${record.name}" already exists`, 409);
+      throw error;
+    }
+  }
+
+  return { find, list: () => store.registrations.list(), create, update, addCertificate, removeCertificate, createToken, revokeToken, terminate };
+}
+
+export type RegistrationService = ReturnType<typeof createRegistrationService>;
+
+export function settingsOf(record: RegistrationRecord): RegistrationSettings {
+  return record.settings as unknown as RegistrationSettings;
+}
+
+function bindingKeys(binding: CertificateBinding): string[] {
+  return [
+    ...(binding.fingerprint256 ? [credentialKey.fingerprint(binding.fingerprint256)] : []),
+    ...(binding.issuer && binding.subject ? [credentialKey.distinguishedName(binding.issuer, binding.subject)] : []),
+  ];
+}
+
+function readCertificate(pem: string): X509Certificate {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch {
+    throw new RegistrationError('registration.bad_certificate', 'The file is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)');
+  }
+  if (new Date(certificate.validTo) < new Date()) {
+    throw new RegistrationError('registration.certificate_expired', `The certificate expired on ${new Date(certificate.validTo).toISOString()}`);
+  }
+  return certificate;
+}
+
+function parse<T>(schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'input'}: ${issue.message}`);
+  throw new RegistrationError('registration.invalid', problems.join('; '));
+}
+
+export type { RegistrationInput };

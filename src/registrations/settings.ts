@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const DOMAIN_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+
+const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(DOMAIN_NAME, 'is not a valid domain name (expected something like contoso.com)');
+
+const syncMode = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('just-in-time') }),
+  z.object({ kind: z.literal('on-demand') }),
+  z.object({ kind: z.literal('batched'), intervalMinutes: z.number().int().min(1).max(7 * 24 * 60) }),
+], { error: () => 'must be one of: just-in-time, on-demand, batched (with intervalMinutes)' });
+
+const syncedGroup = z
+  .object({ displayName: z.string().min(1).optional(), externalId: z.string().min(1).optional() })
+  .refine((group) => group.displayName !== undefined || group.externalId !== undefined, 'a synced group needs a displayName or an externalId');
+
+const scope = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('all-assigned') }),
+  z.object({ kind: z.literal('groups'), groups: z.array(syncedGroup).min(1, 'list at least one synced group') }),
+], { error: () => 'must be all-assigned, or groups with a list of synced groups' });
+
+/** REG-1: everything a registration holds besides its credentials. */
+export const RegistrationSettingsSchema = z.object({
+  portalAccountId: z.string().trim().min(1, 'is required'),
+  accountDomains: z.array(domainName).min(1, 'list at least one account email domain'),
+  syncDirection: z.enum(['one-way', 'two-way']).default('one-way'),
+  syncMode: syncMode.default({ kind: 'just-in-time' }),
+  scope: scope.default({ kind: 'all-assigned' }),
+  locationSource: z.string().trim().min(1).default('addresses[type eq "work"].locality'),
+  locationMap: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
+  recordingRetention: z.enum(['6-months', '1-year', '2-years', '3-years']).default('1-year'),
+});
+
+export type RegistrationSettings = z.infer<typeof RegistrationSettingsSchema>;
+
+export const RegistrationInputSchema = RegistrationSettingsSchema.extend({
+  name: z.string().trim().min(1, 'is required').max(100),
+  entraTenantId: z.uuid('must be the Entra tenant id (a GUID)').optional(),
+});
+
+export type RegistrationInput = z.input<typeof RegistrationInputSchema>;
