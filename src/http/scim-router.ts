@@ -49,7 +49,8 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
     Group: (baseUrl) => groupEndpoints(directory, baseUrl),
   };
 
-  router.get('/ServiceProviderConfig', (req, res) => sendScim(res, 200, serviceProviderConfig(limits, baseUrlOf(req))));
+  // `/serviceConfiguration` is the path Microsoft's reference server and its test collection use.
+  router.get(['/ServiceProviderConfig', '/serviceConfiguration'], (req, res) => sendScim(res, 200, serviceProviderConfig(limits, baseUrlOf(req))));
   router.get('/ResourceTypes', (_req, res) => sendScim(res, 200, listResponse(resourceTypeDocuments(), resourceTypeDocuments().length, 1)));
   router.get('/ResourceTypes/:name', (req, res) => sendScim(res, 200, findDocument(resourceTypeDocuments(), 'name', req.params.name)));
   router.get('/Schemas', (_req, res) => sendScim(res, 200, listResponse(schemaDocuments(), schemaDocuments().length, 1)));

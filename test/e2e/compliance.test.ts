@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import newman, { type NewmanRunSummary } from 'newman';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_KINDS, startTestService, type TestService } from '../support/test-service.js';
+
+const COLLECTION = path.resolve(fileURLToPath(import.meta.url), '../../../../shared/compliance/microsoft-scim-reference/PostmanCollection.json');
+
+/**
+ * Microsoft's public SCIM test collection, run by newman against the real HTTPS server.
+ * Its first folder fetches a token from the reference server's own /Token endpoint; we
+ * drop it and supply a real bearer token issued for a registration instead.
+ */
+describe.each(STORE_KINDS)('Microsoft SCIM reference collection through newman (%s store)', (kind) => {
+  let service: TestService;
+  let summary: NewmanRunSummary;
+
+  beforeAll(async () => {
+    service = await startTestService(kind);
+    await service.registration('compliance');
+    const token = (await service.admin.post('/registrations/compliance/tokens', { label: 'newman' })).body.token as string;
+    const collection = JSON.parse(readFileSync(COLLECTION, 'utf8'));
+    collection.item = collection.item.filter((folder: { name: string }) => folder.name !== 'Get Token');
+    summary = await runNewman(collection, service, token);
+  }, 120_000);
+  afterAll(() => service.stop());
+
+  it('passes every assertion of the collection', () => {
+    const failures = summary.run.failures.map((failure) => `${failure.source?.name}: ${failure.error.message}`);
+    const stats = summary.run.stats.assertions;
+    console.info(`[${kind}] Microsoft collection: ${stats.total - stats.failed}/${stats.total} assertions passed, ${summary.run.stats.requests.total} requests`);
+    expect(failures).toEqual([]);
+    expect(stats.total).toBeGreaterThan(50);
+  });
+});
+
+function runNewman(collection: object, service: TestService, token: string): Promise<NewmanRunSummary> {
+  const port = new URL(service.scimUrl).port;
+  return new Promise((resolve, reject) => {
+    newman.run(
+      {
+        collection,
+        environment: {
+          values: [
+            { key: 'Protocol', value: 'https', enabled: true },
+            { key: 'Server', value: '127.0.0.1', enabled: true },
+            { key: 'Port', value: `:${port}`, enabled: true },
+            { key: 'Api', value: 'scim/v2', enabled: true },
+            { key: 'token', value: token, enabled: true },
+          ],
+        },
+        sslExtraCaCerts: path.join(service.dir, 'ca.pem'),
+        reporters: [],
+        timeoutRequest: 15_000,
+      },
+      (error, summary) => (error ? reject(error) : resolve(summary)),
+    );
+  });
+}
