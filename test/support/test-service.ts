@@ -48,7 +48,11 @@ export function mongoUriForTest(): string {
 }
 
 /** The real service on 127.0.0.1 with random ports, real certificates and a real store. */
-export async function startTestService(kind: StoreKind, env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+  mongoUri: () => string = mongoUriForTest,
+): Promise<TestService> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'scim-test-'));
   const ca = await createCertificateAuthority({ commonName: 'Test CA', validDays: 30 });
   const server = await issueServerCertificate(ca, { commonName: 'localhost', hostnames: ['localhost'], ipAddresses: ['127.0.0.1'], validDays: 30 });
@@ -69,7 +73,7 @@ export async function startTestService(kind: StoreKind, env: Record<string, stri
     TLS_CRL_FILE: files.crl,
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'http',
-    ...(kind === 'mongodb' ? { MONGODB_URI: mongoUriForTest() } : {}),
+    ...(kind === 'mongodb' ? { MONGODB_URI: mongoUri() } : {}),
     ...env,
   });
   const logFile = path.join(dir, 'service.log');
