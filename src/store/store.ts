@@ -155,3 +155,61 @@ export interface CredentialIndex {
   lookup(key: string): Promise<string | null>;
   unbindAll(registrationId: string): Promise<void>;
 }
+
+/** A user of the voice portal, in the collection the portal itself reads (DATA-1: nothing more). */
+export interface VoiceUserRecord {
+  registrationId: string;
+  id: string;
+  userName: string;
+  firstName: string;
+  lastName: string;
+  primaryEmail: string;
+  additionalEmails: string[];
+  locationId: string;
+  extension?: string;
+  did?: string;
+  licenses: string[];
+  status: 'active' | 'deactivated';
+  origin: 'provisioned' | 'portal';
+  directoryUserId?: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface VoiceUserCollection {
+  /** All voice users of a registration (reconciliation compares them with the desired state). */
+  list(registrationId: string): Promise<VoiceUserRecord[]>;
+  get(registrationId: string, id: string): Promise<VoiceUserRecord | null>;
+  findByDirectoryUser(registrationId: string, directoryUserId: string): Promise<VoiceUserRecord | null>;
+  /** ConflictError naming userName, primaryEmail, extension, did or id when taken in the registration. */
+  insert(record: VoiceUserRecord): Promise<VoiceUserRecord>;
+  replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord>;
+  delete(registrationId: string, id: string): Promise<boolean>;
+  deleteAll(registrationId: string): Promise<number>;
+}
+
+/** DEL-4: voicemails and recordings of a deleted voice user are kept until `purgeAfter`. */
+export interface RetentionRecord {
+  id: string;
+  registrationId: string;
+  voiceUserId: string;
+  userName: string;
+  deletedAt: string;
+  purgeAfter: string;
+}
+
+export interface RetentionCollection {
+  /** Idempotent by id. */
+  add(record: RetentionRecord): Promise<void>;
+  due(now: string): Promise<RetentionRecord[]>;
+  remove(id: string): Promise<void>;
+  list(registrationId: string): Promise<RetentionRecord[]>;
+}
+
+/** A named lease with expiry, for one-instance-at-a-time work (SYNC-3). Single-document atomic. */
+export interface LeaseCollection {
+  /** True when `holder` now holds the lease (free, expired, or already its own), until now + ttlMs. */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  release(name: string, holder: string): Promise<void>;
+}

@@ -1,0 +1,98 @@
+import type { Connection, Model } from 'mongoose';
+import { Schema } from 'mongoose';
+import { NotFoundError, VersionConflictError, type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../store.js';
+import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
+
+interface RegistrationDocument {
+  _id: string;
+  nameLower: string;
+  version: number;
+  record: RegistrationRecord;
+}
+
+interface CredentialDocument {
+  _id: string;
+  registrationId: string;
+}
+
+export function registryModels(connection: Connection) {
+  const registrations = connection.model<RegistrationDocument>(
+    'Registration',
+    new Schema<RegistrationDocument>({ _id: String, nameLower: { type: String, unique: true }, version: Number, record: Schema.Types.Mixed }, { collection: 'registrations', versionKey: false }),
+  );
+  const credentials = connection.model<CredentialDocument>(
+    'Credential',
+    new Schema<CredentialDocument>({ _id: String, registrationId: { type: String, index: true } }, { collection: 'credentials', versionKey: false }),
+  );
+  return { registrations, credentials };
+}
+
+export class MongoRegistrations implements RegistrationCollection {
+  constructor(private readonly model: Model<RegistrationDocument>) {}
+
+  insert(record: RegistrationRecord): Promise<RegistrationRecord> {
+    return mongoSafely(async () => {
+      await this.model.create({ _id: record.id, nameLower: record.name.toLowerCase(), version: record.version, record });
+      return record;
+    }, () => 'name');
+  }
+
+  get(id: string): Promise<RegistrationRecord | null> {
+    return mongoSafely(async () => (await this.model.findById(id).lean())?.record ?? null);
+  }
+
+  findByName(name: string): Promise<RegistrationRecord | null> {
+    return mongoSafely(async () => (await this.model.findOne({ nameLower: name.toLowerCase() }).lean())?.record ?? null);
+  }
+
+  list(): Promise<RegistrationRecord[]> {
+    return mongoSafely(async () => (await this.model.find().sort({ nameLower: 1 }).lean()).map((doc) => doc.record));
+  }
+
+  replace(record: RegistrationRecord, expectedVersion: number): Promise<RegistrationRecord> {
+    return mongoSafely(async () => {
+      const next = { ...record, version: expectedVersion + 1 };
+      const updated = await this.model.findOneAndUpdate(
+        { _id: record.id, version: expectedVersion },
+        { $set: { nameLower: next.name.toLowerCase(), version: next.version, record: next } },
+        { new: true },
+      ).lean();
+      if (!updated) {
+        if (!(await this.model.exists({ _id: record.id }))) throw new NotFoundError(`registration ${record.id}`);
+        throw new VersionConflictError(`registration ${record.id} changed`);
+      }
+      return next;
+    }, () => 'name');
+  }
+
+  delete(id: string): Promise<boolean> {
+    return mongoSafely(async () => (await this.model.deleteOne({ _id: id })).deletedCount > 0);
+  }
+}
+
+export class MongoCredentials implements CredentialIndex {
+  constructor(private readonly model: Model<CredentialDocument>) {}
+
+  bind(key: string, registrationId: string): Promise<void> {
+    return mongoSafely(async () => {
+      try {
+        await this.model.create({ _id: key, registrationId });
+      } catch (error) {
+        const owner = isDuplicateKey(error) ? await this.model.findById(key).lean() : undefined;
+        if (owner?.registrationId !== registrationId) throw error;
+      }
+    }, () => 'credential');
+  }
+
+  unbind(key: string): Promise<void> {
+    return mongoSafely(async () => void (await this.model.deleteOne({ _id: key })));
+  }
+
+  lookup(key: string): Promise<string | null> {
+    return mongoSafely(async () => (await this.model.findById(key).lean())?.registrationId ?? null);
+  }
+
+  unbindAll(registrationId: string): Promise<void> {
+    return mongoSafely(async () => void (await this.model.deleteMany({ registrationId })));
+  }
+}

@@ -1,0 +1,156 @@
+import type { Connection, Model } from 'mongoose';
+import { Schema } from 'mongoose';
+import {
+  NotFoundError,
+  VersionConflictError,
+  type LeaseCollection,
+  type RetentionCollection,
+  type RetentionRecord,
+  type VoiceUserCollection,
+  type VoiceUserRecord,
+} from '../store.js';
+import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
+import { uniqueKeysOf, VOICE_USER_UNIQUE_FIELDS } from '../voice-user-keys.js';
+
+interface VoiceUserDocument {
+  _id: string;
+  registrationId: string;
+  directoryUserId?: string;
+  keys: { userName: string; primaryEmail: string; extension: string; did: string };
+  version: number;
+  record: VoiceUserRecord;
+}
+
+interface RetentionDocument {
+  _id: string;
+  registrationId: string;
+  purgeAfter: string;
+  record: RetentionRecord;
+}
+
+interface LeaseDocument {
+  _id: string;
+  holder: string;
+  expiresAt: number;
+}
+
+/** `voice_users` is the collection the portal reads; `_id` is registration + id so ids are per registration. */
+export function voicePortalModels(connection: Connection) {
+  const voiceUserSchema = new Schema<VoiceUserDocument>(
+    { _id: String, registrationId: String, directoryUserId: String, keys: Schema.Types.Mixed, version: Number, record: Schema.Types.Mixed },
+    { collection: 'voice_users', versionKey: false },
+  );
+  for (const [field] of VOICE_USER_UNIQUE_FIELDS) voiceUserSchema.index({ registrationId: 1, [`keys.${field}`]: 1 }, { unique: true, name: `unique_${field}` });
+  voiceUserSchema.index({ registrationId: 1, directoryUserId: 1 });
+  const retentionSchema = new Schema<RetentionDocument>(
+    { _id: String, registrationId: { type: String, index: true }, purgeAfter: { type: String, index: true }, record: Schema.Types.Mixed },
+    { collection: 'voice_retention', versionKey: false },
+  );
+  return {
+    voiceUsers: connection.model<VoiceUserDocument>('VoiceUser', voiceUserSchema),
+    retention: connection.model<RetentionDocument>('Retention', retentionSchema),
+    leases: connection.model<LeaseDocument>('Lease', new Schema<LeaseDocument>({ _id: String, holder: String, expiresAt: Number }, { collection: 'leases', versionKey: false })),
+  };
+}
+
+const uniqueFieldOf = (message: string) => VOICE_USER_UNIQUE_FIELDS.find(([field]) => message.includes(`unique_${field}`))?.[0] ?? 'id';
+const documentId = (registrationId: string, id: string) => `${registrationId}:${id}`;
+
+export class MongoVoiceUsers implements VoiceUserCollection {
+  constructor(private readonly model: Model<VoiceUserDocument>) {}
+
+  list(registrationId: string): Promise<VoiceUserRecord[]> {
+    return mongoSafely(async () => (await this.model.find({ registrationId }, { record: 1 }).lean()).map((doc) => doc.record));
+  }
+
+  get(registrationId: string, id: string): Promise<VoiceUserRecord | null> {
+    return mongoSafely(async () => (await this.model.findById(documentId(registrationId, id)).lean())?.record ?? null);
+  }
+
+  findByDirectoryUser(registrationId: string, directoryUserId: string): Promise<VoiceUserRecord | null> {
+    return mongoSafely(async () => (await this.model.findOne({ registrationId, directoryUserId }).lean())?.record ?? null);
+  }
+
+  insert(record: VoiceUserRecord): Promise<VoiceUserRecord> {
+    return mongoSafely(async () => {
+      await this.model.create(toDocument(record));
+      return record;
+    }, uniqueFieldOf);
+  }
+
+  replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord> {
+    return mongoSafely(async () => {
+      const next = { ...record, version: expectedVersion + 1 };
+      const { _id, ...fields } = toDocument(next);
+      const updated = await this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { new: true }).lean();
+      if (!updated) {
+        if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
+        throw new VersionConflictError(`voice user ${record.id} changed`);
+      }
+      return next;
+    }, uniqueFieldOf);
+  }
+
+  delete(registrationId: string, id: string): Promise<boolean> {
+    return mongoSafely(async () => (await this.model.deleteOne({ _id: documentId(registrationId, id) })).deletedCount > 0);
+  }
+
+  deleteAll(registrationId: string): Promise<number> {
+    return mongoSafely(async () => (await this.model.deleteMany({ registrationId })).deletedCount);
+  }
+}
+
+function toDocument(record: VoiceUserRecord): VoiceUserDocument {
+  return {
+    _id: documentId(record.registrationId, record.id),
+    registrationId: record.registrationId,
+    ...(record.directoryUserId ? { directoryUserId: record.directoryUserId } : {}),
+    keys: uniqueKeysOf(record),
+    version: record.version,
+    record,
+  };
+}
+
+export class MongoRetention implements RetentionCollection {
+  constructor(private readonly model: Model<RetentionDocument>) {}
+
+  add(record: RetentionRecord): Promise<void> {
+    return mongoSafely(async () => {
+      await this.model.updateOne({ _id: record.id }, { $setOnInsert: { registrationId: record.registrationId, purgeAfter: record.purgeAfter, record } }, { upsert: true });
+    });
+  }
+
+  due(now: string): Promise<RetentionRecord[]> {
+    return mongoSafely(async () => (await this.model.find({ purgeAfter: { $lte: now } }).sort({ purgeAfter: 1 }).lean()).map((doc) => doc.record));
+  }
+
+  remove(id: string): Promise<void> {
+    return mongoSafely(async () => void (await this.model.deleteOne({ _id: id })));
+  }
+
+  list(registrationId: string): Promise<RetentionRecord[]> {
+    return mongoSafely(async () => (await this.model.find({ registrationId }).sort({ purgeAfter: 1 }).lean()).map((doc) => doc.record));
+  }
+}
+
+export class MongoLeases implements LeaseCollection {
+  constructor(private readonly model: Model<LeaseDocument>) {}
+
+  /** One conditional upsert: a held, unexpired lease makes the upsert clash on _id, which means "not acquired". */
+  acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return mongoSafely(async () => {
+      const now = Date.now();
+      try {
+        await this.model.updateOne({ _id: name, $or: [{ holder }, { expiresAt: { $lte: now } }] }, { $set: { holder, expiresAt: now + ttlMs } }, { upsert: true });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  release(name: string, holder: string): Promise<void> {
+    return mongoSafely(async () => void (await this.model.deleteOne({ _id: name, holder })));
+  }
+}
