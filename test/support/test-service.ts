@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { mongoUriForTest } from './mongo-uri.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -39,12 +39,6 @@ export interface RegisteredClient {
   name: string;
   certificate: IssuedCertificate;
   scim: HttpsClient;
-}
-
-export function mongoUriForTest(): string {
-  const base = new URL(inject('mongoUri'));
-  base.pathname = `/t${randomBytes(6).toString('hex')}`;
-  return base.toString();
 }
 
 /** The real service on 127.0.0.1 with random ports, real certificates and a real store. */

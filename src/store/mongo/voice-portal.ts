@@ -1,6 +1,7 @@
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 import {
+  ConflictError,
   NotFoundError,
   VersionConflictError,
   type LeaseCollection,
@@ -53,7 +54,6 @@ export function voicePortalModels(connection: Connection) {
   };
 }
 
-const uniqueFieldOf = (message: string) => VOICE_USER_UNIQUE_FIELDS.find(([field]) => message.includes(`unique_${field}`))?.[0] ?? 'id';
 const documentId = (registrationId: string, id: string) => `${registrationId}:${id}`;
 
 export class MongoVoiceUsers implements VoiceUserCollection {
@@ -73,22 +73,38 @@ export class MongoVoiceUsers implements VoiceUserCollection {
 
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord> {
     return mongoSafely(async () => {
-      await this.model.create(toDocument(record));
+      const document = toDocument(record);
+      await this.explainDuplicates(document, () => this.model.create(document));
       return record;
-    }, uniqueFieldOf);
+    });
+  }
+
+  /** FerretDB's E11000 does not name the index, so the clashing field is found by asking. */
+  private async explainDuplicates<T>(document: VoiceUserDocument, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      for (const [field] of VOICE_USER_UNIQUE_FIELDS) {
+        const clash = await this.model.exists({ registrationId: document.registrationId, [`keys.${field}`]: document.keys[field], _id: { $ne: document._id } });
+        if (clash) throw new ConflictError(field);
+      }
+      throw new ConflictError('id');
+    }
   }
 
   replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord> {
     return mongoSafely(async () => {
       const next = { ...record, version: expectedVersion + 1 };
-      const { _id, ...fields } = toDocument(next);
-      const updated = await this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { new: true }).lean();
+      const document = toDocument(next);
+      const { _id, ...fields } = document;
+      const updated = await this.explainDuplicates(document, () => this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { new: true }).lean());
       if (!updated) {
         if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
       }
       return next;
-    }, uniqueFieldOf);
+    });
   }
 
   delete(registrationId: string, id: string): Promise<boolean> {

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConflictError,
+  VersionConflictError,
+  type CredentialIndex,
+  type LeaseCollection,
+  type RegistrationCollection,
+  type RegistrationRecord,
+  type RetentionCollection,
+  type VoiceUserCollection,
+  type VoiceUserRecord,
+} from '../../src/store/store.js';
+
+export interface PortalCollections {
+  registrations: RegistrationCollection;
+  credentials: CredentialIndex;
+  voiceUsers: VoiceUserCollection;
+  retention: RetentionCollection;
+  leases: LeaseCollection;
+  close(): Promise<void>;
+}
+
+export function registration(name: string): RegistrationRecord {
+  const now = new Date().toISOString();
+  return { id: randomUUID(), name, status: 'active', settings: { portalAccountId: name }, certificates: [], tokens: [], version: 1, created: now, lastModified: now };
+}
+
+export function voiceUser(registrationId: string, userName: string, extra: Partial<VoiceUserRecord> = {}): VoiceUserRecord {
+  const now = new Date().toISOString();
+  return {
+    registrationId,
+    id: randomUUID(),
+    userName,
+    firstName: 'First',
+    lastName: 'Last',
+    primaryEmail: `${userName}@contoso.example`,
+    additionalEmails: [],
+    locationId: 'loc-1',
+    licenses: [],
+    status: 'active',
+    origin: 'provisioned',
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    ...extra,
+  };
+}
+
+/** The same contract for the registry and voice-portal collections of every store. */
+export function describePortalStoreContract(name: string, open: () => Promise<PortalCollections>) {
+  describe(`${name}: registrations, credentials, voice users, retention, leases`, () => {
+    let store: PortalCollections;
+    beforeAll(async () => {
+      store = await open();
+    });
+    afterAll(() => store.close());
+
+    it('registration names are unique case-insensitively; replace is optimistic', async () => {
+      const record = await store.registrations.insert(registration('Contoso'));
+      await expect(store.registrations.insert(registration('CONTOSO'))).rejects.toBeInstanceOf(ConflictError);
+      expect((await store.registrations.findByName('contoso'))?.id).toBe(record.id);
+      const renamed = await store.registrations.replace({ ...record, name: 'Contoso Ltd' }, 1);
+      expect(renamed.version).toBe(2);
+      await expect(store.registrations.replace({ ...record, name: 'Stale' }, 1)).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store.registrations.delete(record.id)).toBe(true);
+      expect(await store.registrations.get(record.id)).toBeNull();
+    });
+
+    it('REG-2: a credential resolves to exactly one registration and cannot be bound to two', async () => {
+      await store.credentials.bind('certificate-sha256:AA', 'reg-a');
+      await store.credentials.bind('certificate-sha256:AA', 'reg-a');
+      await expect(store.credentials.bind('certificate-sha256:AA', 'reg-b')).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.credentials.lookup('certificate-sha256:AA')).toBe('reg-a');
+      await store.credentials.bind('token:1', 'reg-a');
+      await store.credentials.unbindAll('reg-a');
+      expect(await store.credentials.lookup('certificate-sha256:AA')).toBeNull();
+      expect(await store.credentials.lookup('token:1')).toBeNull();
+    });
+
+    it('voice users: unique user name, email, extension and DID per registration; absent ones never clash', async () => {
+      const first = await store.voiceUsers.insert(voiceUser('reg-1', 'jane', { extension: '1001', did: '+15550001' }));
+      await store.voiceUsers.insert(voiceUser('reg-1', 'john'));
+      await store.voiceUsers.insert(voiceUser('reg-1', 'jill'));
+      await store.voiceUsers.insert(voiceUser('reg-2', 'jane', { extension: '1001' }));
+      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'JANE', { primaryEmail: 'another@contoso.example' }))).rejects.toMatchObject({ field: 'userName' });
+      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'other', { extension: '1001' }))).rejects.toMatchObject({ field: 'extension' });
+      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'other2', { did: '+15550001' }))).rejects.toMatchObject({ field: 'did' });
+      expect((await store.voiceUsers.list('reg-1')).map((u) => u.userName).sort()).toEqual(['jane', 'jill', 'john']);
+      const updated = await store.voiceUsers.replace({ ...first, extension: '1002' }, 1);
+      expect(updated.version).toBe(2);
+      await expect(store.voiceUsers.replace({ ...first, extension: '1003' }, 1)).rejects.toBeInstanceOf(VersionConflictError);
+      expect((await store.voiceUsers.get('reg-1', first.id))?.extension).toBe('1002');
+      expect(await store.voiceUsers.get('reg-2', first.id)).toBeNull();
+    });
+
+    it('voice users are found by their directory user and deleted per registration', async () => {
+      const linked = await store.voiceUsers.insert(voiceUser('reg-3', 'linked', { directoryUserId: 'dir-1' }));
+      expect((await store.voiceUsers.findByDirectoryUser('reg-3', 'dir-1'))?.id).toBe(linked.id);
+      expect(await store.voiceUsers.findByDirectoryUser('reg-1', 'dir-1')).toBeNull();
+      expect(await store.voiceUsers.deleteAll('reg-3')).toBe(1);
+      expect(await store.voiceUsers.list('reg-3')).toEqual([]);
+    });
+
+    it('DEL-4: retention records are kept until due, idempotently', async () => {
+      const record = { id: 'ret-1', registrationId: 'reg-1', voiceUserId: 'v1', userName: 'gone', deletedAt: '2026-01-01T00:00:00.000Z', purgeAfter: '2026-07-01T00:00:00.000Z' };
+      await store.retention.add(record);
+      await store.retention.add(record);
+      expect(await store.retention.due('2026-06-30T00:00:00.000Z')).toEqual([]);
+      expect(await store.retention.due('2026-07-01T00:00:00.000Z')).toEqual([record]);
+      await store.retention.remove('ret-1');
+      expect(await store.retention.list('reg-1')).toEqual([]);
+    });
+
+    it('SYNC-3: a lease is held by one holder until released or expired', async () => {
+      expect(await store.leases.acquire('reconcile:reg-1', 'instance-a', 60_000)).toBe(true);
+      expect(await store.leases.acquire('reconcile:reg-1', 'instance-b', 60_000)).toBe(false);
+      expect(await store.leases.acquire('reconcile:reg-1', 'instance-a', 60_000)).toBe(true);
+      await store.leases.release('reconcile:reg-1', 'instance-a');
+      expect(await store.leases.acquire('reconcile:reg-1', 'instance-b', 1)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await store.leases.acquire('reconcile:reg-1', 'instance-a', 60_000)).toBe(true);
+    });
+  });
+}
