@@ -73,9 +73,14 @@ function toDefinition(raw: RawAttribute): AttributeDefinition {
   };
 }
 
-/** All attributes of a core schema, including the common ones (`id`, `externalId`, `meta`) scimmy keeps hidden. */
+/** scimmy's `toJSON()` and `describe()` leave sub-attributes as Attribute instances: serialise them. */
+function plain<T>(value: unknown): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** All attributes of a core schema, including the common ones (`id`, `externalId`, `meta`) scimmy hides from its description. */
 function coreAttributes(definition: InstanceType<typeof SCIMMY.Types.SchemaDefinition>): AttributeDefinition[] {
-  return definition.attributes.filter((attribute) => attribute instanceof SCIMMY.Types.Attribute).map((attribute) => toDefinition(attribute.toJSON()));
+  return definition.attributes.filter((attribute) => attribute instanceof SCIMMY.Types.Attribute).map((attribute) => toDefinition(plain(attribute)));
 }
 
 /** An extension behaves like a single-valued complex attribute named by its URN (RFC 7644 §3.10). */
@@ -107,7 +112,7 @@ const RESOURCE_SCHEMAS: Record<ResourceType, ResourceSchema> = {
     core: USER_SCHEMA,
     attributes: [
       ...coreAttributes(SCIMMY.Schemas.User.definition),
-      extensionAttribute(SCIMMY.Schemas.EnterpriseUser.definition.describe()),
+      extensionAttribute(plain(SCIMMY.Schemas.EnterpriseUser.definition.describe())),
       extensionAttribute(voiceUserSchema),
     ],
     extensions: [ENTERPRISE_USER_SCHEMA, VOICE_USER_SCHEMA],
@@ -188,10 +193,10 @@ const SCHEMA_PATH = '/Schemas';
 /** The documents of GET /Schemas (RFC 7643 §7). */
 export function schemaDocuments(): object[] {
   return [
-    SCIMMY.Schemas.User.definition.describe(SCHEMA_PATH),
-    SCIMMY.Schemas.EnterpriseUser.definition.describe(SCHEMA_PATH),
+    plain(SCIMMY.Schemas.User.definition.describe(SCHEMA_PATH)),
+    plain(SCIMMY.Schemas.EnterpriseUser.definition.describe(SCHEMA_PATH)),
     voiceUserSchema,
-    SCIMMY.Schemas.Group.definition.describe(SCHEMA_PATH),
+    plain(SCIMMY.Schemas.Group.definition.describe(SCHEMA_PATH)),
   ];
 }
 
