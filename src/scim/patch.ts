@@ -170,9 +170,11 @@ function applyToAttribute(resource: JsonObject, op: OpName, { path, definition, 
   const key = path.at(-1)!;
   const existing = container[key];
   if (definition.multiValued) {
-    const written = read as Json[];
-    container[key] = op === 'add' && Array.isArray(existing) ? [...existing, ...written.filter((element) => !containsJson(existing, element))] : written;
-    keepOnePrimary(container[key] as Json[], written);
+    const appending = op === 'add' && Array.isArray(existing);
+    const written = appending ? (read as Json[]).filter((element) => !containsJson(existing, element)) : (read as Json[]);
+    const elements = appending ? [...existing, ...written] : written;
+    keepOnePrimary(elements, written);
+    container[key] = elements;
   } else if (definition.type === 'complex' && isPlainObject(existing)) {
     // RFC 7644 §3.5.2.1/§3.5.2.3: sub-attributes not given are left unchanged.
     container[key] = { ...existing, ...(read as JsonObject) };
