@@ -1,5 +1,5 @@
 import type { Json, JsonObject } from '../store/store.js';
-import { scimError, type ScimType } from './errors.js';
+import { scimError } from './errors.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
 import { findChild, type AttributeDefinition } from './schemas.js';
 import { isPlainObject, parseBooleanText } from './values.js';
@@ -22,9 +22,9 @@ type Primitive = Compare['compValue'];
  * strings are compared case-insensitively unless the sub-attribute is caseExact (unlike
  * scim2-parse-filter's own tester, which is always case-sensitive).
  */
-export function elementFilter(parent: AttributeDefinition, text: string, scimType: ScimType): ElementFilter {
-  const filter = parseFilterText(text, scimType);
-  const fail = (problem: string) => scimError(400, scimType, `Filter '${text}' on ${parent.name} cannot be used: ${problem}`);
+export function elementFilter(parent: AttributeDefinition, text: string): ElementFilter {
+  const filter = parseFilterText(text);
+  const fail = (problem: string) => scimError(400, 'invalidFilter', `Filter '${text}' on ${parent.name} cannot be used: ${problem}`);
   const predicate = compile(filter, parent, fail);
   return { matches: (element) => isPlainObject(element) && predicate(element), template: templateOf(filter, parent) };
 }

@@ -1,6 +1,6 @@
 import type { Filter } from 'scim2-parse-filter';
 import { parseFilter as parseTokens, tokenizer, Tokens, type Token } from 'scim2-parse-filter/lib/src/parser.js';
-import { isScimError, scimError, type ScimType } from './errors.js';
+import { isScimError, scimError } from './errors.js';
 
 export type { Filter } from 'scim2-parse-filter';
 
@@ -13,25 +13,25 @@ const LITERALS = new Set(['true', 'false', 'null']);
  * right; its tokens are fixed up first (see `repairTokens`) and `attr[filter].sub op value`
  * is rewritten so the condition applies to one element (see `moveSubAttributeIntoBrackets`).
  */
-export function parseFilterText(text: string, scimType: ScimType = 'invalidFilter'): Filter {
-  const tokens = moveSubAttributeIntoBrackets(repairTokens(tokenize(text, scimType)));
+export function parseFilterText(text: string): Filter {
+  const tokens = moveSubAttributeIntoBrackets(repairTokens(tokenize(text)));
   const list = new Tokens(tokens);
   try {
     const filter = parseTokens(list);
-    if (list.peek().type !== 'EOT') throw syntaxError(text, tokens, list.i, scimType);
+    if (list.peek().type !== 'EOT') throw syntaxError(text, tokens, list.i);
     return filter;
   } catch (error) {
     // The library's messages name no position; the token it was reading is the one before `list.i`.
-    throw isScimError(error) ? error : syntaxError(text, tokens, list.i - 1, scimType);
+    throw isScimError(error) ? error : syntaxError(text, tokens, list.i - 1);
   }
 }
 
-function tokenize(text: string, scimType: ScimType): Token[] {
+function tokenize(text: string): Token[] {
   try {
     return tokenizer(text);
   } catch (error) {
     const rest = String((error as Error).message).replace(/^unexpected token /, '');
-    throw scimError(400, scimType, `Filter '${text}' cannot be read from ${rest}: values must be double-quoted strings, numbers, true, false or null`);
+    throw scimError(400, 'invalidFilter', `Filter '${text}' cannot be read from ${rest}: values must be double-quoted strings, numbers, true, false or null`);
   }
 }
 
@@ -76,7 +76,7 @@ function moveSubAttributeIntoBrackets(tokens: Token[]): Token[] {
   ]);
 }
 
-function syntaxError(text: string, tokens: Token[], failingIndex: number, scimType: ScimType): Error {
+function syntaxError(text: string, tokens: Token[], failingIndex: number): Error {
   const index = Math.min(Math.max(failingIndex, 0), tokens.length - 1);
   const failing = tokens[index]!;
   const previous = tokens[index - 1];
@@ -87,7 +87,7 @@ function syntaxError(text: string, tokens: Token[], failingIndex: number, scimTy
       : previous
         ? `Filter '${text}' is incomplete: expected ${expected} after '${previous.literal}'`
         : 'Filter is empty: expected a condition such as userName eq "someone@example.com"';
-  return scimError(400, scimType, detail);
+  return scimError(400, 'invalidFilter', detail);
 }
 
 type Expecting = 'operand' | 'operator' | 'value' | 'connector';

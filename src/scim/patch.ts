@@ -127,7 +127,7 @@ function filteredTarget(
   return {
     path,
     definition,
-    elements: elementFilter(definition, filterText, 'invalidFilter'),
+    elements: elementFilter(definition, filterText),
     filterText,
     label: text,
     ...(subAttribute ? { subAttribute } : {}),

@@ -119,7 +119,7 @@ function readSelection(resourceType: ResourceType, item: string): Selection | un
   if (!resolved.definition.multiValued || resolved.definition.type !== 'complex') {
     throw scimError(400, 'invalidValue', `'${item}' filters ${resolved.definition.name}, which is not a multi-valued complex attribute`);
   }
-  return { path: resolved.path, elements: elementFilter(resolved.definition, valuePath[2]!, 'invalidFilter') };
+  return { path: resolved.path, elements: elementFilter(resolved.definition, valuePath[2]!) };
 }
 
 /** Splits at commas that are not inside `[…]` or a quoted string (`emails[type eq "a,b"]`). */

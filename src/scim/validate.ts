@@ -30,7 +30,7 @@ export function readGroupBody(body: unknown, mode: WriteMode): { resource: JsonO
 const HELD_APART = new Set(['schemas', 'members']);
 
 /** Root attributes kept in a stored resource. */
-export function storedRootAttributes(resourceType: ResourceType): AttributeDefinition[] {
+function storedRootAttributes(resourceType: ResourceType): AttributeDefinition[] {
   return rootAttributes(resourceType).filter((attribute) => isStored(attribute) && !HELD_APART.has(attribute.name));
 }
 

@@ -112,7 +112,7 @@ function subAttributeNames(definition: AttributeDefinition): string {
   return `sub-attributes such as ${(definition.subAttributes ?? []).slice(0, 3).map((attribute) => attribute.name).join(', ')}`;
 }
 
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (isPlainObject(value)) return 'an object';
   return JSON.stringify(value) ?? String(value);
