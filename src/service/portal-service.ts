@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, type Store, type VoiceUserRecord } from '../store/store.js';
+
+export class PortalError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly rule?: string,
+  ) {
+    super(message);
+    this.name = 'PortalError';
+  }
+}
+
+/** Fields Azure AD masters for a provisioned (linked) voice user: MAP-7. */
+export const DIRECTORY_OWNED_FIELDS = ['firstName', 'lastName', 'primaryEmail', 'additionalEmails', 'locationId'] as const;
+
+const text = z.string().trim().min(1);
+const PortalOwned = z.object({
+  extension: text.max(20).optional(),
+  did: text.max(32).optional(),
+  licenses: z.array(text).max(50).optional(),
+});
+const HandMade = PortalOwned.extend({
+  userName: text.max(128),
+  firstName: text.max(128),
+  lastName: text.max(128),
+  primaryEmail: z.email(),
+  additionalEmails: z.array(z.email()).default([]),
+  locationId: text,
+});
+const Edit = HandMade.partial();
+
+export type VoiceUserChange = { before?: VoiceUserRecord; after?: VoiceUserRecord };
+
+export interface PortalServiceDeps {
+  store: Store;
+  onChange?: (registrationId: string, change: VoiceUserChange, rule: string) => Promise<void>;
+}
+
+/**
+ * What the portal itself owns (MAP-8): extension, DID, licences, and users created by hand.
+ * Extension and DID are stored exactly as given and unique within a registration.
+ */
+export function createPortalService({ store, onChange = async () => undefined }: PortalServiceDeps) {
+  async function get(registrationId: string, id: string): Promise<VoiceUserRecord> {
+    const found = await store.voiceUsers.get(registrationId, id);
+    if (!found) throw new PortalError('voice_user.not_found', `No voice user ${id}`, 404);
+    return found;
+  }
+
+  async function createByHand(registrationId: string, input: unknown): Promise<VoiceUserRecord> {
+    const fields = parse(HandMade, input);
+    const now = new Date().toISOString();
+    const record: VoiceUserRecord = { ...fields, licenses: fields.licenses ?? [], registrationId, id: randomUUID(), status: 'active', origin: 'portal', createdAt: now, updatedAt: now, version: 1 };
+    const created = await explainConflicts(() => store.voiceUsers.insert(record));
+    await onChange(registrationId, { after: created }, 'DEL-6');
+    return created;
+  }
+
+  async function edit(registrationId: string, id: string, input: unknown): Promise<VoiceUserRecord> {
+    const changes = parse(Edit, input);
+    const current = await get(registrationId, id);
+    refuseDirectoryOwnedEdits(current, changes);
+    const updated = await explainConflicts(() => store.voiceUsers.replace({ ...current, ...changes, updatedAt: new Date().toISOString() }, current.version));
+    await onChange(registrationId, { before: current, after: updated }, 'MAP-8');
+    return updated;
+  }
+
+  return { list: (registrationId: string) => store.voiceUsers.list(registrationId), get, createByHand, edit };
+}
+
+export type PortalService = ReturnType<typeof createPortalService>;
+
+function refuseDirectoryOwnedEdits(current: VoiceUserRecord, changes: Partial<VoiceUserRecord>): void {
+  if (!current.directoryUserId) return;
+  const field = DIRECTORY_OWNED_FIELDS.find((name) => changes[name] !== undefined && JSON.stringify(changes[name]) !== JSON.stringify(current[name]));
+  if (field) {
+    throw new PortalError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD`, 409, 'MAP-7');
+  }
+}
+
+async function explainConflicts<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof ConflictError) throw new PortalError('voice_user.duplicate', `${error.field} is already used by another voice user of this registration`, 409);
+    throw error;
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new PortalError('voice_user.invalid', result.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '), 400);
+}
