@@ -1,0 +1,23 @@
+/** A support-staff login for the console: separate from every provisioning credential (AUD-2). */
+export interface SupportAccountRecord {
+  /** Unique, case-insensitive; stored as given. */
+  name: string;
+  /** argon2id PHC string; the password itself is never stored. */
+  passwordHash: string;
+  /** The registrations this account may see; absent means all of them. */
+  registrationIds?: string[];
+  createdAt: string;
+  passwordChangedAt: string;
+}
+
+/** The storage port for support accounts; adapters sit beside the audit-log adapters. */
+export interface SupportAccounts {
+  /** ConflictError('name') when the name (case-insensitive) is taken. */
+  create(record: SupportAccountRecord): Promise<SupportAccountRecord>;
+  get(name: string): Promise<SupportAccountRecord | null>;
+  list(): Promise<SupportAccountRecord[]>;
+  /** NotFoundError when there is no such account. */
+  setPassword(name: string, passwordHash: string, changedAt: string): Promise<void>;
+  /** False when there was no such account. */
+  delete(name: string): Promise<boolean>;
+}
