@@ -70,7 +70,7 @@ export class MongoAuditLog implements AuditLog {
     if (events.length === 0) return Promise.resolve();
     return mongoSafely(async () => {
       try {
-        await this.model.collection.insertMany(events.map(documentOf), { ordered: false });
+        await this.model.insertMany(events.map(documentOf), { ordered: false, lean: true });
       } catch (error) {
         // A retried batch may hold events a previous attempt already wrote: those are done.
         if (!onlyDuplicates(error)) throw error;
