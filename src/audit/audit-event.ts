@@ -120,3 +120,8 @@ export function subjectKeys(event: AuditEvent): { userName?: string; email?: str
   const lower = (value: string | undefined) => (value ? value.toLowerCase() : undefined);
   return { userName: lower(event.subjectUser?.userName), email: lower(event.subjectUser?.email), directoryId: lower(event.subjectUser?.directoryId) };
 }
+
+/** A copy without the keys whose value is undefined (optional fields stay absent in stored JSON). */
+export function withoutUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}

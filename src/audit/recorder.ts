@@ -31,6 +31,8 @@ export interface AuditRecorder {
   /** Stops the timer and flushes; records after close are refused. */
   close(): Promise<void>;
   readonly pending: number;
+  /** True while the queue is at `maxQueue`. */
+  readonly full: boolean;
 }
 
 /**
@@ -124,6 +126,9 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
     },
     get pending() {
       return queue.length;
+    },
+    get full() {
+      return !hasRoom();
     },
   };
 }

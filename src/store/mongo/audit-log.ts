@@ -1,6 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
-import { subjectKeys, type AuditEvent } from '../../audit/audit-event.js';
+import { subjectKeys, withoutUndefined, type AuditEvent } from '../../audit/audit-event.js';
 import { decodeCursor, pageSizeOf, prefixEnd, toPage, type AuditLog, type AuditPage, type AuditQuery } from '../../audit/audit-log.js';
 import type { SupportAccountRecord, SupportAccounts } from '../../console/support-accounts.js';
 import { NotFoundError } from '../store.js';
@@ -105,7 +105,7 @@ export class MongoAuditLog implements AuditLog {
 
 function documentOf(event: AuditEvent): AuditDocument {
   const keys = subjectKeys(event);
-  return definedOnly({
+  return withoutUndefined({
     _id: event.id,
     time: new Date(event.time),
     registrationId: event.registrationId,
@@ -118,10 +118,6 @@ function documentOf(event: AuditEvent): AuditDocument {
     directoryId: keys.directoryId,
     doc: JSON.stringify(event),
   });
-}
-
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
 function onlyDuplicates(error: unknown): boolean {
@@ -138,7 +134,7 @@ function filterOf(query: AuditQuery): Record<string, unknown> {
     clauses.push({ $or: [{ userName: range }, { email: range }, { directoryId: range }] });
   }
   if (query.since || query.until) {
-    clauses.push({ time: definedOnly({ $gte: query.since ? new Date(query.since) : undefined, $lt: query.until ? new Date(query.until) : undefined }) });
+    clauses.push({ time: withoutUndefined({ $gte: query.since ? new Date(query.since) : undefined, $lt: query.until ? new Date(query.until) : undefined }) });
   }
   if (query.actions?.length) clauses.push({ action: { $in: query.actions } });
   if (query.outcome) clauses.push({ success: query.outcome === 'success' });

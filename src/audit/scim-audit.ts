@@ -1,0 +1,148 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { CallerIdentity, RequestContext } from '../service/context.js';
+import type { JsonObject } from '../store/store.js';
+import { withoutUndefined, type AuditActor, type AuditEventInput, type SubjectUser } from './audit-event.js';
+import type { AuditRecorder } from './recorder.js';
+import { scimTargetOf, subjectUserOf, summarizeScimRequest, type ScimExchange } from './scim-summary.js';
+
+/** Request bodies larger than this are described by their summary only. */
+const MAX_KEPT_BODY_CHARS = 16_384;
+/** Response bodies are only parsed for what the audit needs, never for large list pages. */
+const MAX_PARSED_RESPONSE_CHARS = 262_144;
+
+/**
+ * What a SCIM handler may add to its request's audit event through `res.locals`: the person a
+ * DELETE was about (the record is gone by the time the response is sent) and extra details.
+ */
+export interface ScimAuditHints {
+  auditSubject?: SubjectUser;
+  auditDetails?: JsonObject;
+}
+
+export interface ScimAuditOptions {
+  /** Where the SCIM API is mounted. */
+  basePath?: string;
+}
+
+export interface RefusedAuthAttempt {
+  reason: string;
+  detail?: string;
+  subject?: string;
+  fingerprint256?: string;
+}
+
+/**
+ * Records every SCIM request once its response is sent (AUD-1): who, what, which resource,
+ * outcome and duration, under the request's correlation id. Mount right after the
+ * correlation-id middleware. While the audit queue is full, new requests wait for room
+ * (back-pressure) instead of events being dropped.
+ */
+export function auditScimRequests(recorder: AuditRecorder, { basePath = '/scim/v2' }: ScimAuditOptions = {}) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    const target = scimTargetOf(req.method, pathOf(req).slice(basePath.length));
+    const responseBody = keepResponseBody(res, target.action.endsWith('.Create') || target.action.endsWith('.Patch') || target.action.endsWith('.Replace'));
+    res.once('finish', () => {
+      if (res.locals.auditedRefusal) return;
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      void recorder.record(scimRequestEvent(req, res, { target, responseText: responseBody(), durationMs }));
+    });
+    if (recorder.full) recorder.whenRoom().then(() => next(), next);
+    else next();
+  };
+}
+
+/** For the authenticator's `onRefused`: one `Auth.Refused` event with the reason and the presented subject, never the secret (AUD-3). */
+export function recordRefusedAuth(recorder: AuditRecorder) {
+  return (req: Request, res: Response, attempt: RefusedAuthAttempt): void => {
+    res.locals.auditedRefusal = true;
+    void recorder.record({
+      correlationId: res.locals.correlationId as string,
+      actor: refusedActor(req, attempt),
+      action: 'Auth.Refused',
+      summary: `refused ${req.method} ${req.path}: ${attempt.reason}`,
+      outcome: { status: 401, success: false, detail: attempt.detail ? `${attempt.reason}: ${attempt.detail}` : attempt.reason },
+      details: { method: req.method, path: req.path, reason: attempt.reason },
+    });
+  };
+}
+
+function refusedActor(req: Request, attempt: RefusedAuthAttempt): AuditActor {
+  if (attempt.subject || attempt.fingerprint256) {
+    return withoutUndefined({ kind: 'client-certificate', subject: attempt.subject ?? 'unknown', fingerprint256: attempt.fingerprint256 });
+  }
+  return { kind: req.get('Authorization') ? 'bearer-token' : 'anonymous', subject: 'unknown' };
+}
+
+interface Measured {
+  target: ReturnType<typeof scimTargetOf>;
+  responseText?: string;
+  durationMs: number;
+}
+
+function scimRequestEvent(req: Request, res: Response, { target, responseText, durationMs }: Measured): AuditEventInput {
+  const context = res.locals.context as RequestContext | undefined;
+  const authenticated = res.locals.caller as { registrationId: string; caller: CallerIdentity } | undefined;
+  const caller = context?.caller ?? authenticated?.caller;
+  const responseBody = parseJson(responseText);
+  const exchange: ScimExchange = { method: req.method, path: pathOf(req), target, query: req.query as Record<string, unknown>, requestBody: req.body, responseBody };
+  const hints = res.locals as ScimAuditHints;
+  const error = res.statusCode >= 400 ? (responseBody as { scimType?: string; detail?: string } | undefined) : undefined;
+  return withoutUndefined({
+    registrationId: context?.registrationId ?? authenticated?.registrationId,
+    correlationId: res.locals.correlationId as string,
+    actor: caller ? actorOf(caller) : { kind: 'anonymous', subject: 'unknown' },
+    action: target.action,
+    resourceType: target.resourceType,
+    resourceId: target.resourceId ?? createdId(target.action, responseBody),
+    subjectUser: mergeSubject(subjectUserOf(exchange), hints.auditSubject),
+    summary: summarizeScimRequest(exchange),
+    outcome: withoutUndefined({ status: res.statusCode, success: res.statusCode < 400, scimType: error?.scimType, detail: error?.detail }),
+    durationMs: Math.round(durationMs * 100) / 100,
+    details: withoutUndefined({ method: req.method, path: req.originalUrl, request: keptBody(req.body), ...hints.auditDetails }),
+  });
+}
+
+function actorOf(caller: CallerIdentity): AuditActor {
+  return withoutUndefined({ kind: caller.method, subject: caller.subject, fingerprint256: caller.fingerprint256, tokenId: caller.tokenId });
+}
+
+function createdId(action: string, responseBody: unknown): string | undefined {
+  const id = (responseBody as { id?: unknown } | undefined)?.id;
+  return action.endsWith('.Create') && typeof id === 'string' ? id : undefined;
+}
+
+function mergeSubject(seen: SubjectUser | undefined, hinted: SubjectUser | undefined): SubjectUser | undefined {
+  return seen || hinted ? withoutUndefined({ ...seen, ...hinted }) : undefined;
+}
+
+/** Wraps `res.send` to keep the body of error responses (and of writes, for the new id and user name). */
+function keepResponseBody(res: Response, keepSuccessBodies: boolean): () => string | undefined {
+  let kept: string | undefined;
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) => {
+    if (typeof body === 'string' && body.length <= MAX_PARSED_RESPONSE_CHARS && (keepSuccessBodies || res.statusCode >= 400)) kept = body;
+    return send(body);
+  };
+  return () => kept;
+}
+
+function keptBody(body: unknown): JsonObject | undefined {
+  if (body === undefined || body === null || typeof body !== 'object' || Object.keys(body).length === 0) return undefined;
+  const size = JSON.stringify(body).length;
+  return size <= MAX_KEPT_BODY_CHARS ? (body as JsonObject) : { truncated: true, characters: size };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path as the client sent it, whatever router this runs in. */
+function pathOf(req: Request): string {
+  return req.originalUrl.split('?')[0] ?? '';
+}

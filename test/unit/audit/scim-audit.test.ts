@@ -1,0 +1,105 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import winston from 'winston';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../../src/audit/audit-event.js';
+import type { AuditLog } from '../../../src/audit/audit-log.js';
+import { createAuditRecorder, type AuditRecorder } from '../../../src/audit/recorder.js';
+import { auditScimRequests, recordRefusedAuth } from '../../../src/audit/scim-audit.js';
+import { createScimErrorHandler } from '../../../src/http/error-handler.js';
+import { correlationId } from '../../../src/http/request-context.js';
+import { scimError } from '../../../src/scim/errors.js';
+
+const BEARER_SECRET = 'reg1.s3cr3t-bearer-value-never-logged';
+const PASSWORD = 'Pa55word-never-audited!';
+
+/** A SCIM-shaped app: the real correlation id and error handler, a stand-in authenticator and routes. */
+function scimLikeApp(recorder: AuditRecorder) {
+  const app = express();
+  app.use(correlationId);
+  app.use(auditScimRequests(recorder));
+  app.use('/scim/v2', (req, res, next) => {
+    if (req.get('Authorization') !== 'Bearer good') {
+      recordRefusedAuth(recorder)(req, res, { reason: 'bearer-token-unknown', detail: 'token id reg1' });
+      return next(scimError(401, undefined, 'Authentication required'));
+    }
+    res.locals.caller = { registrationId: 'reg-1', caller: { method: 'bearer-token', subject: 'token tok-1', tokenId: 'tok-1' } };
+    res.locals.context = { registrationId: 'reg-1', caller: res.locals.caller.caller, correlationId: res.locals.correlationId };
+    next();
+  });
+  app.use(express.json({ type: () => true }));
+  app.post('/scim/v2/Users', (req, res) => {
+    if (req.body.userName === 'taken@contoso.com') throw scimError(409, 'uniqueness', 'userName is already taken');
+    res.status(201).type('application/scim+json').send(JSON.stringify({ id: 'new-id', userName: req.body.userName }));
+  });
+  app.delete('/scim/v2/Users/:id', (_req, res) => {
+    res.locals.auditSubject = { userName: 'gone@contoso.com' };
+    res.status(204).end();
+  });
+  app.use(createScimErrorHandler(winston.createLogger({ silent: true })));
+  return app;
+}
+
+describe('auditing SCIM requests', () => {
+  const written: AuditEvent[] = [];
+  const log: AuditLog = { append: async (events) => void written.push(...events), search: async () => ({ events: [] }), get: async () => null, purgeOlderThan: async () => 0 };
+  const recorder = createAuditRecorder({ log, logger: winston.createLogger({ silent: true }), flushIntervalMs: 1 });
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = scimLikeApp(recorder).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  async function send(method: string, path: string, body?: unknown, authorization = 'Bearer good') {
+    const response = await fetch(base + path, { method, headers: { authorization, 'client-request-id': `req-${written.length}-${Math.random()}` }, body: body ? JSON.stringify(body) : undefined });
+    await response.text();
+    await recorder.flush();
+    const correlation = response.headers.get('x-request-id');
+    return written.filter((event) => event.correlationId === correlation);
+  }
+
+  it('AUD-1: a create is recorded with caller, registration, new id, subject, duration and correlation id', async () => {
+    const [event, ...others] = await send('POST', '/Users', { userName: 'jane@contoso.com', displayName: 'Jane Doe', password: PASSWORD });
+    expect(others).toEqual([]);
+    expect(event).toMatchObject({
+      registrationId: 'reg-1',
+      actor: { kind: 'bearer-token', subject: 'token tok-1', tokenId: 'tok-1' },
+      action: 'User.Create',
+      resourceType: 'User',
+      resourceId: 'new-id',
+      subjectUser: { userName: 'jane@contoso.com', directoryId: 'new-id' },
+      summary: 'POST user jane@contoso.com: displayName "Jane Doe"',
+      outcome: { status: 201, success: true },
+      details: { method: 'POST', request: { userName: 'jane@contoso.com', password: '[redacted]' } },
+    });
+    expect(event!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('AUD-1: a SCIM error keeps its status, scimType and detail', async () => {
+    const [event] = await send('POST', '/Users', { userName: 'taken@contoso.com' });
+    expect(event!.outcome).toEqual({ status: 409, success: false, scimType: 'uniqueness', detail: 'userName is already taken' });
+  });
+
+  it('AUD-1: a handler can name the user a DELETE was about', async () => {
+    const [event] = await send('DELETE', '/Users/u-9');
+    expect(event).toMatchObject({ action: 'User.Delete', resourceId: 'u-9', subjectUser: { userName: 'gone@contoso.com', directoryId: 'u-9' }, outcome: { status: 204 } });
+  });
+
+  it('AUD-3: a refused credential is one Auth.Refused event with the reason, never the secret', async () => {
+    const events = await send('GET', '/Users', undefined, `Bearer ${BEARER_SECRET}`);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ action: 'Auth.Refused', actor: { kind: 'bearer-token', subject: 'unknown' }, outcome: { status: 401, success: false, detail: 'bearer-token-unknown: token id reg1' } });
+  });
+
+  it('AUD-3: nothing written contains a password or bearer secret', () => {
+    const everything = JSON.stringify(written);
+    expect(everything).not.toContain(PASSWORD);
+    expect(everything).not.toContain(BEARER_SECRET);
+    expect(everything).not.toContain('Bearer good');
+  });
+});
