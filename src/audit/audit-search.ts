@@ -1,0 +1,163 @@
+import { AUDIT_ACTIONS, isAuditAction, type AuditAction, type AuditEvent } from './audit-event.js';
+import { decodeCursor, InvalidCursorError, MAX_AUDIT_PAGE_SIZE, type AuditLog, type AuditPage, type AuditQuery } from './audit-log.js';
+
+/** A search the caller may not make or a parameter it got wrong; `status` is 400 or 403. */
+export class AuditSearchError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'AuditSearchError';
+  }
+}
+
+/** Names of registrations, to accept `registration=contoso` and to show names instead of ids. */
+export interface RegistrationDirectory {
+  list(): Promise<{ id: string; name: string }[]>;
+}
+
+/** What the searcher may see: absent registrationIds means every registration. */
+export interface AuditAccess {
+  registrationIds?: string[];
+}
+
+export interface AuditSearchDeps {
+  auditLog: AuditLog;
+  registrations?: RegistrationDirectory;
+  now?: () => Date;
+}
+
+type Params = Record<string, unknown>;
+
+const RELATIVE_TIME = /^(\d{1,6})\s*(m|min|h|d|w)$/i;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const UNIT_MS: Record<string, number> = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const MAX_TEXT = 256;
+
+export const TIME_HINT = 'a duration back from now (30m, 2h, 7d, 2w) or an ISO 8601 time (2026-11-23T10:02Z; UTC when no zone is given)';
+
+/**
+ * The audit search of the console, the admin API and the CLI (AUD-2): reads the query-string
+ * parameters, resolves a registration name, confines the search to what the caller may see,
+ * and refuses malformed parameters with a message a person can act on.
+ */
+export function createAuditSearch({ auditLog, registrations, now = () => new Date() }: AuditSearchDeps) {
+  async function resolveRegistration(ref: string): Promise<string> {
+    if (!registrations) return ref;
+    const known = await registrations.list();
+    const found = known.find((r) => r.id === ref) ?? known.find((r) => r.name.toLowerCase() === ref.toLowerCase());
+    if (!found) throw new AuditSearchError('audit.unknown_registration', `No registration is named or has the id "${ref}"`);
+    return found.id;
+  }
+
+  async function queryOf(params: Params, access: AuditAccess): Promise<AuditQuery> {
+    const ref = single(params, 'registration');
+    const registrationId = ref === undefined ? undefined : await resolveRegistration(ref);
+    if (registrationId && access.registrationIds && !access.registrationIds.includes(registrationId)) {
+      throw new AuditSearchError('audit.forbidden_registration', 'Your support account may not see this registration', 403);
+    }
+    const since = timeOf(params, 'since');
+    const until = timeOf(params, 'until');
+    if (since && until && since >= until) throw new AuditSearchError('audit.invalid_time_range', '"since" must be earlier than "until"');
+    return {
+      registrationIds: registrationId ? [registrationId] : access.registrationIds,
+      user: single(params, 'user'),
+      since,
+      until,
+      actions: actionsOf(params),
+      outcome: outcomeOf(params),
+      correlationId: single(params, 'correlationId'),
+      runId: single(params, 'runId'),
+      limit: limitOf(params),
+      cursor: cursorOf(params),
+    };
+  }
+
+  function timeOf(params: Params, name: string): string | undefined {
+    const value = single(params, name);
+    if (value === undefined) return undefined;
+    const relative = RELATIVE_TIME.exec(value);
+    if (relative) return new Date(now().getTime() - Number(relative[1]) * UNIT_MS[relative[2]!.toLowerCase()]!).toISOString();
+    const withZone = /T\d{2}:\d{2}/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? `${value}Z` : value;
+    const parsed = ISO_TIME.test(value) ? Date.parse(withZone) : Number.NaN;
+    if (Number.isNaN(parsed)) throw new AuditSearchError('audit.invalid_time', `"${name}" must be ${TIME_HINT}; got "${value}"`);
+    return new Date(parsed).toISOString();
+  }
+
+  return {
+    /** Parses `params` and searches within `access`; throws AuditSearchError on bad input. */
+    async search(params: Params, access: AuditAccess = {}): Promise<AuditPage & { query: AuditQuery }> {
+      const query = await queryOf(params, access);
+      return { ...(await auditLog.search(query)), query };
+    },
+    /** One event, if the caller may see it. */
+    async get(id: string, access: AuditAccess = {}): Promise<AuditEvent | null> {
+      const event = await auditLog.get(id);
+      if (event && !maySee(event, access)) throw new AuditSearchError('audit.forbidden_registration', 'Your support account may not see this registration', 403);
+      return event;
+    },
+    /** id → name of every registration the caller may see (for labels and pickers). */
+    async registrationNames(access: AuditAccess = {}): Promise<Map<string, string>> {
+      const known = registrations ? await registrations.list() : [];
+      return new Map(known.filter((r) => !access.registrationIds || access.registrationIds.includes(r.id)).map((r) => [r.id, r.name]));
+    },
+  };
+}
+
+export type AuditSearch = ReturnType<typeof createAuditSearch>;
+
+function maySee(event: AuditEvent, access: AuditAccess): boolean {
+  return !access.registrationIds || (event.registrationId !== undefined && access.registrationIds.includes(event.registrationId));
+}
+
+function single(params: Params, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new AuditSearchError('audit.invalid_parameter', `"${name}" may be given once`);
+  const trimmed = value.trim();
+  if (trimmed.length > MAX_TEXT) throw new AuditSearchError('audit.invalid_parameter', `"${name}" is longer than ${MAX_TEXT} characters`);
+  return trimmed === '' ? undefined : trimmed;
+}
+
+/** `action=User.Patch,Group.*` or repeated `action=` parameters; `Noun.*` means every verb of the noun. */
+function actionsOf(params: Params): AuditAction[] | undefined {
+  const raw = params.action;
+  if (raw === undefined || raw === '') return undefined;
+  const names = [raw].flat().flatMap((value) => String(value).split(',')).map((name) => name.trim()).filter(Boolean);
+  const actions = names.flatMap((name) => {
+    if (isAuditAction(name)) return [name];
+    const prefix = /^(\w+)\.\*$/.exec(name)?.[1];
+    const matching = prefix ? AUDIT_ACTIONS.filter((action) => action.startsWith(`${prefix}.`)) : [];
+    if (matching.length === 0) throw new AuditSearchError('audit.unknown_action', `Unknown action "${name}"; actions are Noun.Verb keys such as User.Patch or Group.* (see the list in the console)`);
+    return matching;
+  });
+  return actions.length ? [...new Set(actions)] : undefined;
+}
+
+function outcomeOf(params: Params): 'success' | 'failure' | undefined {
+  const value = single(params, 'outcome');
+  if (value === undefined || value === 'success' || value === 'failure') return value;
+  throw new AuditSearchError('audit.invalid_outcome', `"outcome" must be success or failure; got "${value}"`);
+}
+
+function limitOf(params: Params): number | undefined {
+  const value = single(params, 'limit');
+  if (value === undefined) return undefined;
+  const limit = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_AUDIT_PAGE_SIZE)) throw new AuditSearchError('audit.invalid_limit', `"limit" must be a whole number from 1 to ${MAX_AUDIT_PAGE_SIZE}; got "${value}"`);
+  return limit;
+}
+
+function cursorOf(params: Params): string | undefined {
+  const value = single(params, 'cursor');
+  if (value === undefined) return undefined;
+  try {
+    decodeCursor(value);
+    return value;
+  } catch (error) {
+    if (error instanceof InvalidCursorError) throw new AuditSearchError('audit.invalid_cursor', 'The "cursor" is not one this service returned; start the search again');
+    throw error;
+  }
+}

@@ -1,0 +1,216 @@
+import { timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { AuditSearchError, createAuditSearch, type AuditAccess, type RegistrationDirectory } from '../audit/audit-search.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditRecorder } from '../audit/recorder.js';
+import type { Logger } from '../log/logger.js';
+import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
+import type { SafeHtml } from './html.js';
+import { createLoginThrottle } from './login-throttle.js';
+import { CONSOLE_PATH, eventPage, loginPage, problemPage, searchPage, type Viewer } from './pages.js';
+import { createSessionStore, randomToken, type ConsoleSession } from './sessions.js';
+import { createSupportAccountService } from './support-account-service.js';
+import type { SupportAccountRecord, SupportAccounts } from './support-accounts.js';
+
+export interface ConsoleDeps {
+  auditLog: AuditLog;
+  supportAccounts: SupportAccounts;
+  recorder: AuditRecorder;
+  logger: Logger;
+  /** Lets support pick registrations by name and see names instead of ids. */
+  registrations?: RegistrationDirectory;
+  sessionIdleMs?: number;
+  sessionMaxMs?: number;
+  /** Failed logins allowed per account + address within `loginWindowMs`. */
+  maxLoginFailures?: number;
+  loginWindowMs?: number;
+}
+
+const SESSION_COOKIE = '__Host-support-session';
+const LOGIN_COOKIE = '__Host-support-login';
+const HOUR = 3_600_000;
+
+interface Signed {
+  session: ConsoleSession;
+  account: SupportAccountRecord;
+  viewer: Viewer;
+  access: AuditAccess;
+}
+
+class PageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The support console (AUD-2), mounted before the admin token check: its own login with support
+ * accounts, server-side sessions, CSRF tokens on every POST, rate-limited login, and
+ * server-rendered pages where every value is escaped.
+ */
+export function createConsoleRouter(deps: ConsoleDeps): Router {
+  const { auditLog, supportAccounts, recorder, logger, registrations } = deps;
+  const search = createAuditSearch({ auditLog, registrations });
+  const accounts = createSupportAccountService({ accounts: supportAccounts, registrations });
+  const sessions = createSessionStore({ idleMs: deps.sessionIdleMs ?? 8 * HOUR, absoluteMs: deps.sessionMaxMs ?? 24 * HOUR });
+  const throttle = createLoginThrottle({ maxFailures: deps.maxLoginFailures ?? 5, windowMs: deps.loginWindowMs ?? 15 * 60_000 });
+  const router = express.Router();
+
+  async function signedIn(req: Request): Promise<Signed | undefined> {
+    const session = sessions.touch(cookiesOf(req)[SESSION_COOKIE]);
+    const account = session ? await supportAccounts.get(session.account) : null;
+    // A deleted account or a password changed since sign-in ends the session.
+    if (!session || !account || Date.parse(account.passwordChangedAt) > session.createdAt) {
+      if (session) sessions.destroy(session.id);
+      return undefined;
+    }
+    return { session, account, viewer: { account: account.name, csrfToken: session.csrfToken }, access: account.registrationIds ? { registrationIds: account.registrationIds } : {} };
+  }
+
+  function requireSignIn(handler: (req: Request, res: Response, signed: Signed) => Promise<void>) {
+    return async (req: Request, res: Response) => {
+      const signed = await signedIn(req);
+      if (!signed) return res.redirect(303, `${CONSOLE_PATH}/login`);
+      res.locals.viewer = signed.viewer;
+      await handler(req, res, signed);
+    };
+  }
+
+  function audit(req: Request, res: Response, action: 'Support.Login' | 'Support.LoginFailed' | 'Support.Logout', name: string, status: number, detail?: string) {
+    void recorder.record({
+      correlationId: res.locals.correlationId as string,
+      actor: { kind: 'support', subject: name },
+      action,
+      summary: `${action === 'Support.Login' ? 'sign-in' : action === 'Support.Logout' ? 'sign-out' : 'failed sign-in'} of support account ${name} from ${req.ip}`,
+      outcome: { status, success: action !== 'Support.LoginFailed', ...(detail ? { detail } : {}) },
+      details: { address: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '' },
+    });
+  }
+
+  function showLogin(res: Response, status = 200, problem?: string, name?: string) {
+    const token = randomToken();
+    setCookie(res, LOGIN_COOKIE, token);
+    send(res.status(status), loginPage(token, problem, name));
+  }
+
+  router.use(securityHeaders);
+  router.get('/assets/console.css', (_req, res) => void res.type('text/css').set('Cache-Control', 'max-age=3600').send(CONSOLE_CSS));
+  router.get('/assets/console.js', (_req, res) => void res.type('text/javascript').set('Cache-Control', 'max-age=3600').send(CONSOLE_JS));
+  router.get('/', (_req, res) => res.redirect(303, `${CONSOLE_PATH}/events`));
+  router.get('/login', (_req, res) => showLogin(res));
+
+  router.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
+    const name = typeof req.body?.name === 'string' ? req.body.name.trim() : '';
+    const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    if (!sameToken(req.body?.csrf, cookiesOf(req)[LOGIN_COOKIE])) return showLogin(res, 403, 'The sign-in form expired; please try again.', name);
+    const key = `${name.toLowerCase()}|${req.ip}`;
+    const waitMs = throttle.retryAfterMs(key);
+    if (waitMs > 0) {
+      audit(req, res, 'Support.LoginFailed', name, 429, 'too many failed sign-ins');
+      res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
+      return showLogin(res, 429, `Too many failed sign-ins for this account from your address. Try again in ${Math.ceil(waitMs / 60_000)} minute(s).`, name);
+    }
+    const account = await accounts.authenticate(name, password);
+    if (!account) {
+      throttle.fail(key);
+      audit(req, res, 'Support.LoginFailed', name, 401, 'wrong account name or password');
+      return showLogin(res, 401, 'Wrong account name or password.', name);
+    }
+    throttle.succeed(key);
+    const session = sessions.create(account.name);
+    setCookie(res, SESSION_COOKIE, session.id);
+    clearCookie(res, LOGIN_COOKIE);
+    audit(req, res, 'Support.Login', account.name, 200);
+    res.redirect(303, `${CONSOLE_PATH}/events`);
+  });
+
+  router.post('/logout', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session }) => {
+    if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
+    sessions.destroy(session.id);
+    clearCookie(res, SESSION_COOKIE);
+    audit(req, res, 'Support.Logout', session.account, 200);
+    res.redirect(303, `${CONSOLE_PATH}/login`);
+  }));
+
+  router.get('/events', requireSignIn(async (req, res, { viewer, access }) => {
+    const params = stringParams(req.query);
+    const [page, registrationNames] = await Promise.all([search.search(req.query, access), search.registrationNames(access)]);
+    send(res, searchPage({ params, events: page.events, nextCursor: page.nextCursor, registrationNames, query: page.query }, viewer));
+  }));
+
+  router.get('/events/:id', requireSignIn(async (req, res, { viewer, access }) => {
+    const event = await search.get(String(req.params.id), access);
+    if (!event) throw new PageError(404, 'No such event', 'There is no audit event with this id (it may have passed the retention period).');
+    send(res, eventPage(event, await search.registrationNames(access), viewer));
+  }));
+
+  router.use(() => {
+    throw new PageError(404, 'Not found', 'The console has no such page.');
+  });
+
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const page = toPageError(error);
+    if (page.status >= 500) logger.error('console request failed', { correlationId: res.locals.correlationId, error: (error as Error)?.message });
+    send(res.status(page.status), problemPage(page.status, page.title, page.message, res.locals.viewer as Viewer | undefined));
+  });
+
+  return express.Router().use(CONSOLE_PATH, router);
+}
+
+function toPageError(error: unknown): PageError {
+  if (error instanceof PageError) return error;
+  if (error instanceof AuditSearchError) {
+    return error.status === 403 ? new PageError(403, 'Not allowed', error.message) : new PageError(400, 'Search not understood', error.message);
+  }
+  if ((error as { type?: string })?.type === 'entity.too.large') return new PageError(413, 'Request too large', 'The form sent more than the console accepts.');
+  return new PageError(500, 'Something went wrong', 'The console could not answer; quote the X-Request-Id response header when reporting it.');
+}
+
+function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.set({
+    'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cache-Control': 'no-store',
+  });
+  next();
+}
+
+function send(res: Response, page: SafeHtml): void {
+  res.type('text/html; charset=utf-8').send(page.value);
+}
+
+function setCookie(res: Response, name: string, value: string): void {
+  res.cookie(name, value, { httpOnly: true, secure: true, sameSite: 'strict', path: '/' });
+}
+
+function clearCookie(res: Response, name: string): void {
+  res.clearCookie(name, { httpOnly: true, secure: true, sameSite: 'strict', path: '/' });
+}
+
+function cookiesOf(req: Request): Record<string, string> {
+  const pairs = (req.get('cookie') ?? '').split(';').map((pair) => pair.trim().split('='));
+  return Object.fromEntries(pairs.filter((pair) => pair.length === 2 && pair[0]).map(([name, value]) => [name!, safelyDecoded(value!)]));
+}
+
+function safelyDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function sameToken(given: unknown, expected: string | undefined): boolean {
+  if (typeof given !== 'string' || !expected || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
+
+function stringParams(query: Request['query']): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}

@@ -1,0 +1,188 @@
+import { AUDIT_ACTIONS, type AuditEvent } from '../audit/audit-event.js';
+import type { AuditQuery } from '../audit/audit-log.js';
+import { TIME_HINT } from '../audit/audit-search.js';
+import type { JsonObject } from '../store/store.js';
+import { html, type SafeHtml } from './html.js';
+
+export const CONSOLE_PATH = '/console';
+
+export interface Viewer {
+  account: string;
+  csrfToken: string;
+}
+
+/** The frame of every page: a skip link, the signed-in account, sign-out, then the page. */
+export function layout(title: string, body: SafeHtml, viewer?: Viewer): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Support console</title>
+<link rel="stylesheet" href="${CONSOLE_PATH}/assets/console.css">
+<script src="${CONSOLE_PATH}/assets/console.js" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header>
+<span class="brand">Voice provisioning · Support console</span>
+${viewer ? html`<nav aria-label="Console"><a href="${CONSOLE_PATH}/events">Audit events</a></nav>
+<span>Signed in as <strong>${viewer.account}</strong></span>
+<form method="post" action="${CONSOLE_PATH}/logout"><input type="hidden" name="csrf" value="${viewer.csrfToken}"><button type="submit">Sign out</button></form>` : ''}
+</header>
+<main id="main">
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export function loginPage(loginToken: string, problem?: string, name = ''): SafeHtml {
+  return layout(
+    'Sign in',
+    html`<div class="login">
+<h1>Sign in</h1>
+${problem ? html`<p class="notice" role="alert">${problem}</p>` : ''}
+<form method="post" action="${CONSOLE_PATH}/login">
+<input type="hidden" name="csrf" value="${loginToken}">
+<div><label for="name">Support account</label><input id="name" name="name" autocomplete="username" required value="${name}" autofocus></div>
+<div><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
+<button type="submit">Sign in</button>
+</form>
+</div>`,
+  );
+}
+
+export function problemPage(status: number, title: string, message: string, viewer?: Viewer): SafeHtml {
+  return layout(title, html`<h1>${title}</h1><p class="notice" role="alert">${message}</p><p><a href="${CONSOLE_PATH}/events">Back to the audit events</a></p><p class="hint">HTTP ${status}</p>`, viewer);
+}
+
+export interface SearchView {
+  params: Record<string, string>;
+  events: AuditEvent[];
+  nextCursor?: string;
+  registrationNames: Map<string, string>;
+  query?: AuditQuery;
+}
+
+export function searchPage(view: SearchView, viewer: Viewer): SafeHtml {
+  return layout('Audit events', html`<h1>Audit events</h1>${searchForm(view)}${resultsTable(view)}${pager(view)}`, viewer);
+}
+
+function searchForm({ params, registrationNames }: SearchView): SafeHtml {
+  const value = (name: string) => params[name] ?? '';
+  const option = (optionValue: string, label: string, current: string) => html`<option value="${optionValue}"${current === optionValue ? html` selected` : ''}>${label}</option>`;
+  const registrationField = registrationNames.size
+    ? html`<select id="registration" name="registration">${option('', 'All registrations', value('registration'))}${[...registrationNames].map(([id, name]) => option(id, name, value('registration')))}</select>`
+    : html`<input id="registration" name="registration" value="${value('registration')}">`;
+  return html`<form class="search" method="get" action="${CONSOLE_PATH}/events" role="search" aria-label="Search audit events">
+<div><label for="registration">Registration</label>${registrationField}</div>
+<div><label for="user">User</label><input id="user" name="user" value="${value('user')}" aria-describedby="user-hint"><p class="hint" id="user-hint">User name, email or directory id (start of it)</p></div>
+<div><label for="since">From</label><input id="since" name="since" value="${value('since')}" aria-describedby="time-hint"></div>
+<div><label for="until">To</label><input id="until" name="until" value="${value('until')}" aria-describedby="time-hint"></div>
+<div><label for="action">Action</label><select id="action" name="action">${option('', 'Any action', value('action'))}${[...new Set(AUDIT_ACTIONS.map((a) => a.split('.')[0]!))].map((noun) => option(`${noun}.*`, `${noun} (any)`, value('action')))}${AUDIT_ACTIONS.map((a) => option(a, a, value('action')))}</select></div>
+<div><label for="outcome">Outcome</label><select id="outcome" name="outcome">${option('', 'Any outcome', value('outcome'))}${option('success', 'Success', value('outcome'))}${option('failure', 'Failure', value('outcome'))}</select></div>
+${params.correlationId ? html`<input type="hidden" name="correlationId" value="${params.correlationId}">` : ''}
+${params.runId ? html`<input type="hidden" name="runId" value="${params.runId}">` : ''}
+<div><button type="submit">Search</button></div>
+<p class="hint" id="time-hint">From / To: ${TIME_HINT}.</p>
+</form>`;
+}
+
+function resultsTable({ events, registrationNames, params }: SearchView): SafeHtml {
+  const scope = [params.correlationId ? `correlation id ${params.correlationId}` : '', params.runId ? `run ${params.runId}` : ''].filter(Boolean).join(', ');
+  if (events.length === 0) return html`<p role="status">No events match${scope ? ` (${scope})` : ''}.</p>`;
+  return html`<table>
+<caption>${events.length} event${events.length === 1 ? '' : 's'}${scope ? ` for ${scope}` : ''}, newest first</caption>
+<thead><tr><th scope="col">Time</th><th scope="col">Registration</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Summary</th></tr></thead>
+<tbody>
+${events.map(
+  (event) => html`<tr>
+<td class="time">${timeElement(event.time)}</td>
+<td>${registrationLabel(event.registrationId, registrationNames)}</td>
+<td>${event.actor.subject}</td>
+<td>${event.action}</td>
+<td>${targetOf(event)}</td>
+<td>${outcomeLabel(event)}</td>
+<td class="summary"><a href="${CONSOLE_PATH}/events/${encodeURIComponent(event.id)}">${event.summary}</a></td>
+</tr>`,
+)}
+</tbody>
+</table>`;
+}
+
+function pager({ params, nextCursor }: SearchView): SafeHtml {
+  const links = [
+    params.cursor ? html`<a href="${searchHref({ ...params, cursor: '' })}">← Newest events</a>` : '',
+    nextCursor ? html`<a href="${searchHref({ ...params, cursor: nextCursor })}" rel="next">Older events →</a>` : '',
+  ];
+  return html`<nav class="pager" aria-label="Pages">${links}</nav>`;
+}
+
+export function searchHref(params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  return `${CONSOLE_PATH}/events${query.size ? `?${query}` : ''}`;
+}
+
+export function eventPage(event: AuditEvent, registrationNames: Map<string, string>, viewer: Viewer): SafeHtml {
+  const { before, after, errors, ...otherDetails } = event.details ?? {};
+  const subject = event.subjectUser;
+  const row = (term: string, description: unknown) => (description === undefined || description === '' ? '' : html`<dt>${term}</dt><dd>${description}</dd>`);
+  return layout(
+    `${event.action} event`,
+    html`<h1>${event.action}</h1>
+<p>${event.summary}</p>
+<dl>
+${row('Time', timeElement(event.time))}
+${row('Outcome', outcomeLabel(event))}
+${row('SCIM error', [event.outcome.scimType, event.outcome.detail].filter(Boolean).join(': '))}
+${row('Registration', event.registrationId ? registrationLabel(event.registrationId, registrationNames) : undefined)}
+${row('Actor', [event.actor.kind, event.actor.subject, event.actor.fingerprint256 && `fingerprint ${event.actor.fingerprint256}`, event.actor.tokenId && `token ${event.actor.tokenId}`].filter(Boolean).join(' · '))}
+${row('Resource', [event.resourceType, event.resourceId].filter(Boolean).join(' '))}
+${row('User', subject ? html`${[subject.userName, subject.email, subject.directoryId].filter(Boolean).join(' · ')} — <a href="${searchHref({ user: subject.directoryId ?? subject.userName ?? subject.email })}">all events about this user</a>` : undefined)}
+${row('Rule', event.rule)}
+${row('Run', event.runId ? html`<a href="${searchHref({ runId: event.runId })}">${event.runId}</a> (every event of this run)` : undefined)}
+${row('Correlation id', html`<a href="${searchHref({ correlationId: event.correlationId })}">${event.correlationId}</a> (every event of this request)`)}
+${row('Duration', event.durationMs === undefined ? undefined : `${event.durationMs} ms`)}
+${row('Event id', event.id)}
+</dl>
+${before !== undefined || after !== undefined ? changesTable(before, after) : ''}
+${errors !== undefined ? html`<h2>Errors</h2>${jsonBlock(errors)}` : ''}
+${Object.keys(otherDetails).length ? html`<h2>Details</h2>${jsonBlock(otherDetails)}` : ''}`,
+    viewer,
+  );
+}
+
+function changesTable(before: unknown, after: unknown): SafeHtml {
+  const asObject = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {});
+  const fields = [...new Set([...Object.keys(asObject(before)), ...Object.keys(asObject(after))])];
+  const show = (value: unknown) => (value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
+  return html`<h2>Before and after</h2>
+<table>
+<thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
+<tbody>${fields.map((field) => html`<tr><th scope="row">${field}</th><td>${show(asObject(before)[field])}</td><td>${show(asObject(after)[field])}</td></tr>`)}</tbody>
+</table>`;
+}
+
+function jsonBlock(value: unknown): SafeHtml {
+  return html`<pre>${JSON.stringify(value, null, 2)}</pre>`;
+}
+
+function timeElement(time: string): SafeHtml {
+  const utc = `${time.replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`;
+  return html`<time datetime="${time}" title="${utc}">${utc}</time>`;
+}
+
+function registrationLabel(id: string | undefined, names: Map<string, string>): string {
+  return id ? (names.get(id) ?? id) : '—';
+}
+
+function targetOf(event: AuditEvent): string {
+  const subject = event.subjectUser;
+  return subject?.userName ?? subject?.email ?? [event.resourceType, event.resourceId].filter(Boolean).join(' ');
+}
+
+function outcomeLabel(event: AuditEvent): SafeHtml {
+  const { status, success } = event.outcome;
+  return html`<span class="${success ? 'success' : 'failure'}">${status} ${success ? 'success' : 'failure'}</span>`;
+}
