@@ -48,6 +48,11 @@ export interface ResourceCollection<R extends BaseRecord> {
   /** Returns false when nothing was deleted. */
   delete(registrationId: string, id: string): Promise<boolean>;
   query(registrationId: string, query: ListQuery): Promise<ListResult<R>>;
+  countAll(registrationId: string): Promise<number>;
+  /** Every record of the registration (reconciliation reads the whole directory once). */
+  listAll(registrationId: string): Promise<R[]>;
+  /** Removes every record of the registration (REG-4); returns how many. */
+  deleteAll(registrationId: string): Promise<number>;
 }
 
 export interface UserCollection extends ResourceCollection<UserRecord> {
@@ -71,12 +76,19 @@ export interface GroupCollection extends ResourceCollection<GroupRecord> {
   groupsOfUser(registrationId: string, userId: string): Promise<string[]>;
   /** Deletes every membership of the user (called when the user is deleted). */
   removeUserEverywhere(registrationId: string, userId: string): Promise<void>;
+  /** Every membership of the registration, for reconciliation. */
+  allMemberships(registrationId: string): Promise<{ groupId: string; userId: string }[]>;
 }
 
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite';
   users: UserCollection;
   groups: GroupCollection;
+  registrations: RegistrationCollection;
+  credentials: CredentialIndex;
+  voiceUsers: VoiceUserCollection;
+  retention: RetentionCollection;
+  leases: LeaseCollection;
   /** Fails with StoreUnavailableError if the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -13,11 +13,11 @@ describe.each(STORE_KINDS)('Authentication and refusals (%s store)', (kind) => {
   let service: TestService;
   let contoso: RegisteredClient;
   let jwks: Server;
-  let signingKey: CryptoKey;
+  let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
   beforeAll(async () => {
     const keys = await generateKeyPair('RS256');
-    signingKey = keys.privateKey as CryptoKey;
+    signingKey = keys.privateKey;
     const publicJwk: JWK = { ...(await exportJWK(keys.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
     jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [publicJwk] })));
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));

@@ -7,3 +7,9 @@ export function mongoUriForTest(): string {
   base.pathname = `/t${randomBytes(6).toString('hex')}`;
   return base.toString();
 }
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    mongoUri: string;
+  }
+}

@@ -1,0 +1,326 @@
+import Database from 'better-sqlite3';
+import {
+  NotFoundError,
+  VersionConflictError,
+  type GroupCollection,
+  type GroupRecord,
+  type Member,
+  type Store,
+  type UserCollection,
+  type UserRecord,
+} from '../store.js';
+import type { ListQuery, ListResult } from '../query.js';
+import { compileFilter, compileOrder } from './sql-filter.js';
+import { sqliteSafely } from './sqlite-errors.js';
+import { createRegistryTables, SqliteCredentials, SqliteRegistrations } from './registry.js';
+import { createVoicePortalTables, SqliteLeases, SqliteRetention, SqliteVoiceUsers } from './voice-portal.js';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS users (
+    registration_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    user_name_lower TEXT NOT NULL,
+    external_id TEXT,
+    version INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    PRIMARY KEY (registration_id, id),
+    UNIQUE (registration_id, user_name_lower)
+  );
+  CREATE INDEX IF NOT EXISTS users_by_external_id ON users (registration_id, external_id);
+  CREATE TABLE IF NOT EXISTS groups (
+    registration_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    display_name_lower TEXT NOT NULL,
+    external_id TEXT,
+    version INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    PRIMARY KEY (registration_id, id)
+  );
+  CREATE INDEX IF NOT EXISTS groups_by_display_name ON groups (registration_id, display_name_lower);
+  CREATE INDEX IF NOT EXISTS groups_by_external_id ON groups (registration_id, external_id);
+  CREATE TABLE IF NOT EXISTS memberships (
+    registration_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    display TEXT,
+    type TEXT,
+    PRIMARY KEY (registration_id, group_id, user_id)
+  );
+  CREATE INDEX IF NOT EXISTS memberships_by_user ON memberships (registration_id, user_id);
+  CREATE INDEX IF NOT EXISTS memberships_in_order ON memberships (registration_id, group_id, position);
+`;
+
+interface Row {
+  id: string;
+  registration_id: string;
+  external_id: string | null;
+  version: number;
+  created: string;
+  last_modified: string;
+  resource: string;
+}
+
+/** The embedded store: one SQLite file in WAL mode. Filtering, sorting and paging are SQL. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly users: UserCollection;
+  readonly groups: GroupCollection;
+  readonly registrations: SqliteRegistrations;
+  readonly credentials: SqliteCredentials;
+  readonly voiceUsers: SqliteVoiceUsers;
+  readonly retention: SqliteRetention;
+  readonly leases: SqliteLeases;
+
+  constructor(readonly db: Database.Database) {
+    this.users = new SqliteUsers(db);
+    this.groups = new SqliteGroups(db);
+    this.registrations = new SqliteRegistrations(db);
+    this.credentials = new SqliteCredentials(db);
+    this.voiceUsers = new SqliteVoiceUsers(db);
+    this.retention = new SqliteRetention(db);
+    this.leases = new SqliteLeases(db);
+  }
+
+  ping(): Promise<void> {
+    return sqliteSafely(() => void this.db.prepare('SELECT 1').get());
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export async function openSqliteStore(file: string): Promise<SqliteStore> {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  createRegistryTables(db);
+  createVoicePortalTables(db);
+  return new SqliteStore(db);
+}
+
+/** What users and groups share: a table of SCIM resources scoped by registration. */
+abstract class SqliteResources<R extends UserRecord | GroupRecord> {
+  constructor(
+    protected readonly db: Database.Database,
+    private readonly table: 'users' | 'groups',
+  ) {}
+
+  protected abstract fromRow(row: Row): R;
+  protected abstract nameColumns(record: R): [string, string];
+
+  get(registrationId: string, id: string): Promise<R | null> {
+    return sqliteSafely(() => {
+      const row = this.db.prepare(`SELECT * FROM ${this.table} WHERE registration_id = ? AND id = ?`).get(registrationId, id) as Row | undefined;
+      return row ? this.fromRow(row) : null;
+    });
+  }
+
+  insert(record: R): Promise<R> {
+    return sqliteSafely(() => {
+      this.db
+        .prepare(`INSERT INTO ${this.table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(record.registrationId, record.id, ...this.nameColumns(record), record.externalId ?? null, record.version, record.created, record.lastModified, JSON.stringify(record.resource));
+      return record;
+    }, () => (this.table === 'users' ? 'userName' : 'id'));
+  }
+
+  replace(record: R, expectedVersion: number): Promise<R> {
+    return sqliteSafely(() => {
+      const next = { ...record, version: expectedVersion + 1, lastModified: new Date().toISOString() };
+      const [name, nameLower] = this.nameColumns(next);
+      const nameColumn = this.table === 'users' ? 'user_name' : 'display_name';
+      const result = this.db
+        .prepare(
+          `UPDATE ${this.table} SET ${nameColumn} = ?, ${nameColumn}_lower = ?, external_id = ?, version = ?, last_modified = ?, resource = ?
+           WHERE registration_id = ? AND id = ? AND version = ?`,
+        )
+        .run(name, nameLower, next.externalId ?? null, next.version, next.lastModified, JSON.stringify(next.resource), record.registrationId, record.id, expectedVersion);
+      if (result.changes === 0) this.explainMissedUpdate(record);
+      return next;
+    }, () => 'userName');
+  }
+
+  private explainMissedUpdate(record: R): never {
+    const exists = this.db.prepare(`SELECT 1 FROM ${this.table} WHERE registration_id = ? AND id = ?`).get(record.registrationId, record.id);
+    throw exists ? new VersionConflictError(`${this.table} ${record.id} changed`) : new NotFoundError(`${this.table} ${record.id}`);
+  }
+
+  query(registrationId: string, query: ListQuery): Promise<ListResult<R>> {
+    return sqliteSafely(() => {
+      const where = query.filter ? compileFilter(query.filter) : { sql: '1', params: [] };
+      const scope = `FROM ${this.table} WHERE registration_id = ? AND (${where.sql})`;
+      const total = (this.db.prepare(`SELECT COUNT(*) AS n ${scope}`).get(registrationId, ...where.params) as { n: number }).n;
+      if (query.count === 0) return { totalResults: total, records: [] };
+      const order = compileOrder(query);
+      const rows = this.db
+        .prepare(`SELECT * ${scope} ${order.sql} LIMIT ? OFFSET ?`)
+        .all(registrationId, ...where.params, ...order.params, query.count, query.startIndex - 1) as Row[];
+      return { totalResults: total, records: rows.map((row) => this.fromRow(row)) };
+    });
+  }
+
+  countAll(registrationId: string): Promise<number> {
+    return sqliteSafely(() => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${this.table} WHERE registration_id = ?`).get(registrationId) as { n: number }).n);
+  }
+
+  /** Every record of a registration, for reconciliation (one scan, in id order). */
+  listAll(registrationId: string): Promise<R[]> {
+    return sqliteSafely(() => (this.db.prepare(`SELECT * FROM ${this.table} WHERE registration_id = ?`).all(registrationId) as Row[]).map((row) => this.fromRow(row)));
+  }
+}
+
+class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection {
+  constructor(db: Database.Database) {
+    super(db, 'users');
+  }
+
+  protected fromRow(row: Row): UserRecord {
+    return { ...common(row), userName: (row as Row & { user_name: string }).user_name };
+  }
+
+  protected nameColumns(record: UserRecord): [string, string] {
+    return [record.userName, record.userName.toLowerCase()];
+  }
+
+  findByUserName(registrationId: string, userName: string): Promise<UserRecord | null> {
+    return sqliteSafely(() => {
+      const row = this.db.prepare('SELECT * FROM users WHERE registration_id = ? AND user_name_lower = ?').get(registrationId, userName.toLowerCase()) as Row | undefined;
+      return row ? this.fromRow(row) : null;
+    });
+  }
+
+  existingIds(registrationId: string, ids: string[]): Promise<string[]> {
+    return sqliteSafely(() =>
+      (this.db.prepare('SELECT id FROM users WHERE registration_id = ? AND id IN (SELECT value FROM json_each(?))').all(registrationId, JSON.stringify(ids)) as { id: string }[]).map((r) => r.id),
+    );
+  }
+
+  delete(registrationId: string, id: string): Promise<boolean> {
+    return sqliteSafely(() =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND user_id = ?').run(registrationId, id);
+        return this.db.prepare('DELETE FROM users WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
+      })(),
+    );
+  }
+
+  deleteAll(registrationId: string): Promise<number> {
+    return sqliteSafely(() => this.db.prepare('DELETE FROM users WHERE registration_id = ?').run(registrationId).changes);
+  }
+}
+
+class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollection {
+  constructor(db: Database.Database) {
+    super(db, 'groups');
+  }
+
+  protected fromRow(row: Row): GroupRecord {
+    return { ...common(row), displayName: (row as Row & { display_name: string }).display_name };
+  }
+
+  protected nameColumns(record: GroupRecord): [string, string] {
+    return [record.displayName, record.displayName.toLowerCase()];
+  }
+
+  delete(registrationId: string, id: string): Promise<boolean> {
+    return sqliteSafely(() =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ?').run(registrationId, id);
+        return this.db.prepare('DELETE FROM groups WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
+      })(),
+    );
+  }
+
+  deleteAll(registrationId: string): Promise<number> {
+    return sqliteSafely(() =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM memberships WHERE registration_id = ?').run(registrationId);
+        return this.db.prepare('DELETE FROM groups WHERE registration_id = ?').run(registrationId).changes;
+      })(),
+    );
+  }
+
+  addMembers(registrationId: string, groupId: string, members: Member[]): Promise<string[]> {
+    return this.changeMembers(registrationId, groupId, () => {
+      const insert = this.db.prepare(
+        `INSERT OR IGNORE INTO memberships (registration_id, group_id, user_id, position, display, type)
+         VALUES (?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM memberships WHERE registration_id = ? AND group_id = ?), ?, ?)`,
+      );
+      return members.filter((m) => insert.run(registrationId, groupId, m.value, registrationId, groupId, m.display ?? null, m.type ?? null).changes > 0).map((m) => m.value);
+    });
+  }
+
+  removeMembers(registrationId: string, groupId: string, userIds: string[]): Promise<string[]> {
+    return this.changeMembers(registrationId, groupId, () => {
+      const remove = this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ? AND user_id = ?');
+      return userIds.filter((id) => remove.run(registrationId, groupId, id).changes > 0);
+    });
+  }
+
+  removeAllMembers(registrationId: string, groupId: string): Promise<string[]> {
+    return this.changeMembers(registrationId, groupId, () =>
+      (this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ? RETURNING user_id').all(registrationId, groupId) as { user_id: string }[]).map((r) => r.user_id),
+    );
+  }
+
+  /** Membership rows and the group's version change in one transaction; a missing group is NotFound. */
+  private changeMembers(registrationId: string, groupId: string, change: () => string[]): Promise<string[]> {
+    return sqliteSafely(() =>
+      this.db.transaction(() => {
+        if (!this.db.prepare('SELECT 1 FROM groups WHERE registration_id = ? AND id = ?').get(registrationId, groupId)) throw new NotFoundError(`group ${groupId}`);
+        const changed = change();
+        if (changed.length > 0) {
+          this.db.prepare('UPDATE groups SET version = version + 1, last_modified = ? WHERE registration_id = ? AND id = ?').run(new Date().toISOString(), registrationId, groupId);
+        }
+        return changed;
+      })(),
+    );
+  }
+
+  listMembers(registrationId: string, groupId: string): Promise<Member[]> {
+    return sqliteSafely(() =>
+      (this.db.prepare('SELECT user_id, display, type FROM memberships WHERE registration_id = ? AND group_id = ? ORDER BY position').all(registrationId, groupId) as {
+        user_id: string;
+        display: string | null;
+        type: string | null;
+      }[]).map((row) => ({ value: row.user_id, ...(row.display ? { display: row.display } : {}), ...(row.type ? { type: row.type } : {}) })),
+    );
+  }
+
+  groupsOfUser(registrationId: string, userId: string): Promise<string[]> {
+    return sqliteSafely(() => (this.db.prepare('SELECT group_id FROM memberships WHERE registration_id = ? AND user_id = ?').all(registrationId, userId) as { group_id: string }[]).map((r) => r.group_id));
+  }
+
+  removeUserEverywhere(registrationId: string, userId: string): Promise<void> {
+    return sqliteSafely(() => void this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND user_id = ?').run(registrationId, userId));
+  }
+
+  /** Every membership of the registration, for reconciliation. */
+  allMemberships(registrationId: string): Promise<{ groupId: string; userId: string }[]> {
+    return sqliteSafely(() =>
+      (this.db.prepare('SELECT group_id, user_id FROM memberships WHERE registration_id = ?').all(registrationId) as { group_id: string; user_id: string }[]).map((r) => ({ groupId: r.group_id, userId: r.user_id })),
+    );
+  }
+}
+
+function common(row: Row) {
+  return {
+    id: row.id,
+    registrationId: row.registration_id,
+    ...(row.external_id ? { externalId: row.external_id } : {}),
+    version: row.version,
+    created: row.created,
+    lastModified: row.last_modified,
+    resource: JSON.parse(row.resource),
+  };
+}
