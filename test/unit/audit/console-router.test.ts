@@ -1,0 +1,215 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import Database from 'better-sqlite3';
+import winston from 'winston';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeAuditEvent, type AuditEventInput } from '../../../src/audit/audit-event.js';
+import { createAuditAdminRouter } from '../../../src/audit/admin-router.js';
+import { createAuditRecorder } from '../../../src/audit/recorder.js';
+import { createConsoleRouter } from '../../../src/console/console-router.js';
+import { createAdminApp } from '../../../src/http/admin-app.js';
+import type { RegistrationService } from '../../../src/registrations/registration-service.js';
+import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../../src/store/sqlite/audit-log.js';
+
+const ADMIN_TOKEN = 'a'.repeat(40);
+const PASSWORD = 'correct horse battery';
+const registrations = [
+  { id: 'reg-contoso', name: 'contoso' },
+  { id: 'reg-fabrikam', name: 'fabrikam' },
+];
+
+function event(registrationId: string, extra: Partial<AuditEventInput> = {}) {
+  return completeAuditEvent({
+    registrationId,
+    correlationId: `corr-${registrationId}`,
+    actor: { kind: 'client-certificate', subject: 'CN=entra' },
+    action: 'User.Create',
+    resourceType: 'User',
+    subjectUser: { userName: `jane@${registrationId}.example` },
+    summary: 'POST user jane',
+    outcome: { status: 201, success: true },
+    ...extra,
+  });
+}
+
+/** A browser-less client that keeps cookies and reads the CSRF field of the last page. */
+function browser(base: string) {
+  const cookies = new Map<string, string>();
+  let lastPage = '';
+  async function go(method: string, path: string, form?: Record<string, string>) {
+    const response = await fetch(base + path, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const [name, value] = pair!.split('=');
+      if (value) cookies.set(name!, value);
+      else cookies.delete(name!);
+    }
+    lastPage = await response.text();
+    return { status: response.status, location: response.headers.get('location'), body: lastPage, setCookie: response.headers.getSetCookie() };
+  }
+  const csrf = () => /name="csrf" value="([^"]+)"/.exec(lastPage)?.[1] ?? '';
+  return {
+    go,
+    csrf,
+    async signIn(name: string, password = PASSWORD) {
+      await go('GET', '/console/login');
+      return go('POST', '/console/login', { csrf: csrf(), name, password });
+    },
+  };
+}
+
+describe('support console and audit admin API', () => {
+  const db = new Database(':memory:');
+  createAuditTables(db);
+  const auditLog = new SqliteAuditLog(db);
+  const supportAccounts = new SqliteSupportAccounts(db);
+  const logger = winston.createLogger({ silent: true });
+  const recorder = createAuditRecorder({ log: auditLog, logger, flushIntervalMs: 1 });
+  const directory = { list: async () => registrations };
+  let server: Server;
+  let base: string;
+
+  const admin = (method: string, path: string, body?: unknown, token = ADMIN_TOKEN) =>
+    fetch(`${base}/admin/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+
+  beforeAll(async () => {
+    const app = createAdminApp({
+      adminToken: ADMIN_TOKEN,
+      registrations: directory as unknown as RegistrationService,
+      logger,
+      reloadTls: () => undefined,
+      publicRouters: [createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations: directory, maxLoginFailures: 3 })],
+      extraRouters: [createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations: directory })],
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await auditLog.append([
+      event('reg-contoso', { summary: 'POST user <script>alert(1)</script>', subjectUser: { userName: 'mallory@contoso.example' } }),
+      event('reg-fabrikam', { summary: 'POST user fabrikam-only' }),
+    ]);
+    expect((await admin('POST', '/support-accounts', { name: 'alice', password: PASSWORD })).status).toBe(201);
+    expect((await admin('POST', '/support-accounts', { name: 'guessed', password: PASSWORD })).status).toBe(201);
+    expect((await admin('POST', '/support-accounts', { name: 'limited', password: PASSWORD, registrations: ['contoso'] })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await recorder.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('AUD-2: signing in needs a support account; the session cookie is HttpOnly, Secure and SameSite=Strict', async () => {
+    const user = browser(base);
+    expect((await user.go('GET', '/console/events')).location).toBe('/console/login');
+    const signedIn = await user.signIn('alice');
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.location).toBe('/console/events');
+    expect(signedIn.setCookie.find((c) => c.startsWith('__Host-support-session='))).toMatch(/HttpOnly.*Secure.*SameSite=Strict|Secure.*HttpOnly.*SameSite=Strict/);
+    const page = await user.go('GET', '/console/events');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Signed in as <strong>alice</strong>');
+  });
+
+  it('AUD-2: the sign-in form refuses a post without its CSRF token', async () => {
+    const user = browser(base);
+    await user.go('GET', '/console/login');
+    expect((await user.go('POST', '/console/login', { name: 'alice', password: PASSWORD, csrf: 'forged' })).status).toBe(403);
+  });
+
+  it('AUD-2: every sign-in and failed sign-in is audited; guessing is stopped with a 429', async () => {
+    const guesser = browser(base);
+    for (let attempt = 0; attempt < 3; attempt++) expect((await guesser.signIn('guessed', 'wrong password!')).status).toBe(401);
+    const refused = await guesser.signIn('guessed');
+    expect(refused.status).toBe(429);
+    expect(refused.body).toContain('Too many failed sign-ins');
+    await recorder.flush();
+    const failed = await auditLog.search({ actions: ['Support.LoginFailed'] });
+    expect(failed.events.map((e) => e.outcome.status)).toEqual([429, 401, 401, 401]);
+    expect(JSON.stringify(failed.events)).not.toContain('wrong password!');
+    expect((await auditLog.search({ actions: ['Support.Login'] })).events.length).toBeGreaterThan(0);
+  });
+
+  it('AUD-2: an attacker-controlled value is shown as text, never as markup', async () => {
+    const user = browser(base);
+    await user.signIn('alice');
+    const page = await user.go('GET', '/console/events?user=mallory');
+    expect(page.body).toContain('POST user &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page.body).not.toContain('<script>alert(1)');
+  });
+
+  it.each([
+    ['since=yesterday', /"since" must be a duration/],
+    ['action=User.Frobnicate', /Unknown action "User.Frobnicate"/],
+    ['limit=100000', /"limit" must be a whole number from 1 to 500/],
+    ['cursor=garbage', /cursor/],
+    ['since=2h&until=3h', /"since" must be earlier than "until"/],
+  ])('AUD-2: malformed search %s is a 400 page that says why', async (query, message) => {
+    const user = browser(base);
+    await user.signIn('alice');
+    const page = await user.go('GET', `/console/events?${query}`);
+    expect(page.status).toBe(400);
+    expect(page.body.replace(/&quot;/g, '"')).toMatch(message);
+  });
+
+  it('AUD-2: an account limited to some registrations sees only those, and is refused the others (403)', async () => {
+    const user = browser(base);
+    await user.signIn('limited');
+    const page = await user.go('GET', '/console/events');
+    expect(page.body).not.toContain('fabrikam-only');
+    expect(page.body).toContain('alert(1)');
+    expect((await user.go('GET', '/console/events?registration=fabrikam')).status).toBe(403);
+    const [other] = (await auditLog.search({ registrationIds: ['reg-fabrikam'] })).events;
+    expect((await user.go('GET', `/console/events/${other!.id}`)).status).toBe(403);
+  });
+
+  it('an event opens to its detail, with links to the other events of its request', async () => {
+    const user = browser(base);
+    await user.signIn('alice');
+    const [shown] = (await auditLog.search({ registrationIds: ['reg-contoso'], user: 'mallory' })).events;
+    const page = await user.go('GET', `/console/events/${shown!.id}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`/console/events?correlationId=${shown!.correlationId}`);
+    expect((await user.go('GET', '/console/events/nope')).status).toBe(404);
+  });
+
+  it('signing out needs the CSRF token and ends the session', async () => {
+    const user = browser(base);
+    await user.signIn('alice');
+    await user.go('GET', '/console/events');
+    expect((await user.go('POST', '/console/logout', { csrf: 'forged' })).status).toBe(403);
+    await user.go('GET', '/console/events');
+    expect((await user.go('POST', '/console/logout', { csrf: user.csrf() })).location).toBe('/console/login');
+    expect((await user.go('GET', '/console/events')).location).toBe('/console/login');
+  });
+
+  it('a password change from the CLI ends existing sessions', async () => {
+    const user = browser(base);
+    await user.signIn('alice');
+    expect((await admin('POST', '/support-accounts/alice/password', { password: `${PASSWORD}!` })).status).toBe(204);
+    expect((await user.go('GET', '/console/events')).location).toBe('/console/login');
+    expect((await admin('POST', '/support-accounts/alice/password', { password: PASSWORD })).status).toBe(204);
+  });
+
+  it('admin API: search with JSON errors, support accounts without hashes, admin token required', async () => {
+    const bad = await admin('GET', '/audit/events?outcome=maybe');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'audit.invalid_outcome', message: expect.stringContaining('success or failure') });
+    const found = (await (await admin('GET', '/audit/events?registration=contoso&user=MALLORY')).json()) as { events: unknown[] };
+    expect(found.events).toHaveLength(1);
+    const listed = await (await admin('GET', '/support-accounts')).text();
+    expect(listed).toContain('"name":"limited"');
+    expect(listed).not.toContain('argon2');
+    expect((await admin('POST', '/support-accounts', { name: 'weak', password: 'short' })).status).toBe(400);
+    expect((await admin('POST', '/support-accounts', { name: 'ALICE', password: PASSWORD })).status).toBe(409);
+    expect((await admin('GET', '/audit/events', undefined, 'not-the-token')).status).toBe(401);
+    expect((await admin('DELETE', '/support-accounts/nobody')).status).toBe(404);
+  });
+
+  it('support account passwords are stored as argon2id hashes', async () => {
+    expect((await supportAccounts.get('alice'))?.passwordHash).toMatch(/^\$argon2id\$/);
+  });
+});
