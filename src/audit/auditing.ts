@@ -1,0 +1,58 @@
+import type { RequestHandler, Router } from 'express';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../log/logger.js';
+import { createConsoleRouter } from '../console/console-router.js';
+import { createAuditAdminRouter } from './admin-router.js';
+import type { RegistrationDirectory } from './audit-search.js';
+import { openAuditStores } from './open-audit-stores.js';
+import { createAuditRecorder, type AuditRecorder } from './recorder.js';
+import { auditScimRequests, recordRefusedAuth } from './scim-audit.js';
+
+export interface AuditingDeps {
+  store: Config['store'];
+  logger: Logger;
+  registrations: RegistrationDirectory;
+  /** Events older than this are purged once a day (the only deletion). Default 365. */
+  retentionDays?: number;
+}
+
+export interface Auditing {
+  recorder: AuditRecorder;
+  /** Mount in the SCIM app right after the correlation-id middleware. */
+  scimRequests: RequestHandler;
+  /** Call from the authenticator's `onRefused`. */
+  onRefusedAuth: ReturnType<typeof recordRefusedAuth>;
+  /** For createAdminApp's `publicRouters` (the console has its own login). */
+  consoleRouter: Router;
+  /** For createAdminApp's `extraRouters` (behind the admin token). */
+  adminRouter: Router;
+  /** Flushes every queued event, then closes the audit connection. */
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Everything the audit trail adds to the service, opened on the service's database. */
+export async function startAuditing({ store, logger, registrations, retentionDays = 365 }: AuditingDeps): Promise<Auditing> {
+  const { auditLog, supportAccounts, close } = await openAuditStores(store);
+  const recorder = createAuditRecorder({ log: auditLog, logger });
+  const purge = () =>
+    auditLog.purgeOlderThan(new Date(Date.now() - retentionDays * DAY_MS)).then(
+      (purged) => purged > 0 && logger.info('audit retention purge', { purged, retentionDays }),
+      (error: unknown) => logger.warn('audit retention purge failed', { error: (error as Error).message }),
+    );
+  void purge();
+  const purgeTimer = setInterval(purge, DAY_MS).unref();
+  return {
+    recorder,
+    scimRequests: auditScimRequests(recorder),
+    onRefusedAuth: recordRefusedAuth(recorder),
+    consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations }),
+    adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
+    async close() {
+      clearInterval(purgeTimer);
+      await recorder.close();
+      await close();
+    },
+  };
+}
