@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
-import { Strategy as ClientCertStrategy } from 'passport-client-cert';
+import { Strategy as ClientCertStrategy, type VerifyFunctionWithRequest } from 'passport-client-cert';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { scimError } from '../scim/errors.js';
 import { distinguishedName } from './distinguished-name.js';
@@ -33,22 +33,28 @@ const TLS_REFUSALS: Record<string, RefusalReason> = {
  */
 export function createAuthenticator({ resolver, onRefused }: AuthenticatorDeps) {
   const authenticator = new passport.Passport();
-  authenticator.use(
-    new ClientCertStrategy((certificate, done) => {
-      settle(resolver.resolveCertificate(identityOf(certificate as unknown as PeerCertificate)), done);
-    }),
-  );
-  authenticator.use(new BearerStrategy((token, done) => settle(resolver.resolveBearer(token), done)));
+  // The strategies drop the verify callback's reason on failure, so it is kept per request here.
+  const refusals = new WeakMap<Request, { reason: RefusalReason; detail?: string }>();
+  const settle = (req: Request, resolution: Promise<Resolution>, done: Done) =>
+    resolution.then((result) => {
+      if (result.ok) return done(null, result.caller);
+      refusals.set(req, { reason: result.reason, detail: result.detail });
+      done(null, false);
+    }, done);
+  const verifyCertificate = (req: Request, certificate: PeerCertificate, done: Done) => settle(req, resolver.resolveCertificate(identityOf(certificate)), done);
+  // passport-client-cert's typings list (certificate, req, done); its code calls verify(req, certificate, done).
+  authenticator.use(new ClientCertStrategy({ passReqToCallback: true }, verifyCertificate as unknown as VerifyFunctionWithRequest));
+  authenticator.use(new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: Done) => settle(req, resolver.resolveBearer(token), done)));
 
   return (req: Request, res: Response, next: NextFunction): void => {
     const strategies = req.get('Authorization') ? ['bearer'] : ['client-cert'];
-    authenticator.authenticate(strategies, { session: false }, (error: unknown, caller: AuthenticatedCaller | false, info: unknown) => {
+    authenticator.authenticate(strategies, { session: false }, (error: unknown, caller: AuthenticatedCaller | false) => {
       if (error) return next(error);
       if (caller) {
         res.locals.caller = caller;
         return next();
       }
-      const attempt = refusedAttempt(req, info);
+      const attempt = refusedAttempt(req, refusals.get(req));
       onRefused(req, res, attempt);
       res.set('WWW-Authenticate', 'Bearer realm="scim"');
       next(scimError(401, undefined, 'Authentication required: present a client certificate or bearer credential issued for your registration'));
@@ -57,14 +63,8 @@ export function createAuthenticator({ resolver, onRefused }: AuthenticatorDeps) 
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- passport's verify callbacks are loosely typed
-type Done = (error: any, caller?: any, info?: any) => void;
+type Done = (error: any, caller?: any) => void;
 
-function settle(resolution: Promise<Resolution>, done: Done): void {
-  resolution.then(
-    (result) => (result.ok ? done(null, result.caller) : done(null, false, { reason: result.reason, detail: result.detail })),
-    (error: unknown) => done(error),
-  );
-}
 
 interface PeerCertificate {
   subject?: Record<string, string | string[]>;
@@ -82,11 +82,9 @@ function identityOf(certificate: PeerCertificate): CertificateIdentity {
   };
 }
 
-function refusedAttempt(req: Request, info: unknown): RefusedAttempt {
+function refusedAttempt(req: Request, fromStrategy: { reason: RefusalReason; detail?: string } | undefined): RefusedAttempt {
   const socket = req.socket as TLSSocket;
-  const certificate = socket.getPeerCertificate?.() as PeerCertificate | undefined;
-  const presented = certificate && Object.keys(certificate).length > 0 ? identityOf(certificate) : undefined;
-  const fromStrategy = [info].flat().find((item): item is { reason: RefusalReason; detail?: string } => typeof (item as { reason?: unknown })?.reason === 'string');
+  const presented = identityOfSocket(socket);
   return {
     reason: fromStrategy?.reason ?? tlsRefusal(socket, presented !== undefined, Boolean(req.get('Authorization'))),
     detail: fromStrategy?.detail ?? (socket.authorizationError ? String(socket.authorizationError) : undefined),

@@ -25,7 +25,7 @@ export function createAdminApp({ adminToken, registrations, logger, reloadTls, e
   app.disable('x-powered-by');
   app.use(correlationId);
   for (const router of publicRouters) app.use(router);
-  app.use(ADMIN_BASE_PATH, requireAdminToken(adminToken), express.json({ limit: '256kb' }));
+  app.use(ADMIN_BASE_PATH, requireAdminToken(adminToken), express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
   app.use(ADMIN_BASE_PATH, registrationRoutes(registrations));
   app.post(`${ADMIN_BASE_PATH}/tls/reload`, (_req, res) => {
     reloadTls();

@@ -29,8 +29,7 @@ interface ResourceEndpoints {
   list(ctx: RequestContext, request: ListRequest): Promise<{ totalResults: number; resources: JsonObject[] }>;
   create(ctx: RequestContext, body: unknown): Promise<Rendered>;
   replace(ctx: RequestContext, id: string, body: unknown, ifMatch?: string): Promise<Rendered>;
-  /** Resolves to undefined when the response carries no body (204). */
-  patch(ctx: RequestContext, id: string, body: unknown, ifMatch: string | undefined, view: View): Promise<Rendered | undefined>;
+  patch(ctx: RequestContext, id: string, body: unknown, ifMatch: string | undefined, view: View): Promise<Rendered>;
   remove(ctx: RequestContext, id: string): Promise<void>;
 }
 
@@ -89,9 +88,10 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
       sendResource(res, 200, project(type, replaced, viewOf(req)));
     });
     router.patch(`${path}/:id`, async (req, res) => {
-      const patched = await resolve(req).patch(requestContext(res), req.params.id, req.body, req.get('If-Match'), viewOf(req));
-      if (patched) sendResource(res, 200, project(type, patched, viewOf(req)));
-      else res.status(204).end();
+      const view = viewOf(req);
+      const patched = await resolve(req).patch(requestContext(res), req.params.id, req.body, req.get('If-Match'), view);
+      if (wantsBody(view)) sendResource(res, 200, project(type, patched, view));
+      else res.set('ETag', etagOf(patched)).status(204).end();
     });
     router.delete(`${path}/:id`, async (req, res) => {
       await resolve(req).remove(requestContext(res), req.params.id);
@@ -127,12 +127,11 @@ function groupEndpoints(directory: DirectoryService, baseUrl: string): ResourceE
     },
     create: async (ctx, body) => rendered(await directory.createGroup(ctx, body)),
     replace: async (ctx, id, body, ifMatch) => rendered(await directory.replaceGroup(ctx, id, body, { ifMatch })),
-    // Returning every member after each PATCH is what makes large groups slow elsewhere:
-    // the group is only sent back when the client asks for attributes explicitly.
+    // Members are loaded only when the client asks for a body that includes them: returning every
+    // member after each PATCH is what makes large groups slow elsewhere.
     patch: async (ctx, id, body, ifMatch, view) => {
       const record = await directory.patchGroup(ctx, id, body, { ifMatch });
-      if (!view.attributes) return undefined;
-      return rendered(await directory.getGroup(ctx, record.id, loadMembers(view)));
+      return wantsBody(view) ? rendered(await directory.getGroup(ctx, record.id, loadMembers(view))) : rendered({ record });
     },
     remove: (ctx, id) => directory.deleteGroup(ctx, id),
   };
@@ -140,6 +139,15 @@ function groupEndpoints(directory: DirectoryService, baseUrl: string): ResourceE
 
 function project(type: ResourceType, rendered: Rendered, view: View): Rendered {
   return { ...rendered, resource: projectResource(type, rendered.resource, view) };
+}
+
+/**
+ * RFC 7644 §3.5.2: a PATCH answers 200 with the resource, or 204. We answer 204 (what
+ * Microsoft's clients expect) unless the client asked for attributes, which only make sense
+ * with a body.
+ */
+function wantsBody(view: View): boolean {
+  return view.attributes !== undefined || view.excludedAttributes !== undefined;
 }
 
 function viewOf(req: Request): View {

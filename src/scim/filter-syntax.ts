@@ -39,13 +39,17 @@ function tokenize(text: string): Token[] {
  * - The tokenizer doubles every backslash not followed by a quote, so `"a\\b"` became `a\\b`
  *   and `"a\\"` could not be read at all: undo it, leaving standard JSON string escapes.
  * - An unquoted `True`/`False` (as some clients send) is not JSON: lower-case value literals.
+ * - Any other unquoted word after an operator (`userName sw O`, `meta.created gt 2015-10-10T…`,
+ *   as Microsoft's SCIM test collection sends) is read as the string it spells: RFC 7644 asks for
+ *   quotes, but refusing costs clients more than reading it does.
  */
 function repairTokens(tokens: Token[]): Token[] {
   return tokens.map((token, index) => {
     if (token.type === 'Quoted') return { ...token, literal: token.literal.replace(/\\\\/g, '\\') };
     const previous = tokens[index - 1]?.literal.toLowerCase();
-    if (token.type === 'Word' && previous && COMPARISON_OPERATORS.has(previous) && LITERALS.has(token.literal.toLowerCase())) {
-      return { ...token, literal: token.literal.toLowerCase() };
+    if (token.type === 'Word' && previous && COMPARISON_OPERATORS.has(previous)) {
+      if (LITERALS.has(token.literal.toLowerCase())) return { ...token, literal: token.literal.toLowerCase() };
+      return { type: 'Quoted', literal: JSON.stringify(token.literal) };
     }
     return token;
   });

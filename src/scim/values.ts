@@ -103,9 +103,15 @@ function readMember(element: unknown, label: string): Member {
   }
   return {
     value: element.value,
-    ...(typeof element.display === 'string' ? { display: element.display } : {}),
+    ...(displayOf(element) ? { display: displayOf(element) } : {}),
     ...(typeof element.type === 'string' ? { type: element.type } : {}),
   };
+}
+
+/** `display` per RFC 7643; Microsoft's reference clients send `displayName` in member objects. */
+function displayOf(element: Record<string, unknown>): string | undefined {
+  const display = element.display ?? element.displayName;
+  return typeof display === 'string' ? display : undefined;
 }
 
 function subAttributeNames(definition: AttributeDefinition): string {

@@ -66,30 +66,18 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
       lastModified: now,
       resource,
     };
-    try {
-      const created = await store.users.insert(record);
-      await notify(ctx, { kind: 'users-changed', userIds: [created.id] });
-      return created;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return replayRetriedCreate(ctx, record);
-    }
+    const created = await saveNewUser(record);
+    await notify(ctx, { kind: 'users-changed', userIds: [created.id] });
+    return created;
   }
 
   /**
-   * Entra retries a POST that timed out. If the existing user has the same userName AND the
-   * same externalId, the retry is the same create: we answer with the user (updated to the
-   * retried body) instead of a 409 that would stall the provisioning job. Any other clash is
-   * a real uniqueness conflict.
+   * A duplicate userName is 409 uniqueness (RFC 7644 §3.3 says MUST), also when Entra retries a
+   * create that timed out: its next step is the `userName eq` lookup, which finds the user, so
+   * the job continues with a PATCH instead of failing for good.
    */
-  async function replayRetriedCreate(ctx: RequestContext, attempted: UserRecord): Promise<UserRecord> {
-    const existing = await store.users.findByUserName(ctx.registrationId, attempted.userName);
-    if (!existing || !attempted.externalId || existing.externalId !== attempted.externalId) {
-      throw scimError(409, 'uniqueness', `userName "${attempted.userName}" is already taken by another user`);
-    }
-    const replayed = await store.users.replace({ ...existing, resource: attempted.resource, userName: attempted.userName }, existing.version);
-    await notify(ctx, { kind: 'users-changed', userIds: [replayed.id] });
-    return replayed;
+  function saveNewUser(record: UserRecord): Promise<UserRecord> {
+    return withUniqueUserName(record.userName, () => store.users.insert(record));
   }
 
   async function replaceUser(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<UserRecord> {
@@ -115,13 +103,8 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
     return patched;
   }
 
-  async function saveUser(record: UserRecord, expectedVersion: number): Promise<UserRecord> {
-    try {
-      return await store.users.replace(record, expectedVersion);
-    } catch (error) {
-      if (error instanceof ConflictError) throw scimError(409, 'uniqueness', `userName "${record.userName}" is already taken by another user`);
-      throw error;
-    }
+  function saveUser(record: UserRecord, expectedVersion: number): Promise<UserRecord> {
+    return withUniqueUserName(record.userName, () => store.users.replace(record, expectedVersion));
   }
 
   async function deleteUser(ctx: RequestContext, id: string): Promise<void> {
@@ -242,6 +225,15 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
 }
 
 export type DirectoryService = ReturnType<typeof createDirectoryService>;
+
+async function withUniqueUserName<T>(userName: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof ConflictError) throw scimError(409, 'uniqueness', `userName "${userName}" is already taken by another user`);
+    throw error;
+  }
+}
 
 function groupWith(current: GroupRecord, resource: JsonObject): GroupRecord {
   return { ...current, resource, displayName: resource.displayName as string, externalId: optionalString(resource.externalId) };

@@ -26,12 +26,23 @@ describe.each(STORE_KINDS)('Microsoft SCIM reference collection through newman (
   }, 120_000);
   afterAll(() => service.stop());
 
-  it('passes every assertion of the collection', () => {
+  /**
+   * Two checks add `"members": "string id 1"` to a group: an id that is no user at all, and
+   * expect 204. We refuse members that are not users of the caller's registration (400
+   * invalidValue): a group of dangling ids would be provisioned to the portal as nobody, and
+   * accepting any id would let one registration reference another's users (REG-2).
+   */
+  const DELIBERATE_DEVIATIONS = [
+    'Group patch add member: expected response to have status code 204 but got 400',
+    'Group patch add member2: expected response to have status code 204 but got 400',
+  ];
+
+  it('passes every assertion of the collection except the two deliberate deviations', () => {
     const failures = summary.run.failures.map((failure) => `${failure.source?.name}: ${failure.error.message}`);
     const { total = 0, failed = 0 } = summary.run.stats.assertions;
     console.info(`[${kind}] Microsoft collection: ${total - failed}/${total} assertions passed, ${summary.run.stats.requests.total} requests`);
-    expect(failures).toEqual([]);
-    expect(total).toBeGreaterThan(50);
+    expect(failures).toEqual(DELIBERATE_DEVIATIONS);
+    expect(total).toBeGreaterThan(100);
   });
 });
 
