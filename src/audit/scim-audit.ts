@@ -3,7 +3,7 @@ import type { CallerIdentity, RequestContext } from '../service/context.js';
 import type { JsonObject } from '../store/store.js';
 import { withoutUndefined, type AuditActor, type AuditEventInput, type SubjectUser } from './audit-event.js';
 import type { AuditRecorder } from './recorder.js';
-import { scimTargetOf, subjectUserOf, summarizeScimRequest, type ScimExchange } from './scim-summary.js';
+import { scimTargetOf, subjectOfUserResource, subjectUserOf, summarizeScimRequest, type ScimExchange } from './scim-summary.js';
 
 /** Request bodies larger than this are described by their summary only. */
 const MAX_KEPT_BODY_CHARS = 16_384;
@@ -52,6 +52,15 @@ export function auditScimRequests(recorder: AuditRecorder, { basePath = '/scim/v
   };
 }
 
+/**
+ * For SCIM handlers whose response names no user (a PATCH answered 204, a DELETE): records
+ * which user the request was about, so support finds it by user name.
+ */
+export function noteAuditSubject(res: Response, userResource: unknown): void {
+  const { userName, email } = subjectOfUserResource(userResource);
+  (res.locals as ScimAuditHints).auditSubject = withoutUndefined({ userName, email });
+}
+
 /** For the authenticator's `onRefused`: one `Auth.Refused` event with the reason and the presented subject, never the secret (AUD-3). */
 export function recordRefusedAuth(recorder: AuditRecorder) {
   return (req: Request, res: Response, attempt: RefusedAuthAttempt): void => {
@@ -85,8 +94,8 @@ function scimRequestEvent(req: Request, res: Response, { target, responseText, d
   const authenticated = res.locals.caller as { registrationId: string; caller: CallerIdentity } | undefined;
   const caller = context?.caller ?? authenticated?.caller;
   const responseBody = parseJson(responseText);
-  const exchange: ScimExchange = { method: req.method, path: pathOf(req), target, query: req.query as Record<string, unknown>, requestBody: req.body, responseBody };
   const hints = res.locals as ScimAuditHints;
+  const exchange: ScimExchange = { method: req.method, path: pathOf(req), target, query: req.query as Record<string, unknown>, requestBody: req.body, responseBody, hint: hints.auditSubject };
   const error = res.statusCode >= 400 ? (responseBody as { scimType?: string; detail?: string } | undefined) : undefined;
   return withoutUndefined({
     registrationId: context?.registrationId ?? authenticated?.registrationId,
@@ -95,7 +104,7 @@ function scimRequestEvent(req: Request, res: Response, { target, responseText, d
     action: target.action,
     resourceType: target.resourceType,
     resourceId: target.resourceId ?? createdId(target.action, responseBody),
-    subjectUser: mergeSubject(subjectUserOf(exchange), hints.auditSubject),
+    subjectUser: subjectUserOf(exchange),
     summary: summarizeScimRequest(exchange),
     outcome: withoutUndefined({ status: res.statusCode, success: res.statusCode < 400, scimType: error?.scimType, detail: error?.detail }),
     durationMs: Math.round(durationMs * 100) / 100,
@@ -110,10 +119,6 @@ function actorOf(caller: CallerIdentity): AuditActor {
 function createdId(action: string, responseBody: unknown): string | undefined {
   const id = (responseBody as { id?: unknown } | undefined)?.id;
   return action.endsWith('.Create') && typeof id === 'string' ? id : undefined;
-}
-
-function mergeSubject(seen: SubjectUser | undefined, hinted: SubjectUser | undefined): SubjectUser | undefined {
-  return seen || hinted ? withoutUndefined({ ...seen, ...hinted }) : undefined;
 }
 
 /** Wraps `res.send` to keep the body of error responses (and of writes, for the new id and user name). */

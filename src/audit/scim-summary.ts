@@ -38,19 +38,27 @@ export interface ScimExchange {
   query: Record<string, unknown>;
   requestBody?: unknown;
   responseBody?: unknown;
+  /** What the handler said about the user (a PATCH answered 204, a DELETE). */
+  hint?: SubjectUser;
 }
 
 /** The person a User request is about, from what was sent or answered. */
-export function subjectUserOf({ target, requestBody, responseBody }: ScimExchange): SubjectUser | undefined {
+export function subjectUserOf({ target, requestBody, responseBody, hint }: ScimExchange): SubjectUser | undefined {
   if (target.resourceType !== 'User') return undefined;
-  const sent = asObject(requestBody);
-  const answered = asObject(responseBody);
-  const subject: SubjectUser = {
-    userName: text(sent?.userName) ?? text(answered?.userName),
-    email: primaryEmail(sent) ?? primaryEmail(answered),
-    directoryId: target.resourceId ?? text(answered?.id),
-  };
-  return Object.values(subject).some(Boolean) ? withoutUndefined(subject) : undefined;
+  const sent = subjectOfUserResource(requestBody);
+  const answered = subjectOfUserResource(responseBody);
+  const subject = withoutUndefined({
+    userName: hint?.userName ?? sent.userName ?? answered.userName,
+    email: hint?.email ?? sent.email ?? answered.email,
+    directoryId: target.resourceId ?? answered.directoryId,
+  });
+  return Object.keys(subject).length ? subject : undefined;
+}
+
+/** The user name, primary email and id of a SCIM User resource. */
+export function subjectOfUserResource(resource: unknown): SubjectUser {
+  const user = asObject(resource);
+  return withoutUndefined({ userName: text(user?.userName), email: primaryEmail(user), directoryId: text(user?.id) });
 }
 
 /** The request in words: `PATCH user jane@contoso.com: active → false; members +3`. Never shows a secret. */
@@ -65,9 +73,9 @@ export function summarizeScimRequest(exchange: ScimExchange): string {
   return changes ? `${head}: ${changes}` : head;
 }
 
-function targetName({ target, requestBody, responseBody }: ScimExchange): string | undefined {
+function targetName({ target, requestBody, responseBody, hint }: ScimExchange): string | undefined {
   const key = target.resourceType === 'User' ? 'userName' : 'displayName';
-  return text(asObject(requestBody)?.[key]) ?? text(asObject(responseBody)?.[key]) ?? target.resourceId;
+  return (target.resourceType === 'User' ? hint?.userName : undefined) ?? text(asObject(requestBody)?.[key]) ?? text(asObject(responseBody)?.[key]) ?? target.resourceId;
 }
 
 function listCriteria(params: Record<string, unknown>): string {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import type { AuditLog } from '../../../src/audit/audit-log.js';
 import { createAuditRecorder, type AuditRecorder } from '../../../src/audit/recorder.js';
-import { auditScimRequests, recordRefusedAuth } from '../../../src/audit/scim-audit.js';
+import { auditScimRequests, noteAuditSubject, recordRefusedAuth } from '../../../src/audit/scim-audit.js';
 import { createScimErrorHandler } from '../../../src/http/error-handler.js';
 import { correlationId } from '../../../src/http/request-context.js';
 import { scimError } from '../../../src/scim/errors.js';
@@ -34,7 +34,7 @@ function scimLikeApp(recorder: AuditRecorder) {
     res.status(201).type('application/scim+json').send(JSON.stringify({ id: 'new-id', userName: req.body.userName }));
   });
   app.delete('/scim/v2/Users/:id', (_req, res) => {
-    res.locals.auditSubject = { userName: 'gone@contoso.com' };
+    noteAuditSubject(res, { userName: 'gone@contoso.com', emails: [{ value: 'gone@fabrikam.example', primary: true }] });
     res.status(204).end();
   });
   app.use(createScimErrorHandler(winston.createLogger({ silent: true })));
@@ -87,7 +87,13 @@ describe('auditing SCIM requests', () => {
 
   it('AUD-1: a handler can name the user a DELETE was about', async () => {
     const [event] = await send('DELETE', '/Users/u-9');
-    expect(event).toMatchObject({ action: 'User.Delete', resourceId: 'u-9', subjectUser: { userName: 'gone@contoso.com', directoryId: 'u-9' }, outcome: { status: 204 } });
+    expect(event).toMatchObject({
+      action: 'User.Delete',
+      resourceId: 'u-9',
+      summary: 'DELETE user gone@contoso.com',
+      subjectUser: { userName: 'gone@contoso.com', email: 'gone@fabrikam.example', directoryId: 'u-9' },
+      outcome: { status: 204 },
+    });
   });
 
   it('AUD-3: a refused credential is one Auth.Refused event with the reason, never the secret', async () => {
