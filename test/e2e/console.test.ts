@@ -1,0 +1,116 @@
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Auditing } from '../../src/audit/auditing.js';
+import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
+import { entraUser, patch } from './scim-fixtures.js';
+
+const SUPPORT_PASSWORD = 'support staff passphrase 42';
+const HOSTILE_NAME = '<script>window.__injected=1</script><b>bold</b>';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+
+/** The audit trail the service wired (src/app.ts exposes it on the running service). */
+function auditingOf(service: TestService): Auditing {
+  const audit = (service.service as { audit?: Auditing }).audit;
+  if (!audit) throw new Error('The audit trail is not wired: src/app.ts must expose startAuditing(...) as RunningService.audit');
+  return audit;
+}
+
+describe.each(STORE_KINDS)('Support console in headless Chromium (%s store)', (kind) => {
+  let service: TestService;
+  let client: RegisteredClient;
+  let browser: Browser;
+  let janeId: string;
+
+  beforeAll(async () => {
+    service = await startTestService(kind);
+    client = await service.registration('contoso');
+    const created = await client.scim.post('/Users', entraUser('jane.doe@contoso.example', { displayName: HOSTILE_NAME }));
+    expect(created.status, created.text).toBe(201);
+    janeId = created.body.id;
+    expect([200, 204]).toContain((await client.scim.patch(`/Users/${janeId}`, patch({ op: 'Replace', path: 'active', value: false }))).status);
+    const audit = auditingOf(service);
+    await audit.recorder.record({
+      registrationId: client.id,
+      correlationId: 'reconcile-run-1',
+      actor: { kind: 'system', subject: 'reconcile' },
+      action: 'VoiceUser.Error',
+      subjectUser: { userName: 'jane.doe@contoso.example', directoryId: janeId },
+      summary: 'jane.doe@contoso.example not provisioned: location "Atlantis" is not mapped to a portal location',
+      outcome: { status: 422, success: false, detail: 'Unknown location "Atlantis": add it to the registration\'s location map' },
+      rule: 'MAP-6',
+      runId: 'run-1',
+    });
+    await audit.recorder.flush();
+    const account = await service.admin.post('/support-accounts', { name: 'support1', password: SUPPORT_PASSWORD }, { headers: { 'content-type': 'application/json' } });
+    expect(account.status, account.text).toBe(201);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  async function signedInPage(): Promise<Page> {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, timezoneId: 'America/New_York', locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${service.adminUrl}/console`);
+    await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    await page.getByLabel('Support account').fill('support1');
+    await page.getByLabel('Password').fill(SUPPORT_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Audit events' }).waitFor();
+    return page;
+  }
+
+  it('AUD-2: sign in, search for Jane, open her PATCH, read the reconcile error; a <script> display name stays text', async () => {
+    const page = await signedInPage();
+    await page.getByLabel('Registration').selectOption({ label: 'contoso' });
+    await page.getByLabel('User', { exact: true }).fill('JANE');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/user=JANE/);
+
+    const rows = page.locator('table tbody tr');
+    await expect(rows.count()).resolves.toBe(3);
+    await expect(rows.nth(0).textContent()).resolves.toContain('VoiceUser.Error');
+    await expect(page.getByText(HOSTILE_NAME, { exact: false }).count()).resolves.toBe(1);
+    await expect(page.evaluate('window.__injected')).resolves.toBeUndefined();
+
+    const time = page.locator('td.time time').first();
+    await expect(time.getAttribute('title')).resolves.toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    await expect(time.textContent()).resolves.toMatch(/[EC][SD]T|GMT-/);
+
+    await page.getByRole('link', { name: /^PATCH user jane\.doe@contoso\.example: active → false$/ }).click();
+    await page.getByRole('heading', { name: 'User.Patch' }).waitFor();
+    await expect(page.locator('main').textContent()).resolves.toMatch(/20[04] success/);
+    await expect(page.locator('a[href*="correlationId="]').count()).resolves.toBe(1);
+
+    await page.goBack();
+    await page.getByRole('link', { name: /location "Atlantis"/ }).click();
+    await page.getByRole('heading', { name: 'VoiceUser.Error' }).waitFor();
+    const detail = (await page.locator('main').textContent()) ?? '';
+    expect(detail).toContain('422 failure');
+    expect(detail).toContain('Unknown location "Atlantis"');
+    expect(detail).toContain('MAP-6');
+    await page.getByRole('link', { name: 'run-1', exact: true }).click();
+    await expect(page.locator('table caption').textContent()).resolves.toContain('for run run-1');
+    await page.screenshot({ path: path.join(os.tmpdir(), `support-console-${kind}.png`), fullPage: true });
+  });
+
+  it('AUD-2: a malformed search is a 400 page that says what is wrong', async () => {
+    const page = await signedInPage();
+    const response = await page.goto(`${service.adminUrl}/console/events?since=yesterday`);
+    expect(response?.status()).toBe(400);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('"since" must be a duration back from now');
+  });
+
+  it('AUD-1: the SCIM requests and the sign-in are in the audit trail, found from the admin API as the CLI does', async () => {
+    const found = await service.admin.get(`/audit/events?registration=contoso&user=jane&action=User.*`);
+    expect(found.status, found.text).toBe(200);
+    expect(found.body.events.map((event: { action: string }) => event.action)).toEqual(['User.Patch', 'User.Create']);
+    const signIns = await service.admin.get('/audit/events?action=Support.Login');
+    expect(signIns.body.events[0]).toMatchObject({ actor: { kind: 'support', subject: 'support1' }, outcome: { success: true } });
+  });
+});
