@@ -13,6 +13,7 @@ import { scimError } from '../scim/errors.js';
 import { readResourceBody, readGroupBody } from '../scim/validate.js';
 import { applyPatch, type MemberOp } from '../scim/patch.js';
 import type { RequestContext } from './context.js';
+import { createKeyedLock } from './keyed-lock.js';
 
 /** What changed in the directory, so that just-in-time reconciliation can follow (SYNC-1). */
 export type DirectoryChange =
@@ -41,6 +42,8 @@ const MAX_PATCH_ATTEMPTS = 8;
  * `ctx.registrationId` (REG-2); another registration's id is simply not found.
  */
 export function createDirectoryService({ store, onChange }: DirectoryServiceDeps) {
+  const withLock = createKeyedLock();
+  const lockKey = (ctx: RequestContext, id: string) => `${ctx.registrationId}/${id}`;
   const notify = async (ctx: RequestContext, change: DirectoryChange) => {
     if (onChange && change.userIds.length > 0) await onChange(ctx, change);
   };
@@ -82,15 +85,17 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
 
   async function replaceUser(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<UserRecord> {
     const resource = readResourceBody('User', body, 'replace');
-    const current = await getUser(ctx, id);
-    assertIfMatch(current, preconditions);
-    const replaced = await saveUser({ ...current, resource, userName: resource.userName as string, externalId: optionalString(resource.externalId) }, current.version);
+    const replaced = await withLock(lockKey(ctx, id), async () => {
+      const current = await getUser(ctx, id);
+      assertIfMatch(current, preconditions);
+      return saveUser({ ...current, resource, userName: resource.userName as string, externalId: optionalString(resource.externalId) }, current.version);
+    });
     await notify(ctx, { kind: 'users-changed', userIds: [id] });
     return replaced;
   }
 
   async function patchUser(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<UserRecord> {
-    const patched = await withOptimisticRetry(preconditions, async () => {
+    const patched = await withOptimisticRetry(preconditions, () => withLock(lockKey(ctx, id), async () => {
       const current = await getUser(ctx, id);
       assertIfMatch(current, preconditions);
       const { resource } = applyPatch('User', current.resource, body);
@@ -98,7 +103,7 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
         throw scimError(400, 'invalidValue', 'userName is required and cannot be removed');
       }
       return saveUser({ ...current, resource, userName: resource.userName, externalId: optionalString(resource.externalId) }, current.version);
-    });
+    }));
     await notify(ctx, { kind: 'users-changed', userIds: [id] });
     return patched;
   }
@@ -150,10 +155,12 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
   async function replaceGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupWithMembers> {
     const { resource, members = [] } = readGroupBody(body, 'replace');
     await assertMembersExist(ctx, members);
-    const current = await getGroupRecord(ctx, id);
-    assertIfMatch(current, preconditions);
-    await store.groups.replace(groupWith(current, resource), current.version);
-    const changed = await setMembers(ctx, id, members);
+    const changed = await withLock(lockKey(ctx, id), async () => {
+      const current = await getGroupRecord(ctx, id);
+      assertIfMatch(current, preconditions);
+      await store.groups.replace(groupWith(current, resource), current.version);
+      return setMembers(ctx, id, members);
+    });
     await notify(ctx, { kind: 'groups-changed', userIds: changed });
     return getGroup(ctx, id, true);
   }
@@ -169,16 +176,14 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
   }
 
   async function patchGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupRecord> {
-    let memberOps: MemberOp[] = [];
-    await withOptimisticRetry(preconditions, async () => {
+    const changed = await withOptimisticRetry(preconditions, () => withLock(lockKey(ctx, id), async () => {
       const current = await getGroupRecord(ctx, id);
       assertIfMatch(current, preconditions);
       const patch = applyPatch('Group', current.resource, body);
-      memberOps = patch.memberOps;
-      await assertMembersExist(ctx, memberOps.flatMap((op) => (op.kind === 'add' ? op.members : [])));
+      await assertMembersExist(ctx, patch.memberOps.flatMap((op) => (op.kind === 'add' ? op.members : [])));
       if (!sameJson(patch.resource, current.resource)) await store.groups.replace(groupWith(current, patch.resource), current.version);
-    });
-    const changed = await applyMemberOps(ctx, id, memberOps);
+      return applyMemberOps(ctx, id, patch.memberOps);
+    }));
     await notify(ctx, { kind: 'groups-changed', userIds: changed });
     return getGroupRecord(ctx, id);
   }

@@ -31,6 +31,7 @@ describe.each(STORE_KINDS)('REG-2 isolation: two registrations side by side on t
       const filtered = await client.scim.get(`/Users?filter=${encodeURIComponent('userName eq "same.name@shared.example"')}`);
       expect(filtered.body.totalResults).toBe(1);
       const searched = await client.scim.post('/Users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName pr' });
+      expect(searched.status, searched.text).toBe(200);
       expect(searched.body.Resources.map((r: { id: string }) => r.id)).toEqual([own]);
       const groups = await client.scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "Everyone"')}`);
       expect(groups.body.totalResults).toBe(1);
