@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { completeAuditEvent, type AuditEvent, type AuditEventInput } from './audit-event.js';
 import type { AuditLog } from './audit-log.js';
-import { redactSecrets } from './redact.js';
+import { redactEvent } from './redact.js';
 
 export interface AuditRecorderOptions {
   log: AuditLog;
@@ -113,7 +113,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
   return {
     record(input) {
       if (closed) return Promise.reject(new Error('The audit recorder is closed'));
-      queue.push(redactSecrets(completeAuditEvent(input)));
+      queue.push(redactEvent(completeAuditEvent(input)));
       if (queue.length >= batchSize && failures === 0) void writeBatches();
       else schedule(flushIntervalMs);
       return whenRoom();

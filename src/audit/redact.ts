@@ -1,4 +1,5 @@
 import type { Json } from '../store/store.js';
+import type { AuditEvent } from './audit-event.js';
 
 /** Keys whose values never reach an audit record (AUD-3); matched on the last segment of a path too. */
 const SECRET_KEY = /^(password|passwd|pwd|authorization|proxy-authorization|token|access_?token|refresh_?token|id_?token|secret|client_?secret|private_?key|key|cookie|set-cookie|bearer|jwt|certificate|x509certificates|pem|password_?hash|secret_?hash)$/i;
@@ -30,4 +31,18 @@ function redact(value: Json, depth: number): Json {
   if (depth > MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, isSecretKey(key) ? REDACTED : redact(item, depth + 1)]));
+}
+
+/**
+ * An event safe to store: `details` (which carries what clients sent) redacted by key and shape,
+ * the free-text fields by shape. The rest is made by this service from identities, never secrets.
+ */
+export function redactEvent(event: AuditEvent): AuditEvent {
+  const outcome = event.outcome.detail && isSecretValue(event.outcome.detail) ? { ...event.outcome, detail: REDACTED } : event.outcome;
+  return {
+    ...event,
+    summary: isSecretValue(event.summary) ? REDACTED : event.summary,
+    outcome,
+    ...(event.details ? { details: redactSecrets(event.details) } : {}),
+  };
 }
