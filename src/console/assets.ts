@@ -12,11 +12,13 @@ header .brand { font-weight: 600; margin-right: auto; }
 header form { margin: 0; }
 main { padding: 1rem 1.25rem 3rem; max-width: 110rem; }
 h1 { font-size: 1.4rem; margin: .2rem 0 1rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
-form.search { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .6rem 1rem; align-items: end; padding: .8rem; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
+form.search { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: .6rem 1rem; align-items: start; padding: .8rem; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); }
 label { display: block; font-weight: 600; font-size: .85rem; margin-bottom: .2rem; }
 input, select, button { font: inherit; padding: .35rem .5rem; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); width: 100%; }
 button { cursor: pointer; background: var(--accent); color: #fff; border-color: var(--accent); width: auto; padding: .4rem 1rem; }
 .hint { color: var(--muted); font-size: .8rem; margin: .15rem 0 0; }
+form.search > .hint { grid-column: 1 / -1; margin: 0; }
+form.search .actions { align-self: end; }
 table { border-collapse: collapse; width: 100%; margin-top: 1rem; font-size: .9rem; }
 caption { text-align: left; color: var(--muted); padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }

@@ -84,7 +84,7 @@ function searchForm({ params, registrationNames }: SearchView): SafeHtml {
 <div><label for="outcome">Outcome</label><select id="outcome" name="outcome">${option('', 'Any outcome', value('outcome'))}${option('success', 'Success', value('outcome'))}${option('failure', 'Failure', value('outcome'))}</select></div>
 ${params.correlationId ? html`<input type="hidden" name="correlationId" value="${params.correlationId}">` : ''}
 ${params.runId ? html`<input type="hidden" name="runId" value="${params.runId}">` : ''}
-<div><button type="submit">Search</button></div>
+<div class="actions"><button type="submit">Search</button></div>
 <p class="hint" id="time-hint">From / To: ${TIME_HINT}.</p>
 </form>`;
 }
