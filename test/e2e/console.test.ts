@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -107,10 +108,25 @@ describe.each(STORE_KINDS)('Support console in headless Chromium (%s store)', (k
   });
 
   it('AUD-1: the SCIM requests and the sign-in are in the audit trail, found from the admin API as the CLI does', async () => {
+    await auditingOf(service).recorder.flush();
     const found = await service.admin.get(`/audit/events?registration=contoso&user=jane&action=User.*`);
     expect(found.status, found.text).toBe(200);
     expect(found.body.events.map((event: { action: string }) => event.action)).toEqual(['User.Patch', 'User.Create']);
     const signIns = await service.admin.get('/audit/events?action=Support.Login');
     expect(signIns.body.events[0]).toMatchObject({ actor: { kind: 'support', subject: 'support1' }, outcome: { success: true } });
+  });
+
+  it('AUD-3: neither the service log nor the audit trail holds the support password, the admin token or the client key', async () => {
+    const keyBody = client.certificate.privateKeyPem.split('\n').filter((line) => line && !line.startsWith('-----')).join('');
+    const secrets = [SUPPORT_PASSWORD, service.adminToken, keyBody.slice(0, 48)];
+    await auditingOf(service).recorder.flush();
+    const log = readFileSync(service.logFile, 'utf8');
+    const trail = (await service.admin.get('/audit/events?limit=500')).text;
+    expect(log.length).toBeGreaterThan(0);
+    expect(trail).toContain('Support.Login');
+    for (const secret of secrets) {
+      expect(log).not.toContain(secret);
+      expect(trail).not.toContain(secret);
+    }
   });
 });
