@@ -135,11 +135,11 @@ export function eventPage(event: AuditEvent, registrationNames: Map<string, stri
 <dl>
 ${row('Time', timeElement(event.time))}
 ${row('Outcome', outcomeLabel(event))}
-${row('SCIM error', [event.outcome.scimType, event.outcome.detail].filter(Boolean).join(': '))}
+${row('Error', [event.outcome.scimType, event.outcome.detail].filter(Boolean).join(': '))}
 ${row('Registration', event.registrationId ? registrationLabel(event.registrationId, registrationNames) : undefined)}
 ${row('Actor', [event.actor.kind, event.actor.subject, event.actor.fingerprint256 && `fingerprint ${event.actor.fingerprint256}`, event.actor.tokenId && `token ${event.actor.tokenId}`].filter(Boolean).join(' · '))}
 ${row('Resource', [event.resourceType, event.resourceId].filter(Boolean).join(' '))}
-${row('User', subject ? html`${[subject.userName, subject.email, subject.directoryId].filter(Boolean).join(' · ')} — <a href="${searchHref({ user: subject.directoryId ?? subject.userName ?? subject.email })}">all events about this user</a>` : undefined)}
+${row('User', subject ? html`${[...new Set([subject.userName, subject.email, subject.directoryId].filter(Boolean))].join(' · ')} — <a href="${searchHref({ user: subject.directoryId ?? subject.userName ?? subject.email })}">all events about this user</a>` : undefined)}
 ${row('Rule', event.rule)}
 ${row('Run', event.runId ? html`<a href="${searchHref({ runId: event.runId })}">${event.runId}</a> (every event of this run)` : undefined)}
 ${row('Correlation id', html`<a href="${searchHref({ correlationId: event.correlationId })}">${event.correlationId}</a> (every event of this request)`)}
