@@ -95,8 +95,8 @@ function describeChanges({ target, requestBody }: ScimExchange): string {
 
 function describeResource(body: JsonObject): string {
   const parts: string[] = [];
-  if (body.displayName !== undefined) parts.push(`displayName ${show('displayName', body.displayName)}`);
-  if (body.active !== undefined) parts.push(`active ${show('active', body.active)}`);
+  if (body.displayName !== undefined) parts.push(`displayName ${showValue('displayName', body.displayName)}`);
+  if (body.active !== undefined) parts.push(`active ${showValue('active', body.active)}`);
   if (Array.isArray(body.members)) parts.push(`members ${body.members.length}`);
   return parts.join('; ');
 }
@@ -122,11 +122,11 @@ function describeOperation(operation: JsonObject, members: MemberCounts): string
   const path = text(operation.path);
   if (path === undefined) {
     const values = asObject(operation.value) ?? {};
-    return Object.entries(values).flatMap(([key, value]) => (isMembersPath(key) ? countMembers(op, key, value, members) : [`${key} → ${show(key, value)}`]));
+    return Object.entries(values).flatMap(([key, value]) => (isMembersPath(key) ? countMembers(op, key, value, members) : [`${key} → ${showValue(key, value)}`]));
   }
   if (isMembersPath(path)) return countMembers(op, path, operation.value, members);
   if (op === 'remove') return [`${path} removed`];
-  return [`${path} → ${show(path, operation.value)}`];
+  return [`${path} → ${showValue(path, operation.value)}`];
 }
 
 function isMembersPath(path: string): boolean {
@@ -152,7 +152,8 @@ function describeMembers({ added, removed, replacedWith, cleared }: MemberCounts
   ].filter(Boolean);
 }
 
-function show(key: string, value: unknown): string {
+/** A value as shown in a summary: JSON, cut to a readable length, secrets never shown. */
+export function showValue(key: string, value: unknown): string {
   if (isSecretKey(key)) return REDACTED;
   const rendered = JSON.stringify(value) ?? 'null';
   return rendered.length > MAX_VALUE_CHARS ? `${rendered.slice(0, MAX_VALUE_CHARS - 1)}…` : rendered;

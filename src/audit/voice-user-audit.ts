@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { VoiceUserRecord } from '../store/store.js';
+import type { AuditActor, AuditEventInput } from './audit-event.js';
+import type { AuditRecorder } from './recorder.js';
+import { showValue } from './scim-summary.js';
+
+/** The voice-user fields a support agent compares before and after (DATA-1 plus status). */
+const MAPPED_FIELDS = ['userName', 'firstName', 'lastName', 'primaryEmail', 'additionalEmails', 'locationId', 'extension', 'did', 'licenses', 'status'] as const;
+type MappedField = (typeof MAPPED_FIELDS)[number];
+
+/** Where a change comes from: a reconcile run (system) or the portal admin API (admin). */
+export interface VoiceAuditContext {
+  correlationId?: string;
+  runId?: string;
+  actor?: AuditActor;
+}
+
+export interface VoiceUserChange {
+  before?: VoiceUserRecord;
+  after?: VoiceUserRecord;
+}
+
+const RECONCILE_ACTOR: AuditActor = { kind: 'system', subject: 'reconcile' };
+
+/**
+ * A voice-user change as an audit event (AUD-1): the mapped fields that changed, before and
+ * after, the rule that caused it, and the run it belongs to. A hand-made user taken over by a
+ * directory user (DEL-6) is a Link.
+ */
+export function voiceUserChangeEvent(registrationId: string, { before, after }: VoiceUserChange, rule: string, context: VoiceAuditContext = {}): AuditEventInput {
+  const user = (after ?? before)!;
+  const fields = before && after ? MAPPED_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field])) : presentFields(user);
+  const action = !before ? 'VoiceUser.Create' : !after ? 'VoiceUser.Delete' : before.origin === 'portal' && after.origin === 'provisioned' ? 'VoiceUser.Link' : 'VoiceUser.Update';
+  const verb = { 'VoiceUser.Create': 'create', 'VoiceUser.Delete': 'delete', 'VoiceUser.Link': 'link', 'VoiceUser.Update': 'update' }[action];
+  const changes = before && after ? fields.map((field) => `${field} ${showValue(field, before[field])} → ${showValue(field, after[field])}`) : [];
+  return {
+    ...base(registrationId, context),
+    action,
+    resourceType: 'VoiceUser',
+    resourceId: user.id,
+    subjectUser: subjectOf(user),
+    summary: `${verb} voice user ${user.userName}${changes.length ? `: ${changes.join('; ')}` : ''}`,
+    outcome: { status: 200, success: true },
+    rule,
+    details: { ...(before ? { before: pick(before, fields) } : {}), ...(after ? { after: pick(after, fields) } : {}) },
+  };
+}
+
+/** SYNC-5: a user the run could not provision, with a message a support agent understands. */
+export function voiceUserErrorEvent(
+  registrationId: string,
+  error: { userName: string; email?: string; directoryId?: string; message: string; rule?: string },
+  context: VoiceAuditContext = {},
+): AuditEventInput {
+  return {
+    ...base(registrationId, context),
+    action: 'VoiceUser.Error',
+    resourceType: 'VoiceUser',
+    subjectUser: { userName: error.userName, ...(error.email ? { email: error.email } : {}), ...(error.directoryId ? { directoryId: error.directoryId } : {}) },
+    summary: `${error.userName} not provisioned: ${error.message}`,
+    outcome: { status: 422, success: false, detail: error.message },
+    ...(error.rule ? { rule: error.rule } : {}),
+  };
+}
+
+/** One reconcile run: its trigger, whether it was a dry run, its counts and how many users failed. */
+export function reconcileRunEvent(
+  registrationId: string,
+  run: { trigger: 'just-in-time' | 'on-demand' | 'batched'; dryRun: boolean; counts: Record<string, number>; errors: number; durationMs: number },
+  context: VoiceAuditContext = {},
+): AuditEventInput {
+  const counts = Object.entries(run.counts).map(([kind, count]) => `${count} ${kind}`);
+  return {
+    ...base(registrationId, context),
+    action: 'Reconcile.Run',
+    summary: `reconcile (${run.trigger}${run.dryRun ? ', dry run' : ''}): ${[...counts, `${run.errors} error${run.errors === 1 ? '' : 's'}`].join(', ')}`,
+    outcome: { status: run.errors ? 207 : 200, success: run.errors === 0 },
+    durationMs: run.durationMs,
+    details: { trigger: run.trigger, dryRun: run.dryRun, counts: run.counts, errors: run.errors },
+  };
+}
+
+/** For the portal service's `onChange`: records each change and waits when the audit queue is full. */
+export function recordVoiceUserChanges(recorder: AuditRecorder, context: VoiceAuditContext = {}) {
+  return (registrationId: string, change: VoiceUserChange, rule: string): Promise<void> => recorder.record(voiceUserChangeEvent(registrationId, change, rule, context));
+}
+
+function base(registrationId: string, context: VoiceAuditContext) {
+  return {
+    registrationId,
+    correlationId: context.correlationId ?? randomUUID(),
+    actor: context.actor ?? RECONCILE_ACTOR,
+    ...(context.runId ? { runId: context.runId } : {}),
+  };
+}
+
+function presentFields(user: VoiceUserRecord): MappedField[] {
+  return MAPPED_FIELDS.filter((field) => user[field] !== undefined);
+}
+
+function pick(user: VoiceUserRecord, fields: readonly MappedField[]) {
+  return Object.fromEntries(fields.filter((field) => user[field] !== undefined).map((field) => [field, user[field]!]));
+}
+
+function subjectOf(user: VoiceUserRecord) {
+  return { userName: user.userName, email: user.primaryEmail, ...(user.directoryUserId ? { directoryId: user.directoryUserId } : {}) };
+}
