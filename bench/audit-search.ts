@@ -42,7 +42,7 @@ function syntheticEvent(i: number): AuditEvent {
   const registration = i % REGISTRATIONS;
   const user = (i * 7919) % USERS_PER_REGISTRATION;
   const action = ACTIONS[i % ACTIONS.length]!;
-  const failed = i % 20 === 0;
+  const failed = i % 17 === 0;
   return completeAuditEvent({
     time: new Date(NOW - YEAR_MS + Math.floor((i / EVENTS) * YEAR_MS)).toISOString(),
     registrationId: `reg-${registration}`,
@@ -80,7 +80,7 @@ const SEARCHES: [string, AuditQuery][] = [
   ['newest 50, all registrations', {}],
   ['newest 50 of one registration', { registrationIds: ['reg-7'] }],
   ['user prefix in one registration', { registrationIds: ['reg-7'], user: 'user12' }],
-  ['exact user, all registrations', { user: 'user1234@tenant7.example' }],
+  ['exact user, all registrations', { user: syntheticEvent(Math.floor(EVENTS / 3)).subjectUser!.userName! }],
   ['registration + last 7 days + failures', { registrationIds: ['reg-7'], since: new Date(NOW - 7 * 86_400_000).toISOString(), outcome: 'failure' }],
   ['one action, last 30 days', { actions: ['VoiceUser.Error'], since: new Date(NOW - 30 * 86_400_000).toISOString() }],
   ['correlation id', { correlationId: `corr-${Math.floor(EVENTS / 2)}` }],

@@ -29,6 +29,8 @@ export interface ConsoleDeps {
 const SESSION_COOKIE = '__Host-support-session';
 const LOGIN_COOKIE = '__Host-support-login';
 const HOUR = 3_600_000;
+/** A name typed at the sign-in form is attacker-controlled: only this much of it is kept. */
+const MAX_AUDITED_NAME = 64;
 
 interface Signed {
   session: ConsoleSession;
@@ -80,7 +82,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     };
   }
 
-  function audit(req: Request, res: Response, action: 'Support.Login' | 'Support.LoginFailed' | 'Support.Logout', name: string, status: number, detail?: string) {
+  function audit(req: Request, res: Response, action: 'Support.Login' | 'Support.LoginFailed' | 'Support.Logout', typedName: string, status: number, detail?: string) {
+    const name = typedName.slice(0, MAX_AUDITED_NAME);
     void recorder.record({
       correlationId: res.locals.correlationId as string,
       actor: { kind: 'support', subject: name },
