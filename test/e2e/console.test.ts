@@ -98,14 +98,14 @@ describe.each(STORE_KINDS)('Support console in headless Chromium (%s store)', (k
     await page.getByRole('link', { name: 'run-1', exact: true }).click();
     await expect(page.locator('table caption').textContent()).resolves.toContain('for run run-1');
     await page.screenshot({ path: path.join(os.tmpdir(), `support-console-${kind}.png`), fullPage: true });
-  });
+  }, 30_000);
 
   it('AUD-2: a malformed search is a 400 page that says what is wrong', async () => {
     const page = await signedInPage();
     const response = await page.goto(`${service.adminUrl}/console/events?since=yesterday`);
     expect(response?.status()).toBe(400);
     await expect(page.getByRole('alert').textContent()).resolves.toContain('"since" must be a duration back from now');
-  });
+  }, 30_000);
 
   it('AUD-1: the SCIM requests and the sign-in are in the audit trail, found from the admin API as the CLI does', async () => {
     await auditingOf(service).recorder.flush();
