@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { mapDirectoryUser } from '../../../src/domain/map-user.js';
+import { checkEligibility } from '../../../src/domain/eligibility.js';
+import { computeDesiredState } from '../../../src/domain/desired-state.js';
+import { planReconciliation, type PlanRow } from '../../../src/domain/plan.js';
+import { retentionEndsAt } from '../../../src/domain/retention.js';
+import type { Directory, JsonMap, ReconcileSettings, VoiceUser } from '../../../src/domain/types.js';
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const SETTINGS: ReconcileSettings = {
+  accountDomains: ['contoso.com'],
+  scope: { kind: 'all-assigned' },
+  locationSource: 'addresses[type eq "work"].locality',
+  locationMap: { Seattle: 'loc-sea', London: 'loc-lon' },
+};
+
+function user(id: string, upn: string, extra: JsonMap = {}) {
+  return { id, resource: { userName: upn, active: true, displayName: 'Jane Q Doe', addresses: [{ type: 'work', locality: 'Seattle' }], ...extra } as JsonMap };
+}
+
+function directory(...users: ReturnType<typeof user>[]): Directory {
+  return { users, groups: [], memberships: [] };
+}
+
+/** Applies a plan to a copy of the voice users, as the service does against the database. */
+function applyInMemory(voiceUsers: VoiceUser[], rows: PlanRow[]): VoiceUser[] {
+  let result = [...voiceUsers];
+  const fromDesired = (desired: Extract<PlanRow, { desired: unknown }>['desired'], id: string, origin: VoiceUser['origin'] = 'provisioned'): VoiceUser => ({
+    ...desired, registrationId: 'r', id, licenses: [], origin, createdAt: '', updatedAt: '', version: 1,
+  });
+  for (const row of rows) {
+    if (row.kind === 'create') result.push(fromDesired(row.desired, `v-${row.desired.directoryUserId}`));
+    if (row.kind === 'delete') result = result.filter((v) => v.id !== row.voiceUserId);
+    if (row.kind === 'update' || row.kind === 'link') result = result.map((v) => (v.id === row.voiceUserId ? { ...v, ...row.desired } : v));
+    if (row.kind === 'recreate') result = [...result.filter((v) => v.id !== row.voiceUserId), fromDesired(row.desired, `${row.voiceUserId}-new`)];
+  }
+  return result;
+}
+
+function reconcile(dir: Directory, voiceUsers: VoiceUser[] = [], settings = SETTINGS) {
+  return planReconciliation(computeDesiredState(dir, settings), voiceUsers).rows;
+}
+
+describe('mapping a directory user (MAP-1..6)', () => {
+  it('MAP-1 and MAP-2 take name.givenName and name.familyName', () => {
+    expect(mapDirectoryUser({ userName: 'a@contoso.com', name: { givenName: 'Ada', familyName: 'Lovelace' }, displayName: 'X Y' }, 'x')).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
+  });
+  it('MAP-1 and MAP-2 fall back to the first word of displayName and the rest', () => {
+    expect(mapDirectoryUser({ userName: 'a@contoso.com', displayName: 'Mary Ann Smith' }, 'x')).toMatchObject({ firstName: 'Mary', lastName: 'Ann Smith' });
+    expect(mapDirectoryUser({ userName: 'a@contoso.com', displayName: 'Grace Hopper', name: { givenName: '' } }, 'x')).toMatchObject({ firstName: 'Grace', lastName: 'Hopper' });
+  });
+  it('MAP-3 user name is the UPN before @', () => {
+    expect(mapDirectoryUser({ userName: 'jane.doe@contoso.com' }, 'x').userName).toBe('jane.doe');
+  });
+  it('MAP-4 prefers the SMTP: proxy address, then the primary email, then the UPN', () => {
+    const proxies = { proxyAddresses: ['smtp:alias@contoso.com', 'SMTP:jane@contoso.com'] };
+    expect(mapDirectoryUser({ userName: 'u@contoso.com', emails: [{ value: 'e@contoso.com', primary: true }], ...proxies }, 'x').primaryEmail).toBe('jane@contoso.com');
+    expect(mapDirectoryUser({ userName: 'u@contoso.com', [ENTERPRISE]: proxies }, 'x').primaryEmail).toBe('jane@contoso.com');
+    expect(mapDirectoryUser({ userName: 'u@contoso.com', emails: [{ value: 'home@x.com', type: 'home' }, { value: 'e@contoso.com', primary: true }] }, 'x').primaryEmail).toBe('e@contoso.com');
+    expect(mapDirectoryUser({ userName: 'u@contoso.com' }, 'x').primaryEmail).toBe('u@contoso.com');
+  });
+  it('MAP-5 additional emails are the lower-case smtp: proxy addresses', () => {
+    expect(mapDirectoryUser({ userName: 'u@contoso.com', proxyAddresses: ['SMTP:a@contoso.com', 'smtp:b@contoso.com', 'X500:/o=x'] }, 'x').additionalEmails).toEqual(['b@contoso.com']);
+  });
+  it('MAP-6 reads the location from the attribute the registration names', () => {
+    expect(mapDirectoryUser({ userName: 'u@contoso.com', [ENTERPRISE]: { department: 'London' } }, `${ENTERPRISE}:department`).locationName).toBe('London');
+    expect(mapDirectoryUser({ userName: 'u@contoso.com', addresses: [{ type: 'home', locality: 'Paris' }, { type: 'Work', locality: 'Seattle' }] }, 'addresses[type eq "work"].locality').locationName).toBe('Seattle');
+  });
+});
+
+describe('who may be provisioned (ELIG-1..4)', () => {
+  it.each([
+    ['ELIG-1', 'guest_fabrikam.com#EXT#@contoso.com'],
+    ['ELIG-2', 'jane@contoso.onmicrosoft.com'],
+    ['ELIG-3', 'jane@fabrikam.com'],
+  ])('%s refuses %s with a reason a support agent understands', (rule, upn) => {
+    const verdict = checkEligibility(upn, ['contoso.com']);
+    expect(verdict).toMatchObject({ eligible: false, rule });
+    expect((verdict as { reason: string }).reason).toContain(upn);
+  });
+  it('ELIG-3 admits the account domains and their subdomains, case-insensitively', () => {
+    expect(checkEligibility('Jane@CONTOSO.com', ['contoso.com'])).toEqual({ eligible: true });
+    expect(checkEligibility('jane@sales.contoso.com', ['contoso.com'])).toEqual({ eligible: true });
+    expect(checkEligibility('jane@notcontoso.com', ['contoso.com'])).toMatchObject({ eligible: false });
+  });
+  it('ELIG-4 an ineligible user creates no voice user and is reported with its rule', () => {
+    const rows = reconcile(directory(user('1', 'guest#EXT#@contoso.com')));
+    expect(rows).toEqual([expect.objectContaining({ kind: 'error', rule: 'ELIG-1' })]);
+  });
+});
+
+describe('planning (SYNC-4, DEL-*, MAP-6/7, REG-4)', () => {
+  it('SYNC-4 creates a voice user for a new eligible directory user, in its mapped location', () => {
+    expect(reconcile(directory(user('1', 'jane@contoso.com')))).toEqual([
+      expect.objectContaining({ kind: 'create', desired: expect.objectContaining({ userName: 'jane', locationId: 'loc-sea', status: 'active' }) }),
+    ]);
+  });
+
+  it('SYNC-4 applying a plan and planning again gives an empty plan (idempotent)', () => {
+    const dir = directory(user('1', 'jane@contoso.com'), user('2', 'john@contoso.com', { active: false }));
+    const after = applyInMemory([], reconcile(dir));
+    expect(reconcile(dir, after)).toEqual([]);
+  });
+
+  it('MAP-6 an unknown location provisions nothing and is reported', () => {
+    const rows = reconcile(directory(user('1', 'jane@contoso.com', { addresses: [{ type: 'work', locality: 'Atlantis' }] })));
+    expect(rows).toEqual([expect.objectContaining({ kind: 'error', rule: 'MAP-6', message: expect.stringContaining('Atlantis') })]);
+  });
+
+  it('MAP-6 a location name that matches two portal locations is ambiguous', () => {
+    const settings = { ...SETTINGS, locationMap: { Seattle: 'loc-1', ' seattle ': 'loc-2' } };
+    expect(reconcile(directory(user('1', 'jane@contoso.com')), [], settings)).toEqual([expect.objectContaining({ kind: 'error', message: expect.stringContaining('ambiguous') })]);
+  });
+
+  it('MAP-3 two UPNs with the same prefix in one registration are both reported, neither created', () => {
+    const rows = reconcile(directory(user('1', 'jane@contoso.com'), user('2', 'jane@sales.contoso.com')));
+    expect(rows.map((r) => [r.kind, r.rule])).toEqual([['error', 'MAP-3'], ['error', 'MAP-3']]);
+  });
+
+  it('DEL-1 a voice user whose directory user was deleted is deleted', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com'))));
+    expect(reconcile(directory(), existing)).toEqual([expect.objectContaining({ kind: 'delete', rule: 'DEL-1', reason: 'deleted-in-directory' })]);
+  });
+
+  it('DEL-2 user who leaves every synced group is deleted at the next reconciliation', () => {
+    const settings: ReconcileSettings = { ...SETTINGS, scope: { kind: 'groups', groups: [{ displayName: 'voice users' }] } };
+    const dir: Directory = { users: [user('1', 'jane@contoso.com')], groups: [{ id: 'g', displayName: 'Voice Users' }], memberships: [{ groupId: 'g', userId: '1' }] };
+    const existing = applyInMemory([], reconcile(dir, [], settings));
+    expect(existing).toHaveLength(1);
+    expect(reconcile({ ...dir, memberships: [] }, existing, settings)).toEqual([expect.objectContaining({ kind: 'delete', rule: 'DEL-2', reason: 'left-every-synced-group' })]);
+  });
+
+  it('DEL-3 a deactivated user is marked deactivated, never deleted, and keeps its licences', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com')))).map((v) => ({ ...v, licenses: ['voice-pro'], extension: '1001' }));
+    const rows = reconcile(directory(user('1', 'jane@contoso.com', { active: false })), existing);
+    expect(rows).toEqual([expect.objectContaining({ kind: 'update', rule: 'DEL-3', changes: [{ field: 'status', before: 'active', after: 'deactivated' }] })]);
+    expect(applyInMemory(existing, rows)[0]).toMatchObject({ status: 'deactivated', licenses: ['voice-pro'], extension: '1001' });
+  });
+
+  it('DEL-5 a location change deletes and recreates the voice user', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com'))));
+    const rows = reconcile(directory(user('1', 'jane@contoso.com', { addresses: [{ type: 'work', locality: 'London' }] })), existing);
+    expect(rows).toEqual([expect.objectContaining({ kind: 'recreate', rule: 'DEL-5', changes: [{ field: 'locationId', before: 'loc-sea', after: 'loc-lon' }] })]);
+  });
+
+  it('DEL-6 soft-matches a hand-made portal user by primary email instead of duplicating it', () => {
+    const handMade: VoiceUser = { registrationId: 'r', id: 'p1', userName: 'jdoe', firstName: 'J', lastName: 'D', primaryEmail: 'JANE@contoso.com', additionalEmails: [], locationId: 'loc-sea', status: 'active', licenses: ['basic'], origin: 'portal', createdAt: '', updatedAt: '', version: 1 };
+    const rows = reconcile(directory(user('1', 'jane@contoso.com')), [handMade]);
+    expect(rows).toEqual([expect.objectContaining({ kind: 'link', rule: 'DEL-6', voiceUserId: 'p1' })]);
+  });
+
+  it('MAP-7 Azure AD changes to first name flow to the voice user as an update with before/after', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com', { name: { givenName: 'Jane' } }))));
+    const rows = reconcile(directory(user('1', 'jane@contoso.com', { name: { givenName: 'Janet' } })), existing);
+    expect(rows).toEqual([expect.objectContaining({ kind: 'update', changes: [{ field: 'firstName', before: 'Jane', after: 'Janet' }] })]);
+  });
+
+  it('hand-made portal users that match nobody are left alone', () => {
+    const handMade = { registrationId: 'r', id: 'p1', userName: 'x', firstName: 'X', lastName: 'Y', primaryEmail: 'x@contoso.com', additionalEmails: [], locationId: 'l', status: 'active' as const, licenses: [], origin: 'portal' as const, createdAt: '', updatedAt: '', version: 1 };
+    expect(reconcile(directory(), [handMade])).toEqual([]);
+  });
+
+  it('REG-4 an ended registration deletes every provisioned voice user', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com'), user('2', 'john@contoso.com'))));
+    const rows = planReconciliation(computeDesiredState(directory(), SETTINGS), existing, { registrationEnded: true }).rows;
+    expect(rows.map((r) => [r.kind, r.rule])).toEqual([['delete', 'REG-4'], ['delete', 'REG-4']]);
+  });
+
+  it('SYNC-5 one bad user never stops the others', () => {
+    const rows = reconcile(directory(user('1', 'bad#EXT#@contoso.com'), user('2', 'good@contoso.com')));
+    expect(rows.map((r) => r.kind).sort()).toEqual(['create', 'error']);
+  });
+});
+
+describe('DEL-4 retention', () => {
+  it.each([
+    ['6-months', '2026-08-31T10:00:00.000Z', '2027-02-28T10:00:00.000Z'],
+    ['1-year', '2024-02-29T00:00:00.000Z', '2025-02-28T00:00:00.000Z'],
+    ['3-years', '2026-01-15T00:00:00.000Z', '2029-01-15T00:00:00.000Z'],
+  ] as const)('DEL-4 %s from %s ends at %s', (period, from, to) => {
+    expect(retentionEndsAt(new Date(from), period).toISOString()).toBe(to);
+  });
+});
