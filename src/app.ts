@@ -12,6 +12,16 @@ import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls
 import { createRegistrationResolver } from './registrations/resolver.js';
 import { createRegistrationService, type RegistrationService } from './registrations/registration-service.js';
 import { createEntraJwtVerifier } from './auth/entra-jwt.js';
+import { createReconcileService, type ReconcileService } from './service/reconcile-service.js';
+import { createPortalService } from './service/portal-service.js';
+import { createBatchScheduler } from './service/batch-scheduler.js';
+import { settingsOf } from './registrations/registration-service.js';
+import { portalAdminRoutes } from './http/portal-admin-routes.js';
+import { startAuditing } from './audit/auditing.js';
+import { recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
+import type { AuditRecorder } from './audit/recorder.js';
+import type { DirectoryChange } from './service/directory-service.js';
+import type { RequestContext } from './service/context.js';
 
 export interface TlsSetup {
   /** Re-reads the files on each call, so a reload picks up a new CA bundle or CRL. */
@@ -38,17 +48,25 @@ export interface RunningService {
 
 /** Wires the service from already-opened parts; used by main.ts and by the end-to-end tests. */
 export async function startService({ config, logger, store, tls, adminToken }: ServiceDeps): Promise<RunningService> {
-  const registrations = createRegistrationService({ store });
+  const auditing = await startAuditing({ store: config.store, logger, registrations: { list: () => store.registrations.list() } });
+  const reconcile = createReconcileService({
+    store,
+    registrations: { settingsOf: async (id) => { const found = await store.registrations.get(id); return found ? settingsOf(found) : undefined; } },
+    observer: reconcileAudit(auditing.recorder),
+  });
+  const registrations = createRegistrationService({ store, removeVoiceUsers: reconcile.removeAllVoiceUsers });
+  const portal = createPortalService({ store, onChange: recordVoiceUserChanges(auditing.recorder, { actor: { kind: 'admin', subject: 'admin-api' } }) });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,
     verifyEntraJwt: createEntraJwtVerifier({ jwksUrl: config.ENTRA_JWKS_URL }),
   });
-  const directory = createDirectoryService({ store });
+  const directory = createDirectoryService({ store, onChange: justInTime(store, reconcile) });
   const scimApp = createScimApp({
     directory,
     resolver,
     logger,
+    auditing,
     limits: { maxPageSize: config.MAX_PAGE_SIZE, maxBodyBytes: config.MAX_BODY_BYTES },
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
@@ -57,16 +75,57 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     scim.reload(tls.load());
     logger.info('TLS trust material reloaded', { event: 'tls.reload' });
   };
-  const adminApp = createAdminApp({ adminToken, registrations, logger, reloadTls });
+  const adminApp = createAdminApp({
+    adminToken,
+    registrations,
+    logger,
+    reloadTls,
+    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal }), auditing.adminRouter],
+    publicRouters: [auditing.consoleRouter],
+  });
   const admin = await startTlsServer(tls.load(), adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false });
+  const scheduler = createBatchScheduler({
+    leases: store.leases,
+    batchedRegistrations: async () =>
+      (await store.registrations.list()).flatMap((r) => {
+        const mode = settingsOf(r).syncMode;
+        return r.status === 'active' && mode.kind === 'batched' ? [{ id: r.id, intervalMs: mode.intervalMinutes * 60_000 }] : [];
+      }),
+    reconcile: async (id) => void (await reconcile.reconcileRegistration(id, { trigger: 'batched', dryRun: false })),
+    logger,
+    tickMs: config.BATCH_TICK_MS,
+    runLeaseMs: 10 * 60_000,
+  });
+  scheduler.start();
   return {
     scim,
     admin,
     registrations,
     reloadTls,
     close: async () => {
+      await scheduler.stop();
       await Promise.all([scim.close(), admin.close()]);
+      await auditing.close();
     },
+  };
+}
+
+/** SYNC-1: in just-in-time registrations a SCIM write reaches the voice portal before the response. */
+function justInTime(store: Store, reconcile: ReconcileService) {
+  return async (ctx: RequestContext, change: DirectoryChange) => {
+    const registration = await store.registrations.get(ctx.registrationId);
+    if (registration && settingsOf(registration).syncMode.kind === 'just-in-time') await reconcile.reconcileUsers(ctx.registrationId, change.userIds);
+  };
+}
+
+function reconcileAudit(recorder: AuditRecorder) {
+  return {
+    voiceUserChanged: (registrationId: string, change: Parameters<typeof voiceUserChangeEvent>[1], rule: string, runId: string) =>
+      void recorder.record(voiceUserChangeEvent(registrationId, change, rule, { runId })),
+    userFailed: (registrationId: string, error: { userName: string; rule: string; message: string; directoryUserId?: string }, runId: string) =>
+      void recorder.record(voiceUserErrorEvent(registrationId, { ...error, directoryId: error.directoryUserId }, { runId })),
+    runFinished: (report: { registrationId: string; runId: string; trigger: 'just-in-time' | 'on-demand' | 'batched'; dryRun: boolean; counts: Record<string, number>; errors: unknown[]; durationMs: number }) =>
+      void recorder.record(reconcileRunEvent(report.registrationId, { ...report, errors: report.errors.length }, { runId: report.runId })),
   };
 }
 

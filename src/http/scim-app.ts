@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../log/logger.js';
 import { createAuthenticator, type RefusedAttempt } from '../auth/authenticate.js';
 import type { CredentialResolver } from '../auth/credentials.js';
@@ -16,18 +16,30 @@ export interface ScimAppDeps {
   resolver: CredentialResolver;
   limits: ServiceLimits;
   logger: Logger;
+  /** The audit trail (AUD-1, AUD-3): every request, and every refused credential. */
+  auditing: { scimRequests: RequestHandler; onRefusedAuth(req: Request, res: Response, attempt: RefusedAttempt): void };
   /** Base URL clients use (PUBLIC_BASE_URL); else derived from the Host header of each request. */
   publicBaseUrl?: string;
 }
 
 /** The provisioning listener: correlation id → authentication → body → SCIM routes → SCIM errors. */
-export function createScimApp({ directory, resolver, limits, logger, publicBaseUrl }: ScimAppDeps): Express {
+export function createScimApp({ directory, resolver, limits, logger, auditing, publicBaseUrl }: ScimAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(correlationId);
   app.use(logRequests(logger));
-  app.use(SCIM_BASE_PATH, createAuthenticator({ resolver, onRefused: logRefusal(logger) }));
+  app.use(auditing.scimRequests);
+  app.use(
+    SCIM_BASE_PATH,
+    createAuthenticator({
+      resolver,
+      onRefused: (req, res, attempt) => {
+        logRefusal(logger)(req, res, attempt);
+        auditing.onRefusedAuth(req, res, attempt);
+      },
+    }),
+  );
   app.use(SCIM_BASE_PATH, (_req, res, next) => {
     const { registrationId, caller } = res.locals.caller;
     setRequestContext(res, { registrationId, caller, correlationId: correlationIdOf(res) });

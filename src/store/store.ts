@@ -194,6 +194,8 @@ export interface VoiceUserCollection {
   list(registrationId: string): Promise<VoiceUserRecord[]>;
   get(registrationId: string, id: string): Promise<VoiceUserRecord | null>;
   findByDirectoryUser(registrationId: string, directoryUserId: string): Promise<VoiceUserRecord | null>;
+  /** Case-insensitive, through the unique primary-email key. */
+  findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null>;
   /** ConflictError naming userName, primaryEmail, extension, did or id when taken in the registration. */
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord>;
   replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord>;

@@ -98,6 +98,7 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       const linked = await store.voiceUsers.insert(voiceUser('reg-3', 'linked', { directoryUserId: 'dir-1' }));
       expect((await store.voiceUsers.findByDirectoryUser('reg-3', 'dir-1'))?.id).toBe(linked.id);
       expect(await store.voiceUsers.findByDirectoryUser('reg-1', 'dir-1')).toBeNull();
+      expect((await store.voiceUsers.findByPrimaryEmail('reg-3', 'LINKED@contoso.example'))?.id).toBe(linked.id);
       expect(await store.voiceUsers.deleteAll('reg-3')).toBe(1);
       expect(await store.voiceUsers.list('reg-3')).toEqual([]);
     });

@@ -50,7 +50,7 @@ function resourceModel(connection: Connection, name: string, collection: string,
       lastModified: String,
       resource: Schema.Types.Mixed,
     },
-    { collection, versionKey: false, strict: false },
+    { collection, versionKey: false, strict: false, minimize: false },
   );
   schema.index({ registrationId: 1, id: 1 }, { unique: true });
   schema.index({ registrationId: 1, [lowerField]: 1 }, { unique: lowerField === 'userNameLower' });
@@ -72,7 +72,7 @@ export class MongoStore implements Store {
   constructor(readonly connection: Connection) {
     const memberships = connection.model<MembershipDocument>(
       'Membership',
-      new Schema<MembershipDocument>({ registrationId: String, groupId: String, userId: String, display: String, type: String }, { collection: 'scim_memberships', versionKey: false })
+      new Schema<MembershipDocument>({ registrationId: String, groupId: String, userId: String, display: String, type: String }, { collection: 'scim_memberships', versionKey: false, minimize: false })
         .index({ registrationId: 1, groupId: 1, userId: 1 }, { unique: true })
         .index({ registrationId: 1, userId: 1 }),
     );

@@ -18,11 +18,11 @@ interface CredentialDocument {
 export function registryModels(connection: Connection) {
   const registrations = connection.model<RegistrationDocument>(
     'Registration',
-    new Schema<RegistrationDocument>({ _id: String, nameLower: { type: String, unique: true }, version: Number, record: Schema.Types.Mixed }, { collection: 'registrations', versionKey: false }),
+    new Schema<RegistrationDocument>({ _id: String, nameLower: { type: String, unique: true }, version: Number, record: Schema.Types.Mixed }, { collection: 'registrations', versionKey: false, minimize: false }),
   );
   const credentials = connection.model<CredentialDocument>(
     'Credential',
-    new Schema<CredentialDocument>({ _id: String, registrationId: { type: String, index: true } }, { collection: 'credentials', versionKey: false }),
+    new Schema<CredentialDocument>({ _id: String, registrationId: { type: String, index: true } }, { collection: 'credentials', versionKey: false, minimize: false }),
   );
   return { registrations, credentials };
 }
@@ -55,7 +55,7 @@ export class MongoRegistrations implements RegistrationCollection {
       const updated = await this.model.findOneAndUpdate(
         { _id: record.id, version: expectedVersion },
         { $set: { nameLower: next.name.toLowerCase(), version: next.version, record: next } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean();
       if (!updated) {
         if (!(await this.model.exists({ _id: record.id }))) throw new NotFoundError(`registration ${record.id}`);

@@ -39,18 +39,18 @@ interface LeaseDocument {
 export function voicePortalModels(connection: Connection) {
   const voiceUserSchema = new Schema<VoiceUserDocument>(
     { _id: String, registrationId: String, directoryUserId: String, keys: Schema.Types.Mixed, version: Number, record: Schema.Types.Mixed },
-    { collection: 'voice_users', versionKey: false },
+    { collection: 'voice_users', versionKey: false, minimize: false },
   );
   for (const [field] of VOICE_USER_UNIQUE_FIELDS) voiceUserSchema.index({ registrationId: 1, [`keys.${field}`]: 1 }, { unique: true, name: `unique_${field}` });
   voiceUserSchema.index({ registrationId: 1, directoryUserId: 1 });
   const retentionSchema = new Schema<RetentionDocument>(
     { _id: String, registrationId: { type: String, index: true }, purgeAfter: { type: String, index: true }, record: Schema.Types.Mixed },
-    { collection: 'voice_retention', versionKey: false },
+    { collection: 'voice_retention', versionKey: false, minimize: false },
   );
   return {
     voiceUsers: connection.model<VoiceUserDocument>('VoiceUser', voiceUserSchema),
     retention: connection.model<RetentionDocument>('Retention', retentionSchema),
-    leases: connection.model<LeaseDocument>('Lease', new Schema<LeaseDocument>({ _id: String, holder: String, expiresAt: Number }, { collection: 'leases', versionKey: false })),
+    leases: connection.model<LeaseDocument>('Lease', new Schema<LeaseDocument>({ _id: String, holder: String, expiresAt: Number }, { collection: 'leases', versionKey: false, minimize: false })),
   };
 }
 
@@ -69,6 +69,10 @@ export class MongoVoiceUsers implements VoiceUserCollection {
 
   findByDirectoryUser(registrationId: string, directoryUserId: string): Promise<VoiceUserRecord | null> {
     return mongoSafely(async () => (await this.model.findOne({ registrationId, directoryUserId }).lean())?.record ?? null);
+  }
+
+  findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null> {
+    return mongoSafely(async () => (await this.model.findOne({ registrationId, 'keys.primaryEmail': email.toLowerCase() }).lean())?.record ?? null);
   }
 
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord> {
@@ -98,7 +102,7 @@ export class MongoVoiceUsers implements VoiceUserCollection {
       const next = { ...record, version: expectedVersion + 1 };
       const document = toDocument(next);
       const { _id, ...fields } = document;
-      const updated = await this.explainDuplicates(document, () => this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { new: true }).lean());
+      const updated = await this.explainDuplicates(document, () => this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { returnDocument: 'after' }).lean());
       if (!updated) {
         if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);

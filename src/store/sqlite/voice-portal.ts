@@ -62,6 +62,10 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
     return sqliteSafely(() => parse(this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ? AND directory_user_id = ?').get(registrationId, directoryUserId)));
   }
 
+  findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null> {
+    return sqliteSafely(() => parse(this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ? AND primary_email_key = ?').get(registrationId, email.toLowerCase())));
+  }
+
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord> {
     return sqliteSafely(() => {
       const keys = uniqueKeysOf(record);

@@ -1,0 +1,36 @@
+import express, { type Router } from 'express';
+import type { RegistrationService } from '../registrations/registration-service.js';
+import type { ReconcileService } from '../service/reconcile-service.js';
+import { PortalError, type PortalService } from '../service/portal-service.js';
+import { AdminError } from './admin-errors.js';
+
+/** Admin API of issue 4: on-demand Reconcile (dry run first) and what the portal owns (MAP-7/8, DEL-6). */
+export function portalAdminRoutes({ registrations, reconcile, portal }: { registrations: RegistrationService; reconcile: ReconcileService; portal: PortalService }): Router {
+  const router = express.Router();
+  const registrationId = async (ref: string) => (await registrations.find(ref)).id;
+  const portalErrors = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof PortalError) throw new AdminError(error.code, error.message, error.status);
+      throw error;
+    }
+  };
+
+  router.post('/registrations/:ref/reconcile', async (req, res) => {
+    const id = await registrationId(req.params.ref);
+    res.json(await reconcile.reconcileRegistration(id, { trigger: 'on-demand', dryRun: req.query.dryRun === 'true' }));
+  });
+  router.get('/registrations/:ref/voice-users', async (req, res) => {
+    res.json(await portal.list(await registrationId(req.params.ref)));
+  });
+  router.post('/registrations/:ref/voice-users', async (req, res) => {
+    const id = await registrationId(req.params.ref);
+    res.status(201).json(await portalErrors(() => portal.createByHand(id, req.body)));
+  });
+  router.patch('/registrations/:ref/voice-users/:voiceUserId', async (req, res) => {
+    const id = await registrationId(req.params.ref);
+    res.json(await portalErrors(() => portal.edit(id, req.params.voiceUserId, req.body)));
+  });
+  return router;
+}

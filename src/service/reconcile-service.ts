@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictError, VersionConflictError, type Store, type VoiceUserRecord } from '../store/store.js';
+import { computeDesiredState } from '../domain/desired-state.js';
+import { planReconciliation, type Plan, type PlanRow } from '../domain/plan.js';
+import { retentionEndsAt, type RetentionPeriod } from '../domain/retention.js';
+import type { Directory, DesiredVoiceUser, JsonMap, ReconcileSettings } from '../domain/types.js';
+
+export type ReconcileTrigger = 'just-in-time' | 'on-demand' | 'batched';
+
+export interface ReconcileError {
+  userName: string;
+  rule: string;
+  message: string;
+  directoryUserId?: string;
+}
+
+export interface ReconcileReport {
+  runId: string;
+  registrationId: string;
+  trigger: ReconcileTrigger;
+  dryRun: boolean;
+  counts: Record<PlanRow['kind'], number>;
+  errors: ReconcileError[];
+  /** The plan itself (a dry run's answer; kept for an applied run too). */
+  plan: PlanRow[];
+  durationMs: number;
+}
+
+export interface ReconcileObserver {
+  voiceUserChanged(registrationId: string, change: { before?: VoiceUserRecord; after?: VoiceUserRecord }, rule: string, runId: string): void;
+  userFailed(registrationId: string, error: ReconcileError, runId: string): void;
+  runFinished(report: ReconcileReport): void;
+}
+
+export interface RegistrationSettingsSource {
+  /** Settings of an active registration, or undefined; `ended` for a registration being terminated. */
+  settingsOf(registrationId: string): Promise<(ReconcileSettings & { recordingRetention: RetentionPeriod }) | undefined>;
+}
+
+export interface ReconcileServiceDeps {
+  store: Store;
+  registrations: RegistrationSettingsSource;
+  observer?: ReconcileObserver;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Desired state (domain) against the voice users (store), applied row by row. Every row is a
+ * single-document write and the plan is recomputed from what is stored on every run, so a run
+ * cut short finishes cleanly when run again (SYNC-4). A row that fails is a per-user error;
+ * the others go on (SYNC-5).
+ */
+export function createReconcileService({ store, registrations, observer }: ReconcileServiceDeps) {
+  async function reconcileRegistration(registrationId: string, options: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<ReconcileReport> {
+    const settings = await requireSettings(registrationId);
+    const [directory, voiceUsers] = await Promise.all([loadDirectory(registrationId), store.voiceUsers.list(registrationId)]);
+    const plan = planReconciliation(computeDesiredState(directory, settings), voiceUsers);
+    return execute(registrationId, plan, settings.recordingRetention, options);
+  }
+
+  /** Just-in-time (SYNC-1): only the directory users a SCIM write touched. */
+  async function reconcileUsers(registrationId: string, directoryUserIds: string[]): Promise<ReconcileReport> {
+    const settings = await requireSettings(registrationId);
+    const ids = new Set(directoryUserIds);
+    const [directory, linked] = await Promise.all([loadUsers(registrationId, [...ids]), linkedVoiceUsers(registrationId, [...ids])]);
+    const desired = computeDesiredState(directory, settings);
+    const matchable = await handMadeMatches(registrationId, desired);
+    const plan = planReconciliation(desired, [...linked, ...matchable], { onlyDirectoryUsers: ids });
+    return execute(registrationId, plan, settings.recordingRetention, { trigger: 'just-in-time', dryRun: false });
+  }
+
+  /** REG-4: every provisioned voice user of an ended registration goes; retention applies. */
+  async function removeAllVoiceUsers(registrationId: string, dryRun: boolean): Promise<number> {
+    const voiceUsers = await store.voiceUsers.list(registrationId);
+    const plan = planReconciliation(new Map(), voiceUsers, { registrationEnded: true });
+    const settings = await registrations.settingsOf(registrationId);
+    const report = await execute(registrationId, plan, settings?.recordingRetention ?? '1-year', { trigger: 'on-demand', dryRun });
+    return report.counts.delete;
+  }
+
+  async function requireSettings(registrationId: string) {
+    const settings = await registrations.settingsOf(registrationId);
+    if (!settings) throw new Error(`registration ${registrationId} is not active`);
+    return settings;
+  }
+
+  async function loadDirectory(registrationId: string): Promise<Directory> {
+    const [users, groups, memberships] = await Promise.all([store.users.listAll(registrationId), store.groups.listAll(registrationId), store.groups.allMemberships(registrationId)]);
+    return { users: users.map((u) => ({ id: u.id, resource: u.resource as JsonMap })), groups, memberships };
+  }
+
+  async function loadUsers(registrationId: string, ids: string[]): Promise<Directory> {
+    const users = (await Promise.all(ids.map((id) => store.users.get(registrationId, id)))).filter((u) => u !== null);
+    const groupIds = [...new Set((await Promise.all(users.map((u) => store.groups.groupsOfUser(registrationId, u.id)))).flat())];
+    const memberships = (await Promise.all(users.map(async (u) => (await store.groups.groupsOfUser(registrationId, u.id)).map((groupId) => ({ groupId, userId: u.id }))))).flat();
+    const groups = (await Promise.all(groupIds.map((id) => store.groups.get(registrationId, id)))).filter((g) => g !== null);
+    return { users: users.map((u) => ({ id: u.id, resource: u.resource as JsonMap })), groups, memberships };
+  }
+
+  async function linkedVoiceUsers(registrationId: string, ids: string[]): Promise<VoiceUserRecord[]> {
+    return (await Promise.all(ids.map((id) => store.voiceUsers.findByDirectoryUser(registrationId, id)))).filter((v) => v !== null);
+  }
+
+  /** DEL-6 candidates for just-in-time: hand-made voice users with a desired user's primary email. */
+  async function handMadeMatches(registrationId: string, desired: ReturnType<typeof computeDesiredState>): Promise<VoiceUserRecord[]> {
+    const emails = [...desired.values()].flatMap((verdict) => (verdict.kind === 'desired' ? [verdict.user.primaryEmail] : []));
+    const found = await Promise.all(emails.map((email) => store.voiceUsers.findByPrimaryEmail(registrationId, email)));
+    return found.filter((v): v is VoiceUserRecord => v !== null && v.origin === 'portal' && !v.directoryUserId);
+  }
+
+  async function execute(
+    registrationId: string,
+    plan: Plan,
+    retention: RetentionPeriod,
+    { trigger, dryRun, onProgress }: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void },
+  ): Promise<ReconcileReport> {
+    const started = Date.now();
+    const runId = randomUUID();
+    const counts = { create: 0, update: 0, link: 0, recreate: 0, delete: 0, error: 0 };
+    const errors: ReconcileError[] = [];
+    const fail = (error: ReconcileError) => {
+      errors.push(error);
+      counts.error++;
+      if (!dryRun) observer?.userFailed(registrationId, error, runId);
+    };
+    let done = 0;
+    for (const row of plan.rows) {
+      if (row.kind === 'error') fail({ userName: row.userName, rule: row.rule, message: row.message, directoryUserId: row.directoryUserId });
+      else if (dryRun) counts[row.kind]++;
+      else {
+        const applied = await applyRow(registrationId, row, retention, runId).catch((error: unknown) => describeFailure(row, error));
+        if (applied === true) counts[row.kind]++;
+        else fail(applied);
+      }
+      onProgress?.(++done, plan.rows.length);
+    }
+    const report: ReconcileReport = { runId, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started };
+    observer?.runFinished(report);
+    return report;
+  }
+
+  async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, retention: RetentionPeriod, runId: string): Promise<true> {
+    const changed = (change: { before?: VoiceUserRecord; after?: VoiceUserRecord }) => observer?.voiceUserChanged(registrationId, change, row.rule, runId);
+    switch (row.kind) {
+      case 'create': {
+        changed({ after: await store.voiceUsers.insert(newVoiceUser(registrationId, row.desired)) });
+        return true;
+      }
+      case 'update':
+      case 'link': {
+        const before = await store.voiceUsers.get(registrationId, row.voiceUserId);
+        if (!before) return true;
+        const after = await store.voiceUsers.replace({ ...before, ...mapped(row.desired), origin: 'provisioned', directoryUserId: row.desired.directoryUserId, updatedAt: now() }, before.version);
+        changed({ before, after });
+        return true;
+      }
+      case 'recreate': {
+        const before = await removeWithRetention(registrationId, row.voiceUserId, retention);
+        const after = await store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses: before?.licenses ?? [] });
+        changed({ before: before ?? undefined });
+        changed({ after });
+        return true;
+      }
+      case 'delete': {
+        const before = await removeWithRetention(registrationId, row.voiceUserId, retention);
+        if (before) changed({ before });
+        return true;
+      }
+    }
+  }
+
+  /** DEL-4: the retention record is written before the voice user goes, so a crash in between loses nothing. */
+  async function removeWithRetention(registrationId: string, voiceUserId: string, retention: RetentionPeriod): Promise<VoiceUserRecord | null> {
+    const before = await store.voiceUsers.get(registrationId, voiceUserId);
+    if (!before) return null;
+    const deletedAt = new Date();
+    await store.retention.add({ id: before.id, registrationId, voiceUserId: before.id, userName: before.userName, deletedAt: deletedAt.toISOString(), purgeAfter: retentionEndsAt(deletedAt, retention).toISOString() });
+    await store.voiceUsers.delete(registrationId, voiceUserId);
+    return before;
+  }
+
+  return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers };
+}
+
+export type ReconcileService = ReturnType<typeof createReconcileService>;
+
+function newVoiceUser(registrationId: string, desired: DesiredVoiceUser): VoiceUserRecord {
+  const timestamp = now();
+  return { ...mapped(desired), registrationId, id: randomUUID(), licenses: [], origin: 'provisioned', directoryUserId: desired.directoryUserId, createdAt: timestamp, updatedAt: timestamp, version: 1 };
+}
+
+function mapped({ directoryUserId: _directoryUserId, ...fields }: DesiredVoiceUser) {
+  return fields;
+}
+
+function describeFailure(row: PlanRow, error: unknown): ReconcileError {
+  const base = { userName: row.userName, directoryUserId: 'desired' in row ? row.desired.directoryUserId : undefined };
+  if (error instanceof ConflictError) {
+    const what = { userName: 'user name', primaryEmail: 'email address', extension: 'extension', did: 'phone number' }[error.field] ?? error.field;
+    return { ...base, rule: 'SYNC-5', message: `${row.userName} was not ${row.kind}d: its ${what} is already used by another voice user of this account` };
+  }
+  if (error instanceof VersionConflictError) return { ...base, rule: 'SYNC-4', message: `${row.userName} changed in the portal during the run; the next run will pick it up` };
+  throw error;
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
