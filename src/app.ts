@@ -17,7 +17,7 @@ import { createPortalService } from './service/portal-service.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
-import { startAuditing } from './audit/auditing.js';
+import { startAuditing, type Auditing } from './audit/auditing.js';
 import { recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
 import type { AuditRecorder } from './audit/recorder.js';
 import type { DirectoryChange } from './service/directory-service.js';
@@ -40,6 +40,8 @@ export interface ServiceDeps {
 
 export interface RunningService {
   scim: RunningServer;
+  /** The audit trail (its recorder can be flushed, e.g. before reading events back). */
+  audit: Auditing;
   admin: RunningServer;
   registrations: RegistrationService;
   reloadTls(): void;
@@ -99,6 +101,7 @@ export async function startService({ config, logger, store, tls, adminToken }: S
   scheduler.start();
   return {
     scim,
+    audit: auditing,
     admin,
     registrations,
     reloadTls,
