@@ -11,7 +11,7 @@ const domainName = z
 const syncMode = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('just-in-time') }),
   z.object({ kind: z.literal('on-demand') }),
-  z.object({ kind: z.literal('batched'), intervalMinutes: z.number().int().min(1).max(7 * 24 * 60) }),
+  z.object({ kind: z.literal('batched'), intervalMinutes: z.number().positive().max(7 * 24 * 60) }),
 ], { error: () => 'must be one of: just-in-time, on-demand, batched (with intervalMinutes)' });
 
 const syncedGroup = z

@@ -17,6 +17,8 @@ export const STORE_KINDS: StoreKind[] = ['sqlite', 'mongodb'];
 export interface TestService {
   kind: StoreKind;
   dir: string;
+  /** Settings that point another instance at the same database (SYNC-3 tests). */
+  storeEnv: Record<string, string>;
   /** The CRL file the service reads on start and on POST /admin/v1/tls/reload. */
   crlFile: string;
   store: Store;
@@ -86,6 +88,7 @@ export async function startTestService(
     kind,
     dir,
     crlFile: files.crl,
+    storeEnv: config.store.kind === 'mongodb' ? { MONGODB_URI: config.store.uri } : { DATA_DIR: dir },
     store,
     service,
     ca,

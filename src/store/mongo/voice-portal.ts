@@ -156,12 +156,23 @@ export class MongoRetention implements RetentionCollection {
 export class MongoLeases implements LeaseCollection {
   constructor(private readonly model: Model<LeaseDocument>) {}
 
-  /** One conditional upsert: a held, unexpired lease makes the upsert clash on _id, which means "not acquired". */
+  /**
+   * Acquisition is decided by the unique `_id` of an insert, the one write FerretDB v1 makes
+   * atomic (it does not apply an update's filter atomically). An expired lease is removed first,
+   * by a delete that names the exact holder and expiry it saw.
+   */
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return mongoSafely(async () => {
       const now = Date.now();
+      const current = await this.model.findById(name).lean();
+      if (current?.holder === holder) {
+        await this.model.updateOne({ _id: name, holder }, { $set: { expiresAt: now + ttlMs } });
+        return true;
+      }
+      if (current && current.expiresAt > now) return false;
+      if (current) await this.model.deleteOne({ _id: name, holder: current.holder, expiresAt: current.expiresAt });
       try {
-        await this.model.updateOne({ _id: name, $or: [{ holder }, { expiresAt: { $lte: now } }] }, { $set: { holder, expiresAt: now + ttlMs } }, { upsert: true });
+        await this.model.collection.insertOne({ _id: name as never, holder, expiresAt: now + ttlMs });
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
+import { entraGroup, entraUser, patch } from './scim-fixtures.js';
+
+const VOICE_SETTINGS = {
+  accountDomains: ['contoso.example'],
+  locationMap: { Seattle: 'loc-sea', London: 'loc-lon' },
+  recordingRetention: '6-months',
+};
+
+function employee(upn: string, city = 'Seattle', extra: Record<string, unknown> = {}) {
+  return entraUser(upn, { addresses: [{ type: 'work', locality: city }], ...extra });
+}
+
+interface VoiceUser {
+  id: string;
+  userName: string;
+  firstName: string;
+  locationId: string;
+  status: string;
+  origin: string;
+  licenses: string[];
+  extension?: string;
+  directoryUserId?: string;
+}
+
+describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', (kind) => {
+  let service: TestService;
+  let jit: RegisteredClient;
+  const voiceUsers = async (registration: string): Promise<VoiceUser[]> => (await service.admin.get(`/registrations/${registration}/voice-users`)).body;
+  const voiceUserOf = async (registration: string, userName: string) => (await voiceUsers(registration)).find((v) => v.userName === userName);
+
+  beforeAll(async () => {
+    service = await startTestService(kind);
+    jit = await service.registration('contoso', { ...VOICE_SETTINGS, syncMode: { kind: 'just-in-time' } });
+  });
+  afterAll(() => service.stop());
+
+  it('SYNC-1 just in time: a created user is in the voice portal before the SCIM response', async () => {
+    const created = await jit.scim.post('/Users', employee('ada.lovelace@contoso.example', 'Seattle', { name: { givenName: 'Ada', familyName: 'Lovelace' } }));
+    expect(created.status).toBe(201);
+    expect(await voiceUserOf('contoso', 'ada.lovelace')).toMatchObject({ firstName: 'Ada', locationId: 'loc-sea', status: 'active', origin: 'provisioned', directoryUserId: created.body.id });
+  });
+
+  it('DEL-3 Replace active "False" deactivates the voice user and keeps its licences', async () => {
+    const user = (await jit.scim.post('/Users', employee('grace.hopper@contoso.example'))).body;
+    const voice = (await voiceUserOf('contoso', 'grace.hopper'))!;
+    expect((await service.admin.patch(`/registrations/contoso/voice-users/${voice.id}`, { licenses: ['voice-pro'], extension: '2001' })).status).toBe(200);
+    await jit.scim.patch(`/Users/${user.id}`, patch({ op: 'Replace', path: 'active', value: 'False' }));
+    expect(await voiceUserOf('contoso', 'grace.hopper')).toMatchObject({ id: voice.id, status: 'deactivated', licenses: ['voice-pro'], extension: '2001' });
+  });
+
+  it('MAP-7 the portal refuses edits of Azure AD-mastered fields and names Azure AD; MAP-8 extension stays the portal’s', async () => {
+    const user = (await jit.scim.post('/Users', employee('alan.turing@contoso.example'))).body;
+    const voice = (await voiceUserOf('contoso', 'alan.turing'))!;
+    const refused = await service.admin.patch(`/registrations/contoso/voice-users/${voice.id}`, { firstName: 'Al' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/Azure AD/);
+    await service.admin.patch(`/registrations/contoso/voice-users/${voice.id}`, { extension: '3001', did: '+1 (555) 300-0001' });
+    await jit.scim.patch(`/Users/${user.id}`, patch({ op: 'Replace', path: 'name.givenName', value: 'Alan M' }));
+    expect(await voiceUserOf('contoso', 'alan.turing')).toMatchObject({ firstName: 'Alan M', extension: '3001' });
+  });
+
+  it('DEL-5 a location change deletes the voice user and recreates it in the new location', async () => {
+    const user = (await jit.scim.post('/Users', employee('mover@contoso.example', 'Seattle'))).body;
+    const before = (await voiceUserOf('contoso', 'mover'))!;
+    await jit.scim.patch(`/Users/${user.id}`, patch({ op: 'Replace', path: 'addresses[type eq "work"].locality', value: 'London' }));
+    const after = (await voiceUserOf('contoso', 'mover'))!;
+    expect(after.locationId).toBe('loc-lon');
+    expect(after.id).not.toBe(before.id);
+  });
+
+  it('DEL-1 a user deleted in Azure AD is deleted from the voice portal; DEL-4 its recordings are retained', async () => {
+    const user = (await jit.scim.post('/Users', employee('leaver@contoso.example'))).body;
+    const voice = (await voiceUserOf('contoso', 'leaver'))!;
+    expect((await jit.scim.delete(`/Users/${user.id}`)).status).toBe(204);
+    expect(await voiceUserOf('contoso', 'leaver')).toBeUndefined();
+    const retained = (await service.store.retention.list(jit.id)).find((r) => r.voiceUserId === voice.id)!;
+    expect(new Date(retained.purgeAfter).getTime() - new Date(retained.deletedAt).getTime()).toBeGreaterThan(180 * 86_400_000);
+  });
+
+  it('DEL-6 a new directory user whose email matches a hand-made portal user is linked, not duplicated', async () => {
+    const handMade = await service.admin.post('/registrations/contoso/voice-users', {
+      userName: 'kjohnson', firstName: 'K', lastName: 'Johnson', primaryEmail: 'katherine.johnson@contoso.example', locationId: 'loc-sea', extension: '4001',
+    });
+    expect(handMade.status, handMade.text).toBe(201);
+    const user = (await jit.scim.post('/Users', employee('katherine.johnson@contoso.example'))).body;
+    const linked = (await voiceUsers('contoso')).filter((v) => v.id === handMade.body.id || v.directoryUserId === user.id);
+    expect(linked).toEqual([expect.objectContaining({ id: handMade.body.id, directoryUserId: user.id, origin: 'provisioned', userName: 'katherine.johnson', extension: '4001' })]);
+  });
+
+  it('ELIG-4 a guest is accepted into the directory but gets no voice user; SYNC-5 the error is audited with its rule', async () => {
+    const guest = await jit.scim.post('/Users', employee('guest_fabrikam.com#EXT#@contoso.example'));
+    expect(guest.status).toBe(201);
+    expect((await voiceUsers('contoso')).some((v) => v.userName.includes('#EXT#'))).toBe(false);
+    await service.service.audit.recorder.flush();
+    const events = await service.admin.get(`/audit/events?registration=contoso&action=VoiceUser.Error&limit=50`);
+    expect(JSON.stringify(events.body)).toContain('ELIG-1');
+  });
+
+  it('SYNC-2 on demand: SCIM changes wait for Reconcile; the dry run shows the plan and changes nothing', async () => {
+    const onDemand = await service.registration('ondemand', { ...VOICE_SETTINGS, accountDomains: ['ondemand.example'], syncMode: { kind: 'on-demand' } });
+    await onDemand.scim.post('/Users', employee('first@ondemand.example'));
+    await onDemand.scim.post('/Users', employee('nowhere@ondemand.example', 'Atlantis'));
+    expect(await voiceUsers('ondemand')).toEqual([]);
+    const dryRun = await service.admin.post('/registrations/ondemand/reconcile?dryRun=true', {});
+    expect(dryRun.body).toMatchObject({ dryRun: true, counts: { create: 1, error: 1 } });
+    expect(dryRun.body.errors[0]).toMatchObject({ rule: 'MAP-6', message: expect.stringContaining('Atlantis') });
+    expect(await voiceUsers('ondemand')).toEqual([]);
+    const applied = await service.admin.post('/registrations/ondemand/reconcile', {});
+    expect(applied.body.counts).toMatchObject({ create: 1, error: 1 });
+    expect((await voiceUsers('ondemand')).map((v) => v.userName)).toEqual(['first']);
+    const again = await service.admin.post('/registrations/ondemand/reconcile', {});
+    expect(again.body.counts).toMatchObject({ create: 0, update: 0, delete: 0 });
+  });
+
+  it('DEL-2 user who leaves every synced group is deleted at the next reconciliation', async () => {
+    const scoped = await service.registration('scoped', { ...VOICE_SETTINGS, accountDomains: ['scoped.example'], syncMode: { kind: 'on-demand' }, scope: { kind: 'groups', groups: [{ displayName: 'Voice Users' }] } });
+    const inGroup = (await scoped.scim.post('/Users', employee('member@scoped.example'))).body;
+    await scoped.scim.post('/Users', employee('outsider@scoped.example'));
+    const group = (await scoped.scim.post('/Groups', entraGroup('Voice Users', [inGroup.id]))).body;
+    await service.admin.post('/registrations/scoped/reconcile', {});
+    expect((await voiceUsers('scoped')).map((v) => v.userName)).toEqual(['member']);
+    await scoped.scim.patch(`/Groups/${group.id}`, patch({ op: 'Remove', path: 'members', value: [{ value: inGroup.id }] }));
+    const report = await service.admin.post('/registrations/scoped/reconcile', {});
+    expect(report.body.plan).toEqual([expect.objectContaining({ kind: 'delete', rule: 'DEL-2', reason: 'left-every-synced-group' })]);
+    expect(await voiceUsers('scoped')).toEqual([]);
+  });
+
+  it('REG-4 ending a registration removes every voice user provisioned through it (dry run first)', async () => {
+    const ending = await service.registration('ending', { ...VOICE_SETTINGS, accountDomains: ['ending.example'] });
+    await ending.scim.post('/Users', employee('one@ending.example'));
+    await ending.scim.post('/Users', employee('two@ending.example'));
+    expect((await voiceUsers('ending')).length).toBe(2);
+    expect((await service.admin.delete('/registrations/ending?dryRun=true')).body).toMatchObject({ dryRun: true, users: 2, voiceUsers: 2 });
+    expect((await voiceUsers('ending')).length).toBe(2);
+    expect((await service.admin.delete('/registrations/ending')).body).toMatchObject({ voiceUsers: 2 });
+    expect(await service.store.voiceUsers.list(ending.id)).toEqual([]);
+  });
+});
+
+describe.each(STORE_KINDS)('SYNC-3 batched reconciliation with two instances on one database (%s store)', (kind) => {
+  let first: TestService;
+  let second: TestService;
+  beforeAll(async () => {
+    first = await startTestService(kind, { BATCH_TICK_MS: '150' });
+    second = await startTestService(kind, { BATCH_TICK_MS: '150', ...first.storeEnv });
+  });
+  afterAll(async () => {
+    await second.stop();
+    await first.stop();
+  });
+
+  it('SYNC-3 a registration is reconciled by one instance at a time; a crashed holder’s lease expires and another takes over', async () => {
+    const batched = await first.registration('batched', { ...VOICE_SETTINGS, syncMode: { kind: 'batched', intervalMinutes: 0.005 } });
+    // A holder that "crashed" while reconciling: nobody may run until its lease expires.
+    expect(await first.store.leases.acquire(`reconcile:${batched.id}`, 'crashed-instance', 1500)).toBe(true);
+    for (const n of [1, 2, 3]) expect((await batched.scim.post('/Users', employee(`batch${n}@contoso.example`))).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await first.store.voiceUsers.list(batched.id)).toEqual([]);
+    const deadline = Date.now() + 10_000;
+    while ((await second.store.voiceUsers.list(batched.id)).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await second.store.voiceUsers.list(batched.id)).map((v) => v.userName).sort()).toEqual(['batch1', 'batch2', 'batch3']);
+    await Promise.all([first.service.audit.recorder.flush(), second.service.audit.recorder.flush()]);
+    const runs = (await first.admin.get('/audit/events?registration=batched&action=Reconcile.Run&limit=100')).body;
+    expect(JSON.stringify(runs)).not.toMatch(/"error":[1-9]/);
+  });
+});
