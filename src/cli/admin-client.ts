@@ -65,3 +65,27 @@ export function createAdminClient(connection: AdminConnection) {
 }
 
 export type AdminCall = ReturnType<typeof createAdminClient>;
+
+/** Calls an endpoint answering NDJSON and hands each line to `onLine` as it arrives. */
+export function streamAdmin(connection: AdminConnection, method: string, route: string, onLine: (line: Record<string, unknown>) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(new URL(`/admin/v1${route}`, connection.url), { method, ca: connection.ca, headers: { authorization: `Bearer ${connection.token}` } }, (response) => {
+      let buffered = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines.filter(Boolean)) onLine(JSON.parse(line));
+      });
+      response.on('end', () => {
+        if ((response.statusCode ?? 500) >= 400) {
+          const parsed = buffered ? JSON.parse(buffered) : {};
+          reject(new AdminRequestError(response.statusCode ?? 500, parsed.code ?? 'error', parsed.message ?? buffered));
+        } else resolve();
+      });
+    });
+    request.on('error', (error) => reject(new Error(`Cannot reach the admin API at ${connection.url}: ${error.message}`)));
+    request.end();
+  });
+}

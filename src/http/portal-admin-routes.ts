@@ -17,9 +17,27 @@ export function portalAdminRoutes({ registrations, reconcile, portal }: { regist
     }
   };
 
+  /** With `?progress=true` the answer is NDJSON: `{"done","total"}` lines while it runs, then `{"report"}`. */
   router.post('/registrations/:ref/reconcile', async (req, res) => {
     const id = await registrationId(req.params.ref);
-    res.json(await reconcile.reconcileRegistration(id, { trigger: 'on-demand', dryRun: req.query.dryRun === 'true' }));
+    const dryRun = req.query.dryRun === 'true';
+    if (req.query.progress !== 'true') {
+      res.json(await reconcile.reconcileRegistration(id, { trigger: 'on-demand', dryRun }));
+      return;
+    }
+    res.type('application/x-ndjson');
+    let reported = 0;
+    const report = await reconcile.reconcileRegistration(id, {
+      trigger: 'on-demand',
+      dryRun,
+      onProgress: (done, total) => {
+        if (done === total || done - reported >= Math.max(1, Math.floor(total / 100))) {
+          reported = done;
+          res.write(`${JSON.stringify({ done, total })}\n`);
+        }
+      },
+    });
+    res.end(`${JSON.stringify({ report })}\n`);
   });
   router.get('/registrations/:ref/voice-users', async (req, res) => {
     res.json(await portal.list(await registrationId(req.params.ref)));
