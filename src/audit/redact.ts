@@ -30,7 +30,14 @@ function redact(value: Json, depth: number): Json {
   if (value === null || typeof value !== 'object') return value;
   if (depth > MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, isSecretKey(key) ? REDACTED : redact(item, depth + 1)]));
+  const secretTarget = targetsSecret(value);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, isSecretKey(key) || (secretTarget && key === 'value') ? REDACTED : redact(item, depth + 1)]));
+}
+
+/** A PATCH operation whose path names a secret (`{"path": "password", "value": …}`) carries it in `value`. */
+function targetsSecret(value: { [key: string]: Json }): boolean {
+  const path = value.path;
+  return typeof path === 'string' && isSecretKey(path.split(/[.:]/).pop() ?? '');
 }
 
 /**
