@@ -50,15 +50,17 @@ export function compileMongoFilter(node: FilterNode, element?: string): Query {
 function compare(attribute: SearchableAttribute, op: string, value: string | number | boolean | null, element?: string): Query {
   const field = fieldOf(attribute, element);
   if (op === 'ne') return { $nor: [compare(attribute, 'eq', value, element)] };
-  if (value === null || typeof value === 'boolean' || typeof value === 'number') return op === 'eq' ? { [field]: value } : { [field]: { [`$${op}`]: value } };
+  if (value === null || typeof value === 'boolean' || typeof value === 'number') return op === 'eq' ? { [field]: value } : { [field]: { [ORDERING[op]!]: value } };
   const lowerColumn = attribute.column === 'userNameLower' || attribute.column === 'displayNameLower';
   const insensitive = !attribute.caseExact && !lowerColumn && (attribute.type === 'string' || attribute.type === 'reference');
   const text = lowerColumn ? value.toLowerCase() : value;
   const pattern = { eq: `^${escape(text)}$`, co: escape(text), sw: `^${escape(text)}`, ew: `${escape(text)}$` }[op as 'eq' | 'co' | 'sw' | 'ew'];
-  if (pattern === undefined) return { [field]: { [`$${op}`]: text } };
+  if (pattern === undefined) return { [field]: { [ORDERING[op]!]: text } };
   if (op === 'eq' && !insensitive) return { [field]: text };
   return { [field]: { $regex: pattern, ...(insensitive ? { $options: 'i' } : {}) } };
 }
+
+const ORDERING: Record<string, string> = { gt: '$gt', ge: '$gte', lt: '$lt', le: '$lte' };
 
 function fieldOf(attribute: SearchableAttribute, element?: string): string {
   if (attribute.column) return FIELDS[attribute.column];
