@@ -15,6 +15,7 @@ import { compileMongoFilter, compileMongoSort } from './mongo-filter.js';
 import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
 import { escapeKeys, unescapeKeys } from './field-names.js';
 import { MongoCredentials, MongoRegistrations, registryModels } from './registry.js';
+import { versionClaimModel, withVersionClaim } from './version-claims.js';
 import { MongoLeases, MongoRetention, MongoVoiceUsers, voicePortalModels } from './voice-portal.js';
 
 interface ResourceDocument {
@@ -76,8 +77,9 @@ export class MongoStore implements Store {
         .index({ registrationId: 1, groupId: 1, userId: 1 }, { unique: true })
         .index({ registrationId: 1, userId: 1 }),
     );
-    this.users = new MongoUsers(resourceModel(connection, 'User', 'scim_users', 'userNameLower'), memberships);
-    this.groups = new MongoGroups(resourceModel(connection, 'Group', 'scim_groups', 'displayNameLower'), memberships);
+    const claims = versionClaimModel(connection);
+    this.users = new MongoUsers(resourceModel(connection, 'User', 'scim_users', 'userNameLower'), memberships, claims);
+    this.groups = new MongoGroups(resourceModel(connection, 'Group', 'scim_groups', 'displayNameLower'), memberships, claims);
     const registry = registryModels(connection);
     const portal = voicePortalModels(connection);
     this.registrations = new MongoRegistrations(registry.registrations);
@@ -112,6 +114,7 @@ abstract class MongoResources<R extends UserRecord | GroupRecord> {
   constructor(
     protected readonly model: Model<ResourceDocument>,
     protected readonly memberships: Model<MembershipDocument>,
+    private readonly claims: ReturnType<typeof versionClaimModel>,
   ) {}
 
   protected abstract toRecord(document: ResourceDocument): R;
@@ -151,7 +154,10 @@ abstract class MongoResources<R extends UserRecord | GroupRecord> {
     return mongoSafely(async () => {
       const next = { ...record, version: expectedVersion + 1, lastModified: new Date().toISOString() };
       const { registrationId, id, ...fields } = this.storedFields(this.toDocument(next));
-      const result = await this.model.collection.updateOne({ registrationId, id, version: expectedVersion }, { $set: fields, ...(next.externalId ? {} : { $unset: { externalId: '' } }) });
+      if (!(await this.model.exists({ registrationId, id }))) throw new NotFoundError(`${id}`);
+      const result = await withVersionClaim(this.claims, `${this.model.collection.name}/${registrationId}/${id}`, expectedVersion, () =>
+        this.model.collection.updateOne({ registrationId, id, version: expectedVersion }, { $set: fields, ...(next.externalId ? {} : { $unset: { externalId: '' } }) }),
+      );
       if (result.matchedCount === 0) {
         throw (await this.model.exists({ registrationId, id })) ? new VersionConflictError(`${id} changed`) : new NotFoundError(`${id}`);
       }
