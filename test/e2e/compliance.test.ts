@@ -5,7 +5,8 @@ import newman, { type NewmanRunSummary } from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, startTestService, type TestService } from '../support/test-service.js';
 
-const COLLECTION = path.resolve(fileURLToPath(import.meta.url), '../../../../shared/compliance/microsoft-scim-reference/PostmanCollection.json');
+/** Microsoft's public collection (MIT, see its LICENSE), vendored so CI needs nothing outside the repository. */
+const COLLECTION = path.resolve(fileURLToPath(import.meta.url), '../../compliance/microsoft-scim-reference/PostmanCollection.json');
 
 /**
  * Microsoft's public SCIM test collection, run by newman against the real HTTPS server.
