@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'VoiceUser.Link',
   'VoiceUser.Error',
   'Reconcile.Run',
+  'Reconcile.Start',
   'Support.Login',
   'Support.LoginFailed',
   'Support.Logout',

@@ -1,7 +1,7 @@
 import type { RequestHandler, Router } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import { createConsoleRouter } from '../console/console-router.js';
+import { createConsoleRouter, type ConsoleReconcile } from '../console/console-router.js';
 import { createAuditAdminRouter } from './admin-router.js';
 import type { RegistrationDirectory } from './audit-search.js';
 import { openAuditStores } from './open-audit-stores.js';
@@ -12,6 +12,8 @@ export interface AuditingDeps {
   store: Config['store'];
   logger: Logger;
   registrations: RegistrationDirectory;
+  /** Lets support start an on-demand Reconcile from a registration's console page (dry run first). */
+  reconcile?: ConsoleReconcile;
   /** Events older than this are purged once a day (the only deletion). Default 365. */
   retentionDays?: number;
 }
@@ -33,7 +35,7 @@ export interface Auditing {
 const DAY_MS = 86_400_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export async function startAuditing({ store, logger, registrations, retentionDays = 365 }: AuditingDeps): Promise<Auditing> {
+export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365 }: AuditingDeps): Promise<Auditing> {
   const { auditLog, supportAccounts, close } = await openAuditStores(store);
   const recorder = createAuditRecorder({ log: auditLog, logger });
   const purge = () =>
@@ -47,7 +49,7 @@ export async function startAuditing({ store, logger, registrations, retentionDay
     recorder,
     scimRequests: auditScimRequests(recorder),
     onRefusedAuth: recordRefusedAuth(recorder),
-    consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations }),
+    consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
     async close() {
       clearInterval(purgeTimer);

@@ -7,7 +7,19 @@ import type { Logger } from '../log/logger.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import type { SafeHtml } from './html.js';
 import { createLoginThrottle } from './login-throttle.js';
-import { CONSOLE_PATH, eventPage, loginPage, problemPage, searchPage, type Viewer } from './pages.js';
+import {
+  CONSOLE_PATH,
+  eventPage,
+  loginPage,
+  problemPage,
+  reconcilePage,
+  registrationPage,
+  registrationsPage,
+  searchPage,
+  type ReconcileOutcome,
+  type RegistrationRef,
+  type Viewer,
+} from './pages.js';
 import { createSessionStore, randomToken, type ConsoleSession } from './sessions.js';
 import { createSupportAccountService } from './support-account-service.js';
 import type { SupportAccountRecord, SupportAccounts } from './support-accounts.js';
@@ -19,11 +31,18 @@ export interface ConsoleDeps {
   logger: Logger;
   /** Lets support pick registrations by name and see names instead of ids. */
   registrations?: RegistrationDirectory;
+  /** On-demand Reconcile from a registration's page (dry run first); absent, the page only reports. */
+  reconcile?: ConsoleReconcile;
   sessionIdleMs?: number;
   sessionMaxMs?: number;
   /** Failed logins allowed per account + address within `loginWindowMs`. */
   maxLoginFailures?: number;
   loginWindowMs?: number;
+}
+
+/** The part of the reconcile service the console uses. */
+export interface ConsoleReconcile {
+  reconcileRegistration(registrationId: string, options: { trigger: 'on-demand'; dryRun: boolean }): Promise<ReconcileOutcome>;
 }
 
 const SESSION_COOKIE = '__Host-support-session';
@@ -55,7 +74,7 @@ class PageError extends Error {
  * server-rendered pages where every value is escaped.
  */
 export function createConsoleRouter(deps: ConsoleDeps): Router {
-  const { auditLog, supportAccounts, recorder, logger, registrations } = deps;
+  const { auditLog, supportAccounts, recorder, logger, registrations, reconcile } = deps;
   const search = createAuditSearch({ auditLog, registrations });
   const accounts = createSupportAccountService({ accounts: supportAccounts, registrations });
   const sessions = createSessionStore({ idleMs: deps.sessionIdleMs ?? 8 * HOUR, absoluteMs: deps.sessionMaxMs ?? 24 * HOUR });
@@ -149,6 +168,42 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const event = await search.get(String(req.params.id), access);
     if (!event) throw new PageError(404, 'No such event', 'There is no audit event with this id (it may have passed the retention period).');
     send(res, eventPage(event, await search.registrationNames(access), viewer));
+  }));
+
+  /** A registration the signed-in account may see, or a 403/404 page. */
+  async function visibleRegistration(id: string, access: AuditAccess): Promise<RegistrationRef> {
+    if (access.registrationIds && !access.registrationIds.includes(id)) throw new PageError(403, 'Not allowed', 'Your support account may not see this registration.');
+    const name = (await search.registrationNames(access)).get(id);
+    if (!name) throw new PageError(404, 'No such registration', 'There is no registration with this id.');
+    return { id, name };
+  }
+
+  router.get('/registrations', requireSignIn(async (_req, res, { viewer, access }) => {
+    const names = await search.registrationNames(access);
+    send(res, registrationsPage([...names].map(([id, name]) => ({ id, name })), viewer));
+  }));
+
+  router.get('/registrations/:id', requireSignIn(async (req, res, { viewer, access }) => {
+    const registration = await visibleRegistration(String(req.params.id), access);
+    const recent = (action: 'Reconcile.Run' | 'VoiceUser.Error', limit: number) => auditLog.search({ registrationIds: [registration.id], actions: [action], limit });
+    const [runs, errors] = await Promise.all([recent('Reconcile.Run', 10), recent('VoiceUser.Error', 20)]);
+    send(res, registrationPage({ registration, runs: runs.events, errors: errors.events, mayReconcile: Boolean(reconcile) }, viewer));
+  }));
+
+  router.post('/registrations/:id/reconcile', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session, viewer, access }) => {
+    if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
+    const registration = await visibleRegistration(String(req.params.id), access);
+    if (!reconcile) throw new PageError(404, 'Not available', 'Reconcile cannot be started from this console.');
+    const dryRun = req.body?.dryRun !== 'false';
+    void recorder.record({
+      registrationId: registration.id,
+      correlationId: res.locals.correlationId as string,
+      actor: { kind: 'support', subject: session.account },
+      action: 'Reconcile.Start',
+      summary: `on-demand reconcile of ${registration.name}${dryRun ? ' (dry run)' : ''} started by ${session.account}`,
+      outcome: { status: 202, success: true },
+    });
+    send(res, reconcilePage(registration, await reconcile.reconcileRegistration(registration.id, { trigger: 'on-demand', dryRun }), viewer));
   }));
 
   router.use(() => {

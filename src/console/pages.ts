@@ -26,7 +26,7 @@ export function layout(title: string, body: SafeHtml, viewer?: Viewer): SafeHtml
 <a class="skip" href="#main">Skip to content</a>
 <header>
 <span class="brand">Voice provisioning · Support console</span>
-${viewer ? html`<nav aria-label="Console"><a href="${CONSOLE_PATH}/events">Audit events</a></nav>
+${viewer ? html`<nav aria-label="Console"><a href="${CONSOLE_PATH}/events">Audit events</a> · <a href="${CONSOLE_PATH}/registrations">Registrations</a></nav>
 <span>Signed in as <strong>${viewer.account}</strong></span>
 <form method="post" action="${CONSOLE_PATH}/logout"><input type="hidden" name="csrf" value="${viewer.csrfToken}"><button type="submit">Sign out</button></form>` : ''}
 </header>
@@ -92,8 +92,12 @@ ${params.runId ? html`<input type="hidden" name="runId" value="${params.runId}">
 function resultsTable({ events, registrationNames, params }: SearchView): SafeHtml {
   const scope = [params.correlationId ? `correlation id ${params.correlationId}` : '', params.runId ? `run ${params.runId}` : ''].filter(Boolean).join(', ');
   if (events.length === 0) return html`<p role="status">No events match${scope ? ` (${scope})` : ''}.</p>`;
+  return eventTable(events, registrationNames, `${events.length} event${events.length === 1 ? '' : 's'}${scope ? ` for ${scope}` : ''}, newest first`);
+}
+
+function eventTable(events: AuditEvent[], registrationNames: Map<string, string>, caption: string): SafeHtml {
   return html`<table>
-<caption>${events.length} event${events.length === 1 ? '' : 's'}${scope ? ` for ${scope}` : ''}, newest first</caption>
+<caption>${caption}</caption>
 <thead><tr><th scope="col">Time</th><th scope="col">Registration</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Summary</th></tr></thead>
 <tbody>
 ${events.map(
@@ -185,4 +189,84 @@ function targetOf(event: AuditEvent): string {
 function outcomeLabel(event: AuditEvent): SafeHtml {
   const { status, success } = event.outcome;
   return html`<span class="${success ? 'success' : 'failure'}">${status} ${success ? 'success' : 'failure'}</span>`;
+}
+
+/** What the console shows of an on-demand reconcile: its counts, per-user errors and plan rows. */
+export interface ReconcileOutcome {
+  runId: string;
+  dryRun: boolean;
+  counts: Record<string, number>;
+  plan: { kind: string; rule: string; userName: string; message?: string; changes?: { field: string; before: unknown; after: unknown }[] }[];
+  durationMs: number;
+}
+
+export interface RegistrationRef {
+  id: string;
+  name: string;
+}
+
+export function registrationsPage(registrations: RegistrationRef[], viewer: Viewer): SafeHtml {
+  return layout(
+    'Registrations',
+    html`<h1>Registrations</h1>
+${registrations.length
+  ? html`<ul>${registrations.map((r) => html`<li><a href="${CONSOLE_PATH}/registrations/${encodeURIComponent(r.id)}">${r.name}</a></li>`)}</ul>`
+  : html`<p role="status">Your account sees no registration.</p>`}`,
+    viewer,
+  );
+}
+
+export interface RegistrationView {
+  registration: RegistrationRef;
+  runs: AuditEvent[];
+  errors: AuditEvent[];
+  mayReconcile: boolean;
+}
+
+/** The last reconcile runs and per-user errors of one registration, and the on-demand reconcile (dry run first). */
+export function registrationPage({ registration, runs, errors, mayReconcile }: RegistrationView, viewer: Viewer): SafeHtml {
+  const names = new Map([[registration.id, registration.name]]);
+  return layout(
+    registration.name,
+    html`<h1>Registration ${registration.name}</h1>
+<p><a href="${searchHref({ registration: registration.id })}">Every event of this registration</a></p>
+<h2>Last reconcile runs</h2>
+${runs.length ? eventTable(runs, names, 'Last reconcile runs, newest first') : html`<p role="status">No reconcile run is recorded.</p>`}
+<h2>Recent per-user errors</h2>
+${errors.length ? eventTable(errors, names, 'Users the portal could not provision, newest first') : html`<p role="status">No per-user error is recorded.</p>`}
+${mayReconcile ? reconcileForm(registration, true, viewer) : ''}`,
+    viewer,
+  );
+}
+
+export function reconcilePage(registration: RegistrationRef, outcome: ReconcileOutcome, viewer: Viewer): SafeHtml {
+  const counts = Object.entries(outcome.counts).map(([kind, count]) => `${count} ${kind}`).join(', ');
+  const actionable = outcome.plan.some((row) => row.kind !== 'error');
+  return layout(
+    `Reconcile ${registration.name}`,
+    html`<h1>Reconcile ${registration.name}: ${outcome.dryRun ? 'dry run' : 'applied'}</h1>
+<p role="status">${counts} (${outcome.durationMs} ms). <a href="${searchHref({ runId: outcome.runId })}">Events of this run</a></p>
+${outcome.plan.length ? planTable(outcome.plan) : html`<p>Nothing to do: the voice portal already matches Azure AD.</p>`}
+${outcome.dryRun && actionable ? html`<p>Applying computes the plan again from the directory as it is then.</p>${reconcileForm(registration, false, viewer)}` : ''}
+<p><a href="${CONSOLE_PATH}/registrations/${encodeURIComponent(registration.id)}">Back to ${registration.name}</a></p>`,
+    viewer,
+  );
+}
+
+function reconcileForm(registration: RegistrationRef, dryRun: boolean, viewer: Viewer): SafeHtml {
+  return html`<form method="post" action="${CONSOLE_PATH}/registrations/${encodeURIComponent(registration.id)}/reconcile">
+<input type="hidden" name="csrf" value="${viewer.csrfToken}">
+<input type="hidden" name="dryRun" value="${String(dryRun)}">
+<button type="submit">${dryRun ? 'Preview a reconcile (dry run)' : 'Apply these changes'}</button>
+</form>`;
+}
+
+function planTable(plan: ReconcileOutcome['plan']): SafeHtml {
+  const what = (row: ReconcileOutcome['plan'][number]) =>
+    row.message ?? (row.changes ?? []).map((change) => `${change.field}: ${JSON.stringify(change.before) ?? '—'} → ${JSON.stringify(change.after) ?? '—'}`).join('; ');
+  return html`<table>
+<caption>The plan, one row per user</caption>
+<thead><tr><th scope="col">Change</th><th scope="col">User</th><th scope="col">Rule</th><th scope="col">What</th></tr></thead>
+<tbody>${plan.map((row) => html`<tr><td class="${row.kind === 'error' ? 'failure' : ''}">${row.kind}</td><td>${row.userName}</td><td>${row.rule}</td><td>${what(row)}</td></tr>`)}</tbody>
+</table>`;
 }

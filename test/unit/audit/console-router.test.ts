@@ -2,11 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import Database from 'better-sqlite3';
 import winston from 'winston';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { completeAuditEvent, type AuditEventInput } from '../../../src/audit/audit-event.js';
 import { createAuditAdminRouter } from '../../../src/audit/admin-router.js';
 import { createAuditRecorder } from '../../../src/audit/recorder.js';
-import { createConsoleRouter } from '../../../src/console/console-router.js';
+import { createConsoleRouter, type ConsoleReconcile } from '../../../src/console/console-router.js';
+import type { ReconcileService } from '../../../src/service/reconcile-service.js';
 import { createAdminApp } from '../../../src/http/admin-app.js';
 import type { RegistrationService } from '../../../src/registrations/registration-service.js';
 import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../../src/store/sqlite/audit-log.js';
@@ -71,6 +72,22 @@ describe('support console and audit admin API', () => {
   const logger = winston.createLogger({ silent: true });
   const recorder = createAuditRecorder({ log: auditLog, logger, flushIntervalMs: 1 });
   const directory = { list: async () => registrations };
+  const reconcileCalls: { registrationId: string; dryRun: boolean }[] = [];
+  const reconcile: ConsoleReconcile = {
+    async reconcileRegistration(registrationId, { dryRun }) {
+      reconcileCalls.push({ registrationId, dryRun });
+      return {
+        runId: `run-${reconcileCalls.length}`,
+        dryRun,
+        counts: { create: 1, error: 1 },
+        plan: [
+          { kind: 'create', rule: 'MAP-1', userName: 'new.hire@contoso.example' },
+          { kind: 'error', rule: 'MAP-6', userName: 'lost@contoso.example', message: 'location "<Atlantis>" is not mapped' },
+        ],
+        durationMs: 3,
+      };
+    },
+  };
   let server: Server;
   let base: string;
 
@@ -83,7 +100,7 @@ describe('support console and audit admin API', () => {
       registrations: directory as unknown as RegistrationService,
       logger,
       reloadTls: () => undefined,
-      publicRouters: [createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations: directory, maxLoginFailures: 3 })],
+      publicRouters: [createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations: directory, reconcile, maxLoginFailures: 3 })],
       extraRouters: [createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations: directory })],
     });
     server = app.listen(0, '127.0.0.1');
@@ -211,5 +228,44 @@ describe('support console and audit admin API', () => {
 
   it('support account passwords are stored as argon2id hashes', async () => {
     expect((await supportAccounts.get('alice'))?.passwordHash).toMatch(/^\$argon2id\$/);
+  });
+
+  it('the reconcile service fits the console\'s port', () => {
+    expectTypeOf<ReconcileService>().toMatchTypeOf<ConsoleReconcile>();
+  });
+
+  it('a registration page lists its last reconcile runs and per-user errors; limited accounts see only theirs', async () => {
+    await auditLog.append([
+      event('reg-contoso', { action: 'Reconcile.Run', summary: 'reconcile (batched): 2 create, 1 error', runId: 'run-b' }),
+      event('reg-contoso', { action: 'VoiceUser.Error', summary: 'lost@contoso.example not provisioned: unknown location', outcome: { status: 422, success: false } }),
+    ]);
+    const user = browser(base);
+    await user.signIn('limited');
+    const list = await user.go('GET', '/console/registrations');
+    expect(list.body).toContain('contoso');
+    expect(list.body).not.toContain('fabrikam');
+    const page = await user.go('GET', '/console/registrations/reg-contoso');
+    expect(page.body).toContain('reconcile (batched): 2 create, 1 error');
+    expect(page.body).toContain('lost@contoso.example not provisioned');
+    expect((await user.go('GET', '/console/registrations/reg-fabrikam')).status).toBe(403);
+  });
+
+  it('on-demand reconcile: a dry run shows the plan, applying it is a second, explicit step; both are audited', async () => {
+    const user = browser(base);
+    await user.signIn('alice');
+    await user.go('GET', '/console/registrations/reg-contoso');
+    expect((await user.go('POST', '/console/registrations/reg-contoso/reconcile', { csrf: 'forged', dryRun: 'true' })).status).toBe(403);
+    await user.go('GET', '/console/registrations/reg-contoso');
+    const preview = await user.go('POST', '/console/registrations/reg-contoso/reconcile', { csrf: user.csrf(), dryRun: 'true' });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toContain('dry run');
+    expect(preview.body).toContain('location &quot;&lt;Atlantis&gt;&quot; is not mapped');
+    expect(preview.body).toContain('Apply these changes');
+    const applied = await user.go('POST', '/console/registrations/reg-contoso/reconcile', { csrf: user.csrf(), dryRun: 'false' });
+    expect(applied.body).toContain('applied');
+    expect(reconcileCalls.slice(-2)).toEqual([{ registrationId: 'reg-contoso', dryRun: true }, { registrationId: 'reg-contoso', dryRun: false }]);
+    await recorder.flush();
+    const started = await auditLog.search({ actions: ['Reconcile.Start'] });
+    expect(started.events[0]).toMatchObject({ registrationId: 'reg-contoso', actor: { kind: 'support', subject: 'alice' } });
   });
 });
