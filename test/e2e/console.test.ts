@@ -75,6 +75,16 @@ describe.each(STORE_KINDS)('Support console in headless Chromium (%s store)', (k
     await page.screenshot({ path: path.join(os.tmpdir(), `support-console-patch-${kind}.png`), fullPage: true });
   }, 30_000);
 
+  it('SYNC-5: the registration page shows the last reconcile runs and the users it could not provision', async () => {
+    const page = await signedInPage();
+    await page.getByRole('link', { name: 'Registrations' }).click();
+    await page.getByRole('link', { name: 'contoso' }).click();
+    await page.getByRole('heading', { name: 'Registration contoso' }).waitFor();
+    await expect(page.getByRole('table', { name: 'Last reconcile runs, newest first' }).textContent()).resolves.toContain('reconcile (just-in-time)');
+    await expect(page.getByRole('table', { name: 'Users the portal could not provision, newest first' }).textContent()).resolves.toContain('jane.doe@contoso.example not provisioned');
+    await page.screenshot({ path: path.join(os.tmpdir(), `support-console-registration-${kind}.png`), fullPage: true });
+  }, 30_000);
+
   it('AUD-2: a malformed search is a 400 page that says what is wrong', async () => {
     const page = await signedInPage();
     const response = await page.goto(`${service.adminUrl}/console/events?since=yesterday`);
