@@ -57,7 +57,7 @@ export function voiceUserErrorEvent(
     action: 'VoiceUser.Error',
     resourceType: 'VoiceUser',
     subjectUser: { userName: error.userName, ...(error.email ? { email: error.email } : {}), ...(error.directoryId ? { directoryId: error.directoryId } : {}) },
-    summary: `${error.userName} not provisioned: ${error.message}`,
+    summary: `${error.userName} not provisioned: ${withoutLeadingName(error.message, error.userName)}`,
     outcome: { status: 422, success: false, detail: error.message },
     ...(error.rule ? { rule: error.rule } : {}),
   };
@@ -69,11 +69,13 @@ export function reconcileRunEvent(
   run: { trigger: 'just-in-time' | 'on-demand' | 'batched'; dryRun: boolean; counts: Record<string, number>; errors: number; durationMs: number },
   context: VoiceAuditContext = {},
 ): AuditEventInput {
-  const counts = Object.entries(run.counts).map(([kind, count]) => `${count} ${kind}`);
+  const counts = Object.entries({ ...run.counts, error: run.errors })
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${count} ${kind}${kind === 'error' && count > 1 ? 's' : ''}`);
   return {
     ...base(registrationId, context),
     action: 'Reconcile.Run',
-    summary: `reconcile (${run.trigger}${run.dryRun ? ', dry run' : ''}): ${[...counts, `${run.errors} error${run.errors === 1 ? '' : 's'}`].join(', ')}`,
+    summary: `reconcile (${run.trigger}${run.dryRun ? ', dry run' : ''}): ${counts.join(', ') || 'nothing to change'}`,
     outcome: { status: run.errors ? 207 : 200, success: run.errors === 0 },
     durationMs: run.durationMs,
     details: { trigger: run.trigger, dryRun: run.dryRun, counts: run.counts, errors: run.errors },
@@ -83,6 +85,11 @@ export function reconcileRunEvent(
 /** For the portal service's `onChange`: records each change and waits when the audit queue is full. */
 export function recordVoiceUserChanges(recorder: AuditRecorder, context: VoiceAuditContext = {}) {
   return (registrationId: string, change: VoiceUserChange, rule: string): Promise<void> => recorder.record(voiceUserChangeEvent(registrationId, change, rule, context));
+}
+
+/** Messages that already start with the user's name would name them twice in the summary. */
+function withoutLeadingName(message: string, userName: string): string {
+  return message.startsWith(`${userName}: `) ? message.slice(userName.length + 2) : message;
 }
 
 function base(registrationId: string, context: VoiceAuditContext) {

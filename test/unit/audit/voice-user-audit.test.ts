@@ -50,12 +50,14 @@ describe('voice-user and reconcile events', () => {
   });
 
   it('SYNC-5: a per-user error carries the message for support and fails', () => {
-    const event = voiceUserErrorEvent('reg-1', { userName: 'jane', message: 'location "Atlantis" is not mapped', rule: 'MAP-6' }, { runId: 'run-9' });
-    expect(event).toMatchObject({ action: 'VoiceUser.Error', summary: 'jane not provisioned: location "Atlantis" is not mapped', outcome: { status: 422, success: false }, rule: 'MAP-6', runId: 'run-9' });
+    const event = voiceUserErrorEvent('reg-1', { userName: 'jane', message: 'jane: location "Atlantis" is not mapped', rule: 'MAP-6' }, { runId: 'run-9' });
+    expect(event).toMatchObject({ action: 'VoiceUser.Error', summary: 'jane not provisioned: location "Atlantis" is not mapped', outcome: { status: 422, success: false, detail: 'jane: location "Atlantis" is not mapped' }, rule: 'MAP-6', runId: 'run-9' });
   });
 
   it('SYNC-5: a run with per-user errors is found among failures', () => {
     const event = reconcileRunEvent('reg-1', { trigger: 'on-demand', dryRun: true, counts: { create: 3, update: 1 }, errors: 2, durationMs: 40 }, { runId: 'run-9' });
     expect(event).toMatchObject({ action: 'Reconcile.Run', summary: 'reconcile (on-demand, dry run): 3 create, 1 update, 2 errors', outcome: { status: 207, success: false } });
+    const quiet = reconcileRunEvent('reg-1', { trigger: 'batched', dryRun: false, counts: { create: 0, error: 0 }, errors: 0, durationMs: 5 });
+    expect(quiet).toMatchObject({ summary: 'reconcile (batched): nothing to change', outcome: { status: 200, success: true } });
   });
 });
