@@ -1,17 +1,9 @@
 import { AUDIT_ACTIONS, isAuditAction, type AuditAction, type AuditEvent } from './audit-event.js';
 import { decodeCursor, InvalidCursorError, MAX_AUDIT_PAGE_SIZE, type AuditLog, type AuditPage, type AuditQuery } from './audit-log.js';
+import { CodedError } from '../coded-error.js';
 
 /** A search the caller may not make or a parameter it got wrong; `status` is 400 or 403. */
-export class AuditSearchError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'AuditSearchError';
-  }
-}
+export class AuditSearchError extends CodedError {}
 
 /** Names of registrations, to accept `registration=contoso` and to show names instead of ids. */
 export interface RegistrationDirectory {

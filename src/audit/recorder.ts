@@ -15,6 +15,8 @@ export interface AuditRecorderOptions {
   /** First retry delay after a failed append; doubles up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** How long close() waits for an unreachable audit store before logging the unsaved events. */
+  shutdownTimeoutMs?: number;
 }
 
 export interface AuditRecorder {
@@ -41,7 +43,7 @@ export interface AuditRecorder {
  * order, and back-pressure instead of dropping when the store falls behind.
  */
 export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorder {
-  const { log, logger, batchSize = 200, flushIntervalMs = 250, maxQueue = 20_000, retryDelayMs = 100, maxRetryDelayMs = 30_000 } = options;
+  const { log, logger, batchSize = 200, flushIntervalMs = 250, maxQueue = 20_000, retryDelayMs = 100, maxRetryDelayMs = 30_000, shutdownTimeoutMs = 10_000 } = options;
   const queue: AuditEvent[] = [];
   let roomWaiters: (() => void)[] = [];
   let drainWaiters: (() => void)[] = [];
@@ -120,9 +122,20 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
     },
     whenRoom,
     flush,
+    /**
+     * Flushes; if the audit store stays unreachable past `shutdownTimeoutMs`, the events still
+     * queued (already redacted) go to the operational log instead, so shutting down loses none.
+     */
     async close() {
       closed = true;
-      await flush();
+      let timeout: NodeJS.Timeout | undefined;
+      const flushed = await Promise.race([flush().then(() => true), new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), shutdownTimeoutMs)))]);
+      clearTimeout(timeout);
+      if (flushed) return;
+      clearTimeout(timer);
+      logger.error('audit store unreachable at shutdown; unsaved audit events follow', { unsavedAuditEvents: queue.splice(0) });
+      release();
+      settleDrained();
     },
     get pending() {
       return queue.length;

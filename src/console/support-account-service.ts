@@ -2,6 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import type { RegistrationDirectory } from '../audit/audit-search.js';
 import { ConflictError, NotFoundError } from '../store/store.js';
 import type { SupportAccountRecord, SupportAccounts } from './support-accounts.js';
+import { CodedError } from '../coded-error.js';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (the library's default algorithm is argon2id). */
 const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -9,16 +10,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
 
-export class SupportAccountError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'SupportAccountError';
-  }
-}
+export class SupportAccountError extends CodedError {}
 
 /** An account as shown to operators: never the hash. */
 export interface SupportAccountView {

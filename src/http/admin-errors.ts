@@ -1,20 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log/logger.js';
-import { RegistrationError } from '../registrations/registration-service.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { correlationIdOf } from './request-context.js';
+import { CodedError } from '../coded-error.js';
 
 /** Admin API errors: a stable dotted code, a message for a person, an HTTP status. */
-export class AdminError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'AdminError';
-  }
-}
+export class AdminError extends CodedError {}
 
 export function createAdminErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
@@ -25,9 +16,8 @@ export function createAdminErrorHandler(logger: Logger) {
   };
 }
 
-function toAdminError(error: unknown): AdminError {
-  if (error instanceof AdminError) return error;
-  if (error instanceof RegistrationError) return new AdminError(error.code, error.message, error.status);
+function toAdminError(error: unknown): CodedError {
+  if (error instanceof CodedError) return error;
   if (error instanceof StoreUnavailableError) return new AdminError('store.unavailable', 'The database is unavailable; retry later', 503);
   const parserError = error as { type?: string; limit?: number };
   if (parserError?.type === 'entity.parse.failed') return new AdminError('request.invalid_json', 'The request body is not valid JSON');

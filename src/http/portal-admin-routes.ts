@@ -1,21 +1,12 @@
 import express, { type Router } from 'express';
 import type { RegistrationService } from '../registrations/registration-service.js';
 import type { ReconcileService } from '../service/reconcile-service.js';
-import { PortalError, type PortalService } from '../service/portal-service.js';
-import { AdminError } from './admin-errors.js';
+import type { PortalService } from '../service/portal-service.js';
 
 /** Admin API of issue 4: on-demand Reconcile (dry run first) and what the portal owns (MAP-7/8, DEL-6). */
 export function portalAdminRoutes({ registrations, reconcile, portal }: { registrations: RegistrationService; reconcile: ReconcileService; portal: PortalService }): Router {
   const router = express.Router();
   const registrationId = async (ref: string) => (await registrations.find(ref)).id;
-  const portalErrors = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof PortalError) throw new AdminError(error.code, error.message, error.status);
-      throw error;
-    }
-  };
 
   /** With `?progress=true` the answer is NDJSON: `{"done","total"}` lines while it runs, then `{"report"}`. */
   router.post('/registrations/:ref/reconcile', async (req, res) => {
@@ -44,11 +35,11 @@ export function portalAdminRoutes({ registrations, reconcile, portal }: { regist
   });
   router.post('/registrations/:ref/voice-users', async (req, res) => {
     const id = await registrationId(req.params.ref);
-    res.status(201).json(await portalErrors(() => portal.createByHand(id, req.body)));
+    res.status(201).json(await portal.createByHand(id, req.body));
   });
   router.patch('/registrations/:ref/voice-users/:voiceUserId', async (req, res) => {
     const id = await registrationId(req.params.ref);
-    res.json(await portalErrors(() => portal.edit(id, req.params.voiceUserId, req.body)));
+    res.json(await portal.edit(id, req.params.voiceUserId, req.body));
   });
   return router;
 }

@@ -4,17 +4,9 @@ import { RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationI
 import { credentialKey } from './credential-keys.js';
 import { issueToken } from './tokens.js';
 import { distinguishedNameOf } from '../auth/distinguished-name.js';
+import { CodedError } from '../coded-error.js';
 
-export class RegistrationError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'RegistrationError';
-  }
-}
+export class RegistrationError extends CodedError {}
 
 export type BindBy = 'fingerprint' | 'subject' | 'both';
 

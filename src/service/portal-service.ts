@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, type Store, type VoiceUserRecord } from '../store/store.js';
+import { CodedError } from '../coded-error.js';
 
-export class PortalError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-    readonly rule?: string,
-  ) {
-    super(message);
-    this.name = 'PortalError';
-  }
-}
+export class PortalError extends CodedError {}
 
 /** Fields Azure AD masters for a provisioned (linked) voice user: MAP-7. */
 export const DIRECTORY_OWNED_FIELDS = ['firstName', 'lastName', 'primaryEmail', 'additionalEmails', 'locationId'] as const;
@@ -78,7 +69,7 @@ function refuseDirectoryOwnedEdits(current: VoiceUserRecord, changes: Partial<Vo
   if (!current.directoryUserId) return;
   const field = DIRECTORY_OWNED_FIELDS.find((name) => changes[name] !== undefined && JSON.stringify(changes[name]) !== JSON.stringify(current[name]));
   if (field) {
-    throw new PortalError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD`, 409, 'MAP-7');
+    throw new PortalError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD`, 409);
   }
 }
 

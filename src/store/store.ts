@@ -1,3 +1,4 @@
+import type { VoiceUser } from '../domain/types.js';
 import type { ListQuery, ListResult } from './query.js';
 
 /**
@@ -169,25 +170,7 @@ export interface CredentialIndex {
 }
 
 /** A user of the voice portal, in the collection the portal itself reads (DATA-1: nothing more). */
-export interface VoiceUserRecord {
-  registrationId: string;
-  id: string;
-  userName: string;
-  firstName: string;
-  lastName: string;
-  primaryEmail: string;
-  additionalEmails: string[];
-  locationId: string;
-  extension?: string;
-  did?: string;
-  licenses: string[];
-  status: 'active' | 'deactivated';
-  origin: 'provisioned' | 'portal';
-  directoryUserId?: string;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type VoiceUserRecord = VoiceUser;
 
 export interface VoiceUserCollection {
   /** All voice users of a registration (reconciliation compares them with the desired state). */
