@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigSchema, type RawConfig } from './schema.js';
+import { ConfigSchema, TLS_FILE_SETTINGS, type RawConfig } from './schema.js';
 
 export interface Config extends RawConfig {
   store: { kind: 'mongodb'; uri: string } | { kind: 'sqlite'; file: string };
@@ -20,15 +20,20 @@ type Environment = Record<string, string | undefined>;
 export function loadConfig(env: Environment = process.env): Config {
   const source = { ...readConfigFile(env.CONFIG_FILE), ...definedOnly(env) };
   const parsed = ConfigSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`));
-  }
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`)), ...incompleteTls(source)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const raw = parsed.data;
   const missingFiles = (['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE', 'TLS_CRL_FILE'] as const)
     .filter((name) => raw[name] !== undefined && !existsSync(raw[name]!))
     .map((name) => `${name}: file ${raw[name]} does not exist`);
   if (missingFiles.length > 0) throw new ConfigError(missingFiles);
   return { ...raw, store: storeOf(raw), tls: tlsOf(raw) };
+}
+
+function incompleteTls(source: Environment): string[] {
+  const given = TLS_FILE_SETTINGS.filter((name) => source[name] !== undefined);
+  if (given.length === 0 || given.length === TLS_FILE_SETTINGS.length) return [];
+  return TLS_FILE_SETTINGS.filter((name) => source[name] === undefined).map((name) => `${name}: is required when ${given.join(', ')} is set`);
 }
 
 function readConfigFile(file: string | undefined): Environment {

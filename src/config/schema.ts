@@ -30,15 +30,9 @@ export const ConfigSchema = z
     ENTRA_JWKS_URL: z.string().url().default('https://login.microsoftonline.com/common/discovery/keys').describe('JWKS used to verify Entra-issued JWTs (only for registrations with an Entra tenant id)'),
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level'),
-  })
-  .superRefine((config, ctx) => {
-    const tlsFiles = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE'] as const;
-    const given = tlsFiles.filter((name) => config[name] !== undefined);
-    if (given.length > 0 && given.length < tlsFiles.length) {
-      for (const name of tlsFiles.filter((n) => config[n] === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${given.join(', ')} is set` });
-      }
-    }
   });
+
+/** The server certificate, its key and the client CA come together or not at all. */
+export const TLS_FILE_SETTINGS = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE'] as const;
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
