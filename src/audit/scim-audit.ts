@@ -5,8 +5,8 @@ import { withoutUndefined, type AuditActor, type AuditEventInput, type SubjectUs
 import type { AuditRecorder } from './recorder.js';
 import { scimTargetOf, subjectOfUserResource, subjectUserOf, summarizeScimRequest, type ScimExchange } from './scim-summary.js';
 
-/** Request bodies larger than this are described by their summary only. */
-const MAX_KEPT_BODY_CHARS = 16_384;
+/** Request bodies larger than this (bytes, or characters when no Content-Length) are described by their summary only. */
+const MAX_KEPT_BODY_SIZE = 16_384;
 /** Response bodies are only parsed for what the audit needs, never for large list pages. */
 const MAX_PARSED_RESPONSE_CHARS = 262_144;
 
@@ -108,7 +108,7 @@ function scimRequestEvent(req: Request, res: Response, { target, responseText, d
     summary: summarizeScimRequest(exchange),
     outcome: withoutUndefined({ status: res.statusCode, success: res.statusCode < 400, scimType: error?.scimType, detail: error?.detail }),
     durationMs: Math.round(durationMs * 100) / 100,
-    details: withoutUndefined({ method: req.method, path: req.originalUrl, request: keptBody(req.body), ...hints.auditDetails }),
+    details: withoutUndefined({ method: req.method, path: req.originalUrl, request: keptBody(req), ...hints.auditDetails }),
   });
 }
 
@@ -132,10 +132,12 @@ function keepResponseBody(res: Response, keepSuccessBodies: boolean): () => stri
   return () => kept;
 }
 
-function keptBody(body: unknown): JsonObject | undefined {
+/** The body as sent, unless it is large (a big group's members): its size is taken from Content-Length when given. */
+function keptBody(req: Request): JsonObject | undefined {
+  const body: unknown = req.body;
   if (body === undefined || body === null || typeof body !== 'object' || Object.keys(body).length === 0) return undefined;
-  const size = JSON.stringify(body).length;
-  return size <= MAX_KEPT_BODY_CHARS ? (body as JsonObject) : { truncated: true, characters: size };
+  const size = Number(req.get('content-length')) || JSON.stringify(body).length;
+  return size <= MAX_KEPT_BODY_SIZE ? (body as JsonObject) : { truncated: true, bytes: size };
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -27,6 +27,13 @@ describe('redaction', () => {
     expect(redactSecrets({ note: pem, detail: `bad ${jwt}`, fine: 'eyJ alone' })).toEqual({ note: '[redacted]', detail: '[redacted]', fine: 'eyJ alone' });
   });
 
+  it('AUD-3: a PATCH operation whose path names a secret has its value redacted', () => {
+    const operations = [{ op: 'replace', path: 'password', value: 'Hunter2!' }, { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:password', value: 'Hunter3!' }, { op: 'replace', path: 'title', value: 'kept' }];
+    expect(redactSecrets({ Operations: operations })).toEqual({
+      Operations: [{ op: 'replace', path: 'password', value: '[redacted]' }, { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:password', value: '[redacted]' }, { op: 'replace', path: 'title', value: 'kept' }],
+    });
+  });
+
   it('leaves the input untouched', () => {
     const input = { password: 'p' };
     redactSecrets(input);

@@ -85,6 +85,13 @@ describe('auditing SCIM requests', () => {
     expect(event!.outcome).toEqual({ status: 409, success: false, scimType: 'uniqueness', detail: 'userName is already taken' });
   });
 
+  it('AUD-1: a large body is kept as its size only; the summary still counts the members', async () => {
+    const members = Array.from({ length: 2000 }, (_, i) => ({ value: `user-${i}` }));
+    const [event] = await send('POST', '/Users', { userName: 'big@contoso.com', displayName: 'Big', members });
+    expect(event!.details!.request).toEqual({ truncated: true, bytes: expect.any(Number) });
+    expect(event!.summary).toBe('POST user big@contoso.com: displayName "Big"; members 2000');
+  });
+
   it('AUD-1: a handler can name the user a DELETE was about', async () => {
     const [event] = await send('DELETE', '/Users/u-9');
     expect(event).toMatchObject({
