@@ -114,8 +114,8 @@ export function newAuditEventId(now = Date.now()): string {
   return `${now.toString(16).padStart(12, '0')}${sequence.toString(16).padStart(6, '0')}${PROCESS_TAG}`;
 }
 
-export function completeAuditEvent(input: AuditEventInput): AuditEvent {
-  return { ...input, id: input.id ?? newAuditEventId(), time: new Date(input.time ?? Date.now()).toISOString() };
+export function completeAuditEvent({ id, time, ...rest }: AuditEventInput): AuditEvent {
+  return { id: id ?? newAuditEventId(), time: new Date(time ?? Date.now()).toISOString(), ...rest };
 }
 
 /** The lower-case search keys of an event's subject (no collations: FerretDB has none). */

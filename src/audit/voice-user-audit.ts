@@ -52,13 +52,14 @@ export function voiceUserErrorEvent(
   error: { userName: string; email?: string; directoryId?: string; message: string; rule?: string },
   context: VoiceAuditContext = {},
 ): AuditEventInput {
+  const message = withoutLeadingName(error.message, error.userName);
   return {
     ...base(registrationId, context),
     action: 'VoiceUser.Error',
     resourceType: 'VoiceUser',
     subjectUser: { userName: error.userName, ...(error.email ? { email: error.email } : {}), ...(error.directoryId ? { directoryId: error.directoryId } : {}) },
-    summary: `${error.userName} not provisioned: ${withoutLeadingName(error.message, error.userName)}`,
-    outcome: { status: 422, success: false, detail: error.message },
+    summary: `${error.userName} not provisioned: ${message}`,
+    outcome: { status: 422, success: false, detail: message },
     ...(error.rule ? { rule: error.rule } : {}),
   };
 }

@@ -42,7 +42,7 @@ export function auditCommand(call: () => AdminCall, write: Write = (text) => voi
     .action(async (options: SearchOptions) => {
       const page = await call()<{ events: AuditEvent[]; nextCursor?: string }>('GET', `/audit/events?${searchQuery(options)}`);
       if (options.json) page.events.forEach((event) => write(`${JSON.stringify(event)}\n`));
-      else write(eventTable(page.events));
+      else write(eventTable(page.events, await registrationNames(call())));
       if (page.nextCursor && !options.json) write(`\nMore events: add --cursor ${page.nextCursor}\n`);
     });
   return command;
@@ -89,20 +89,29 @@ function searchQuery(options: SearchOptions): string {
   return query.toString();
 }
 
-const COLUMNS: { title: string; value: (event: AuditEvent) => string }[] = [
+async function registrationNames(call: AdminCall): Promise<Map<string, string>> {
+  const registrations = await call<{ id: string; name: string }[]>('GET', '/registrations');
+  return new Map(registrations.map((r) => [r.id, r.name]));
+}
+
+const COLUMNS: { title: string; value: (event: AuditEvent, names: Map<string, string>) => string }[] = [
   { title: 'TIME (UTC)', value: (event) => event.time.replace('T', ' ').replace(/\.\d+Z$/, '') },
-  { title: 'REGISTRATION', value: (event) => event.registrationId ?? '-' },
+  { title: 'REGISTRATION', value: (event, names) => (event.registrationId ? (names.get(event.registrationId) ?? event.registrationId) : '-') },
   { title: 'ACTOR', value: (event) => event.actor.subject },
   { title: 'ACTION', value: (event) => event.action },
   { title: 'TARGET', value: (event) => event.subjectUser?.userName ?? event.subjectUser?.email ?? event.resourceId ?? '-' },
   { title: 'OUTCOME', value: (event) => `${event.outcome.status} ${event.outcome.success ? 'ok' : 'FAILED'}` },
-  { title: 'SUMMARY', value: (event) => [event.summary, event.outcome.detail].filter(Boolean).join(' — ') },
+  { title: 'SUMMARY', value: (event) => summaryWithDetail(event) },
 ];
 
-/** Columns padded to their widest cell; the summary, last, is never cut. */
-export function eventTable(events: AuditEvent[]): string {
+function summaryWithDetail({ summary, outcome }: AuditEvent): string {
+  return outcome.detail && !summary.includes(outcome.detail) ? `${summary} — ${outcome.detail}` : summary;
+}
+
+/** Columns padded to their widest cell; the summary, last, is never cut. Registrations by name where known. */
+export function eventTable(events: AuditEvent[], registrationNames = new Map<string, string>()): string {
   if (events.length === 0) return 'No events match.\n';
-  const rows = [COLUMNS.map((column) => column.title), ...events.map((event) => COLUMNS.map((column) => column.value(event).replace(/\s+/g, ' ')))];
+  const rows = [COLUMNS.map((column) => column.title), ...events.map((event) => COLUMNS.map((column) => column.value(event, registrationNames).replace(/\s+/g, ' ')))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
 }

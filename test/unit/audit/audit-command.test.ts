@@ -20,7 +20,10 @@ const event = completeAuditEvent({
 
 function fakeAdmin(answer: unknown = { events: [event], nextCursor: 'next-page' }) {
   const calls: { method: string; route: string; body?: unknown }[] = [];
-  const call = (async (method: string, route: string, body?: unknown) => (calls.push({ method, route, body }), answer)) as AdminCall;
+  const call = (async (method: string, route: string, body?: unknown) => {
+    calls.push({ method, route, body });
+    return route === '/registrations' ? [{ id: 'reg-1', name: 'contoso' }] : answer;
+  }) as AdminCall;
   return { calls, call: () => call };
 }
 
@@ -35,10 +38,10 @@ describe('CLI: audit search and support accounts', () => {
     const admin = fakeAdmin();
     let output = '';
     await auditCommand(admin.call, (text) => void (output += text)).parseAsync(['search', '--registration', 'contoso', '--user', 'jane', '--since', '2h', '--action', 'User.*'], { from: 'user' });
-    expect(admin.calls).toEqual([{ method: 'GET', route: '/audit/events?registration=contoso&user=jane&since=2h&action=User.*&limit=50', body: undefined }]);
+    expect(admin.calls[0]).toEqual({ method: 'GET', route: '/audit/events?registration=contoso&user=jane&since=2h&action=User.*&limit=50', body: undefined });
     const [header, row] = output.split('\n');
     expect(header).toMatch(/^TIME \(UTC\)\s+REGISTRATION\s+ACTOR\s+ACTION\s+TARGET\s+OUTCOME\s+SUMMARY$/);
-    expect(row).toMatch(/^2026-11-23 10:02:03\s+reg-1\s+CN=entra\s+User\.Patch\s+jane@contoso\.com\s+400 FAILED\s+PATCH user jane@contoso\.com: active → false — active must be a boolean$/);
+    expect(row).toMatch(/^2026-11-23 10:02:03\s+contoso\s+CN=entra\s+User\.Patch\s+jane@contoso\.com\s+400 FAILED\s+PATCH user jane@contoso\.com: active → false — active must be a boolean$/);
     expect(output).toContain('--cursor next-page');
   });
 

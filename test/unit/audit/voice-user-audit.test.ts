@@ -51,7 +51,7 @@ describe('voice-user and reconcile events', () => {
 
   it('SYNC-5: a per-user error carries the message for support and fails', () => {
     const event = voiceUserErrorEvent('reg-1', { userName: 'jane', message: 'jane: location "Atlantis" is not mapped', rule: 'MAP-6' }, { runId: 'run-9' });
-    expect(event).toMatchObject({ action: 'VoiceUser.Error', summary: 'jane not provisioned: location "Atlantis" is not mapped', outcome: { status: 422, success: false, detail: 'jane: location "Atlantis" is not mapped' }, rule: 'MAP-6', runId: 'run-9' });
+    expect(event).toMatchObject({ action: 'VoiceUser.Error', summary: 'jane not provisioned: location "Atlantis" is not mapped', outcome: { status: 422, success: false, detail: 'location "Atlantis" is not mapped' }, rule: 'MAP-6', runId: 'run-9' });
   });
 
   it('SYNC-5: a run with per-user errors is found among failures', () => {
