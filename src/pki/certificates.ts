@@ -1,3 +1,4 @@
+// @peculiar/x509 resolves its algorithms through tsyringe, which throws at import without a Reflect metadata polyfill.
 import 'reflect-metadata';
 import { randomBytes, webcrypto, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
@@ -21,6 +22,9 @@ export interface IssuedCertificate {
   subject: string;
   issuer: string;
 }
+
+/** What signing needs: an IssuedCertificate, or a CA read back from its two PEM files. */
+export type CertificateAuthority = Pick<IssuedCertificate, 'certificatePem' | 'privateKeyPem'>;
 
 interface Validity {
   validDays: number;
@@ -48,7 +52,7 @@ export async function createCertificateAuthority({ commonName, validDays }: { co
 }
 
 export async function issueServerCertificate(
-  ca: IssuedCertificate,
+  ca: CertificateAuthority,
   { commonName, hostnames, ipAddresses, validDays }: { commonName: string; hostnames: string[]; ipAddresses: string[]; validDays: number },
 ): Promise<IssuedCertificate> {
   const names = [...hostnames.map((value) => ({ type: 'dns' as const, value })), ...ipAddresses.map((value) => ({ type: 'ip' as const, value }))];
@@ -61,7 +65,7 @@ export async function issueServerCertificate(
 
 /** A client certificate for mutual TLS; `notBefore`/`notAfter` let tests make an expired one. */
 export async function issueClientCertificate(
-  ca: IssuedCertificate,
+  ca: CertificateAuthority,
   { commonName, organization, ...period }: { commonName: string; organization?: string } & Validity,
 ): Promise<IssuedCertificate> {
   const subject = organization ? `CN=${commonName}, O=${organization}` : `CN=${commonName}`;
@@ -72,7 +76,7 @@ export async function issueClientCertificate(
 }
 
 /** A PEM CRL signed by the CA, revoking the given serial numbers (hex, as in IssuedCertificate). */
-export async function createRevocationList(ca: IssuedCertificate, revokedSerialNumbers: string[], { nextUpdateDays }: { nextUpdateDays: number }): Promise<string> {
+export async function createRevocationList(ca: CertificateAuthority, revokedSerialNumbers: string[], { nextUpdateDays }: { nextUpdateDays: number }): Promise<string> {
   const now = new Date();
   const crl = await x509.X509CrlGenerator.create({
     issuer: new x509.X509Certificate(ca.certificatePem).subject,
@@ -82,7 +86,20 @@ export async function createRevocationList(ca: IssuedCertificate, revokedSerialN
     signingKey: await importPrivateKey(ca.privateKeyPem),
     signingAlgorithm: SIGNING_ALGORITHM,
   });
-  return x509.PemConverter.encode(crl.rawData, 'X509 CRL');
+  return pem(crl.rawData, 'X509 CRL');
+}
+
+/** Serial numbers (upper-case hex) a PEM CRL revokes, e.g. to add one and sign it again. */
+export function revokedSerialNumbers(crlPem: string): string[] {
+  return new x509.X509Crl(crlPem).entries.map((entry) => entry.serialNumber.toUpperCase());
+}
+
+/**
+ * Splits a PEM bundle into its blocks. Node's TLS `crl` option reads only the first CRL of a string,
+ * so a file holding one CRL per CA must be passed as an array of these.
+ */
+export function pemBlocks(bundle: string): string[] {
+  return bundle.match(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g)?.map((block) => `${block}\n`) ?? [];
 }
 
 /** What Node's TLS layer would report for this certificate. */
@@ -98,7 +115,7 @@ export function certificateIdentity(pem: string) {
   };
 }
 
-async function issue(ca: IssuedCertificate, subject: string, period: Validity, extensions: x509.Extension[]): Promise<IssuedCertificate> {
+async function issue(ca: CertificateAuthority, subject: string, period: Validity, extensions: x509.Extension[]): Promise<IssuedCertificate> {
   const keys = await generateKeys();
   const caCertificate = new x509.X509Certificate(ca.certificatePem);
   const certificate = await x509.X509CertificateGenerator.create({
@@ -120,17 +137,22 @@ async function issue(ca: IssuedCertificate, subject: string, period: Validity, e
 }
 
 async function issued(certificate: x509.X509Certificate, privateKey: CryptoKey): Promise<IssuedCertificate> {
-  const certificatePem = certificate.toString('pem');
+  const certificatePem = `${certificate.toString('pem')}\n`;
   const identity = certificateIdentity(certificatePem);
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', privateKey as webcrypto.CryptoKey);
   return {
     certificatePem,
-    privateKeyPem: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'),
+    privateKeyPem: pem(pkcs8, 'PRIVATE KEY'),
     serialNumber: identity.serialNumber,
     fingerprint256: identity.fingerprint256,
     subject: identity.subject,
     issuer: identity.issuer,
   };
+}
+
+/** With the final newline, so that `cat a.pem b.pem > bundle.pem` stays a valid bundle. */
+function pem(der: ArrayBuffer, label: string): string {
+  return `${x509.PemConverter.encode(der, label)}\n`;
 }
 
 function generateKeys(): Promise<CryptoKeyPair> {

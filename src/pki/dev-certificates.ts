@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from './certificates.js';
 
-export interface DevCertificateFiles {
+export type DevCertificateFiles = {
   caCert: string;
   serverCert: string;
   serverKey: string;
   clientCert: string;
   clientKey: string;
-}
+};
 
 const FILE_NAMES: DevCertificateFiles = {
   caCert: 'ca.pem',
