@@ -38,7 +38,7 @@ function fakeLog() {
   };
 }
 
-const quietLogger = () => ({ warn: vi.fn() }) as unknown as Logger & { warn: ReturnType<typeof vi.fn> };
+const quietLogger = () => ({ warn: vi.fn(), error: vi.fn() }) as unknown as Logger & { warn: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn> };
 
 function input(n: number, extra: Partial<AuditEventInput> = {}): AuditEventInput {
   return { correlationId: `c${n}`, actor: { kind: 'system', subject: 'test' }, action: 'User.Create', summary: `event ${n}`, outcome: { status: 201, success: true }, ...extra };
@@ -102,6 +102,18 @@ describe('audit recorder', () => {
     await recorder.close();
     expect(store.written()).toEqual(['event 0', 'event 1', 'event 2']);
     await expect(recorder.record(input(4))).rejects.toThrow(/closed/);
+  });
+
+  it('AUD-1: a store still down at shutdown gets the queued events written to the operational log instead', async () => {
+    const store = fakeLog();
+    const { recorder, logger } = recorderWith(store.log, { shutdownTimeoutMs: 50, maxRetryDelayMs: 10 });
+    store.failNext(Number.MAX_SAFE_INTEGER);
+    range(3).forEach((n) => void recorder.record(input(n)));
+    await recorder.close();
+    expect(store.written()).toEqual([]);
+    const [, fields] = logger.error.mock.calls[0]!;
+    expect((fields as { unsavedAuditEvents: AuditEvent[] }).unsavedAuditEvents.map((event) => event.summary)).toEqual(['event 0', 'event 1', 'event 2']);
+    expect(recorder.pending).toBe(0);
   });
 
   it('AUD-3: secrets in details are redacted before the event is queued', async () => {
