@@ -76,7 +76,7 @@ export async function issueClientCertificate(
 }
 
 /** A PEM CRL signed by the CA, revoking the given serial numbers (hex, as in IssuedCertificate). */
-export async function createRevocationList(ca: CertificateAuthority, revokedSerialNumbers: string[], { nextUpdateDays }: { nextUpdateDays: number }): Promise<string> {
+export async function createRevocationList(ca: CertificateAuthority, serialNumbers: string[], { nextUpdateDays }: { nextUpdateDays: number }): Promise<string> {
   const now = new Date();
   const crl = await x509.X509CrlGenerator.create({
     issuer: new x509.X509Certificate(ca.certificatePem).subject,
