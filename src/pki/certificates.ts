@@ -82,7 +82,7 @@ export async function createRevocationList(ca: CertificateAuthority, serialNumbe
     issuer: new x509.X509Certificate(ca.certificatePem).subject,
     thisUpdate: now,
     nextUpdate: new Date(now.getTime() + nextUpdateDays * DAY_MS),
-    entries: revokedSerialNumbers.map((serialNumber) => ({ serialNumber, revocationDate: now, reason: x509.X509CrlReason.keyCompromise })),
+    entries: serialNumbers.map((serialNumber) => ({ serialNumber, revocationDate: now, reason: x509.X509CrlReason.keyCompromise })),
     signingKey: await importPrivateKey(ca.privateKeyPem),
     signingAlgorithm: SIGNING_ALGORITHM,
   });
