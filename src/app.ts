@@ -12,7 +12,7 @@ import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls
 import { createRegistrationResolver } from './registrations/resolver.js';
 import { createRegistrationService, type RegistrationService } from './registrations/registration-service.js';
 import { createEntraJwtVerifier } from './auth/entra-jwt.js';
-import { createReconcileService, type ReconcileService } from './service/reconcile-service.js';
+import { createReconcileService, type ReconcileObserver, type ReconcileService } from './service/reconcile-service.js';
 import { createPortalService } from './service/portal-service.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
 import { settingsOf } from './registrations/registration-service.js';
@@ -50,7 +50,14 @@ export interface RunningService {
 
 /** Wires the service from already-opened parts; used by main.ts and by the end-to-end tests. */
 export async function startService({ config, logger, store, tls, adminToken }: ServiceDeps): Promise<RunningService> {
-  const auditing = await startAuditing({ store: config.store, logger, registrations: { list: () => store.registrations.list() } });
+  const auditing = await startAuditing({
+    store: config.store,
+    logger,
+    registrations: { list: () => store.registrations.list() },
+    retentionDays: config.AUDIT_RETENTION_DAYS,
+    // Deferred: the reconcile service needs the recorder this call creates.
+    reconcile: { reconcileRegistration: (id, options) => reconcile.reconcileRegistration(id, options) },
+  });
   const reconcile = createReconcileService({
     store,
     registrations: { settingsOf: async (id) => { const found = await store.registrations.get(id); return found ? settingsOf(found) : undefined; } },
@@ -117,18 +124,15 @@ export async function startService({ config, logger, store, tls, adminToken }: S
 function justInTime(store: Store, reconcile: ReconcileService) {
   return async (ctx: RequestContext, change: DirectoryChange) => {
     const registration = await store.registrations.get(ctx.registrationId);
-    if (registration && settingsOf(registration).syncMode.kind === 'just-in-time') await reconcile.reconcileUsers(ctx.registrationId, change.userIds);
+    if (registration && settingsOf(registration).syncMode.kind === 'just-in-time') await reconcile.reconcileUsers(ctx.registrationId, change.userIds, ctx.correlationId);
   };
 }
 
-function reconcileAudit(recorder: AuditRecorder) {
+function reconcileAudit(recorder: AuditRecorder): ReconcileObserver {
   return {
-    voiceUserChanged: (registrationId: string, change: Parameters<typeof voiceUserChangeEvent>[1], rule: string, runId: string) =>
-      void recorder.record(voiceUserChangeEvent(registrationId, change, rule, { runId })),
-    userFailed: (registrationId: string, error: { userName: string; rule: string; message: string; directoryUserId?: string }, runId: string) =>
-      void recorder.record(voiceUserErrorEvent(registrationId, { ...error, directoryId: error.directoryUserId }, { runId })),
-    runFinished: (report: { registrationId: string; runId: string; trigger: 'just-in-time' | 'on-demand' | 'batched'; dryRun: boolean; counts: Record<string, number>; errors: unknown[]; durationMs: number }) =>
-      void recorder.record(reconcileRunEvent(report.registrationId, { ...report, errors: report.errors.length }, { runId: report.runId })),
+    voiceUserChanged: (registrationId, change, rule, run) => void recorder.record(voiceUserChangeEvent(registrationId, change, rule, run)),
+    userFailed: (registrationId, error, run) => void recorder.record(voiceUserErrorEvent(registrationId, { ...error, directoryId: error.directoryUserId }, run)),
+    runFinished: (report) => void recorder.record(reconcileRunEvent(report.registrationId, { ...report, errors: report.errors.length }, report)),
   };
 }
 

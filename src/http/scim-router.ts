@@ -9,6 +9,7 @@ import { serviceProviderConfig, type ServiceLimits } from '../scim/service-provi
 import { scimError } from '../scim/errors.js';
 import { attributeList, readListRequest, type ListRequest, type ResourceType } from './list-params.js';
 import { requestContext } from './request-context.js';
+import { noteAuditSubject } from '../audit/scim-audit.js';
 
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -90,6 +91,8 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
     router.patch(`${path}/:id`, async (req, res) => {
       const view = viewOf(req);
       const patched = await resolve(req).patch(requestContext(res), req.params.id, req.body, req.get('If-Match'), view);
+      // A 204 carries no body, so the audit event is told whom the PATCH was about.
+      if (type === 'User') noteAuditSubject(res, patched.resource);
       if (wantsBody(view)) sendResource(res, 200, project(type, patched, view));
       else res.set('ETag', etagOf(patched)).status(204).end();
     });

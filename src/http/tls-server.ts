@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
+import { pemBlocks } from '../pki/certificates.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -39,15 +40,21 @@ export function startTlsServer(
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
-        reload: (next) => server.setSecureContext(secureOptions(next)),
+        // Open keep-alive connections were verified against the old CA/CRL: idle ones are closed so
+        // a revoked client must handshake again.
+        reload: (next) => {
+          server.setSecureContext(secureOptions(next));
+          server.closeIdleConnections();
+        },
         close: () => closeServer(server),
       });
     });
   });
 }
 
+/** A CRL file may hold one CRL per CA; given as one string, Node would read only the first. */
 function secureOptions({ cert, key, clientCa, crl }: TlsMaterial) {
-  return { cert, key, ca: clientCa, ...(crl ? { crl } : {}) };
+  return { cert, key, ca: clientCa, ...(crl ? { crl: pemBlocks(crl) } : {}) };
 }
 
 function closeServer(server: https.Server): Promise<void> {

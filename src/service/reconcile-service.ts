@@ -24,11 +24,18 @@ export interface ReconcileReport {
   /** The plan itself (a dry run's answer; kept for an applied run too). */
   plan: PlanRow[];
   durationMs: number;
+  correlationId?: string;
+}
+
+/** Which run a change belongs to, and the SCIM request that caused it (just-in-time). */
+export interface RunContext {
+  runId: string;
+  correlationId?: string;
 }
 
 export interface ReconcileObserver {
-  voiceUserChanged(registrationId: string, change: { before?: VoiceUserRecord; after?: VoiceUserRecord }, rule: string, runId: string): void;
-  userFailed(registrationId: string, error: ReconcileError, runId: string): void;
+  voiceUserChanged(registrationId: string, change: { before?: VoiceUserRecord; after?: VoiceUserRecord }, rule: string, run: RunContext): void;
+  userFailed(registrationId: string, error: ReconcileError, run: RunContext): void;
   runFinished(report: ReconcileReport): void;
 }
 
@@ -59,14 +66,14 @@ export function createReconcileService({ store, registrations, observer }: Recon
   }
 
   /** Just-in-time (SYNC-1): only the directory users a SCIM write touched. */
-  async function reconcileUsers(registrationId: string, directoryUserIds: string[]): Promise<ReconcileReport> {
+  async function reconcileUsers(registrationId: string, directoryUserIds: string[], correlationId?: string): Promise<ReconcileReport> {
     const settings = await requireSettings(registrationId);
     const ids = new Set(directoryUserIds);
     const [directory, linked] = await Promise.all([loadUsers(registrationId, [...ids]), linkedVoiceUsers(registrationId, [...ids])]);
     const desired = computeDesiredState(directory, settings);
     const matchable = await handMadeMatches(registrationId, desired);
     const plan = planReconciliation(desired, [...linked, ...matchable], { onlyDirectoryUsers: ids });
-    return execute(registrationId, plan, settings.recordingRetention, { trigger: 'just-in-time', dryRun: false });
+    return execute(registrationId, plan, settings.recordingRetention, { trigger: 'just-in-time', dryRun: false, correlationId });
   }
 
   /** REG-4: every provisioned voice user of an ended registration goes; retention applies. */
@@ -112,35 +119,35 @@ export function createReconcileService({ store, registrations, observer }: Recon
     registrationId: string,
     plan: Plan,
     retention: RetentionPeriod,
-    { trigger, dryRun, onProgress }: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void },
+    { trigger, dryRun, onProgress, correlationId }: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void; correlationId?: string },
   ): Promise<ReconcileReport> {
     const started = Date.now();
-    const runId = randomUUID();
+    const run: RunContext = { runId: randomUUID(), ...(correlationId ? { correlationId } : {}) };
     const counts = { create: 0, update: 0, link: 0, recreate: 0, delete: 0, error: 0 };
     const errors: ReconcileError[] = [];
     const fail = (error: ReconcileError) => {
       errors.push(error);
       counts.error++;
-      if (!dryRun) observer?.userFailed(registrationId, error, runId);
+      if (!dryRun) observer?.userFailed(registrationId, error, run);
     };
     let done = 0;
     for (const row of plan.rows) {
       if (row.kind === 'error') fail({ userName: row.userName, rule: row.rule, message: row.message, directoryUserId: row.directoryUserId });
       else if (dryRun) counts[row.kind]++;
       else {
-        const applied = await applyRow(registrationId, row, retention, runId).catch((error: unknown) => describeFailure(row, error));
+        const applied = await applyRow(registrationId, row, retention, run).catch((error: unknown) => describeFailure(row, error));
         if (applied === true) counts[row.kind]++;
         else fail(applied);
       }
       onProgress?.(++done, plan.rows.length);
     }
-    const report: ReconcileReport = { runId, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started };
+    const report: ReconcileReport = { ...run, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started };
     observer?.runFinished(report);
     return report;
   }
 
-  async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, retention: RetentionPeriod, runId: string): Promise<true> {
-    const changed = (change: { before?: VoiceUserRecord; after?: VoiceUserRecord }) => observer?.voiceUserChanged(registrationId, change, row.rule, runId);
+  async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, retention: RetentionPeriod, run: RunContext): Promise<true> {
+    const changed = (change: { before?: VoiceUserRecord; after?: VoiceUserRecord }) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
     switch (row.kind) {
       case 'create': {
         changed({ after: await store.voiceUsers.insert(newVoiceUser(registrationId, row.desired)) });

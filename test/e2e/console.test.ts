@@ -53,9 +53,9 @@ describe.each(STORE_KINDS)('Support console in headless Chromium (%s store)', (k
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL(/user=JANE/);
 
-    const rows = page.locator('table tbody tr');
-    await expect(rows.first().textContent()).resolves.toContain('VoiceUser.Error');
-    await expect(page.getByText(HOSTILE_NAME, { exact: false }).count()).resolves.toBe(1);
+    await expect(page.locator('table tbody tr', { hasText: 'VoiceUser.Error' }).count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('table tbody tr', { hasText: 'User.Patch' }).count()).resolves.toBeGreaterThan(0);
+    await expect(page.getByText(HOSTILE_NAME, { exact: false }).count()).resolves.toBeGreaterThan(0);
     await expect(page.evaluate('window.__injected')).resolves.toBeUndefined();
     const time = page.locator('td.time time').first();
     await expect(time.getAttribute('title')).resolves.toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
