@@ -63,7 +63,9 @@ function compare(attribute: SearchableAttribute, op: string, raw: string | numbe
   return onAttribute(attribute, element, (value) => {
     if (raw === null) return { sql: `${value.sql} IS NULL`, params: value.params };
     const insensitive = attribute.type === 'string' || attribute.type === 'reference' ? !attribute.caseExact : false;
-    const left = insensitive ? `lower(${value.sql})` : value.sql;
+    // The *_lower columns are already lower-case: comparing them bare keeps their index usable.
+    const lowerColumn = attribute.column === 'userNameLower' || attribute.column === 'displayNameLower';
+    const left = insensitive && !lowerColumn ? `lower(${value.sql})` : value.sql;
     const operand = typeof raw === 'boolean' ? (raw ? 1 : 0) : insensitive ? String(raw).toLowerCase() : raw;
     switch (op) {
       case 'eq':

@@ -199,10 +199,12 @@ class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection 
     });
   }
 
+  /** One primary-key lookup per id: O(k) whatever the number of users. */
   existingIds(registrationId: string, ids: string[]): Promise<string[]> {
-    return sqliteSafely(() =>
-      (this.db.prepare('SELECT id FROM users WHERE registration_id = ? AND id IN (SELECT value FROM json_each(?))').all(registrationId, JSON.stringify(ids)) as { id: string }[]).map((r) => r.id),
-    );
+    return sqliteSafely(() => {
+      const exists = this.db.prepare('SELECT 1 FROM users WHERE registration_id = ? AND id = ?');
+      return ids.filter((id) => exists.get(registrationId, id) !== undefined);
+    });
   }
 
   delete(registrationId: string, id: string): Promise<boolean> {
