@@ -53,7 +53,9 @@ const SCHEMA = `
     type TEXT,
     PRIMARY KEY (registration_id, group_id, user_id)
   );
-  CREATE INDEX IF NOT EXISTS memberships_by_user ON memberships (registration_id, user_id);
+  -- Covering, so the planner prefers it to the primary key's (registration_id, …) prefix for a user's groups.
+  DROP INDEX IF EXISTS memberships_by_user;
+  CREATE INDEX IF NOT EXISTS memberships_of_user ON memberships (registration_id, user_id, group_id);
   CREATE INDEX IF NOT EXISTS memberships_in_order ON memberships (registration_id, group_id, position);
 `;
 
