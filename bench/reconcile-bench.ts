@@ -15,7 +15,10 @@ import { startMongoServer } from '../test/support/mongo-server.js';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'both' }, users: { type: 'string', default: '100000' } } });
 const USERS = Number(values.users);
-const SETTINGS = { accountDomains: ['bench.example'], scope: { kind: 'all-assigned' as const }, locationSource: 'addresses[type eq "work"].locality', locationMap: { Seattle: 'loc-sea' }, recordingRetention: '1-year' as const };
+const SETTINGS = { accountDomains: ['bench.example'], scope: { kind: 'all-assigned' as const }, locationSource: 'addresses[type eq "work"].locality', locationMap: { Seattle: 'loc-sea' }, recordingRetention: '1-year' as const,
+  // Every voice user takes a counted seat, as in a real account, so the seat checks are measured too.
+  licensing: { seats: { 'voice-standard': 1_000_000 }, assignOnCreate: ['voice-standard'] },
+};
 
 async function main(): Promise<void> {
   const kinds = values.store === 'both' ? ['sqlite', 'mongodb'] : [values.store!];

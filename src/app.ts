@@ -14,6 +14,8 @@ import { createRegistrationService, type RegistrationService } from './registrat
 import { createEntraJwtVerifier } from './auth/entra-jwt.js';
 import { createReconcileService, type ReconcileObserver, type ReconcileService } from './service/reconcile-service.js';
 import { createPortalService } from './service/portal-service.js';
+import { createLicenseSeats } from './service/license-seats.js';
+import { NO_LICENSES } from './domain/licenses.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
@@ -58,13 +60,24 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     // Deferred: the reconcile service needs the recorder this call creates.
     reconcile: { reconcileRegistration: (id, options) => reconcile.reconcileRegistration(id, options) },
   });
+  const settingsById = async (id: string) => {
+    const found = await store.registrations.get(id);
+    return found ? settingsOf(found) : undefined;
+  };
+  const seats = createLicenseSeats(store);
   const reconcile = createReconcileService({
     store,
-    registrations: { settingsOf: async (id) => { const found = await store.registrations.get(id); return found ? settingsOf(found) : undefined; } },
+    seats,
+    registrations: { settingsOf: settingsById },
     observer: reconcileAudit(auditing.recorder),
   });
   const registrations = createRegistrationService({ store, removeVoiceUsers: reconcile.removeAllVoiceUsers });
-  const portal = createPortalService({ store, onChange: recordVoiceUserChanges(auditing.recorder, { actor: { kind: 'admin', subject: 'admin-api' } }) });
+  const portal = createPortalService({
+    store,
+    seats,
+    licensePolicyOf: async (id) => (await settingsById(id))?.licensing ?? NO_LICENSES,
+    onChange: recordVoiceUserChanges(auditing.recorder, { actor: { kind: 'admin', subject: 'admin-api' } }),
+  });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,

@@ -22,6 +22,8 @@ export function registrationsCommand(call: () => AdminCall, print: Print): Comma
     .option('--location-source <path>', 'SCIM attribute holding the location name')
     .option('--location <name=id...>', 'location name → portal location id (repeatable)')
     .option('--retention <period>', '6-months | 1-year | 2-years | 3-years')
+    .option('--seats <licence=count...>', 'licence seats the account bought (repeatable); licences not listed are not counted')
+    .option('--assign-licenses <list>', 'comma-separated licences given to every voice user created from Azure AD')
     .option('--entra-tenant <tid>', 'accept Entra-issued JWTs from this tenant')
     .action(async (options: RegistrationOptions) => print(await call()('POST', '/registrations', registrationBody(options))));
   command
@@ -37,6 +39,8 @@ export function registrationsCommand(call: () => AdminCall, print: Print): Comma
     .option('--location-source <path>')
     .option('--location <name=id...>')
     .option('--retention <period>')
+    .option('--seats <licence=count...>')
+    .option('--assign-licenses <list>')
     .option('--entra-tenant <tid>')
     .action(async (ref: string, options: RegistrationOptions) => print(await call()('PATCH', `/registrations/${encodeURIComponent(ref)}`, registrationBody(options))));
   command
@@ -81,6 +85,8 @@ interface RegistrationOptions {
   locationSource?: string;
   location?: string[];
   retention?: string;
+  seats?: string[];
+  assignLicenses?: string;
   entraTenant?: string;
 }
 
@@ -95,7 +101,20 @@ function registrationBody(options: RegistrationOptions): Record<string, unknown>
     locationSource: options.locationSource,
     locationMap: options.location ? Object.fromEntries(options.location.map((pair) => pair.split('=', 2))) : undefined,
     recordingRetention: options.retention,
+    licensing: licensingOf(options),
     entraTenantId: options.entraTenant,
   };
-  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+  return withoutUndefined(body);
+}
+
+function licensingOf({ seats, assignLicenses }: RegistrationOptions): Record<string, unknown> | undefined {
+  if (!seats && !assignLicenses) return undefined;
+  return withoutUndefined({
+    seats: seats ? Object.fromEntries(seats.map((pair) => pair.split('=', 2)).map(([license, count]) => [license, Number(count)])) : undefined,
+    assignOnCreate: assignLicenses?.split(',').map((license) => license.trim()),
+  });
+}
+
+function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }

@@ -58,8 +58,8 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
 
   async function update(idOrName: string, changes: unknown): Promise<RegistrationRecord> {
     const current = await find(idOrName);
-    const { name, entraTenantId, ...settings } = parse(RegistrationInputSchema.partial(), changes);
-    const merged = parse(RegistrationSettingsSchema, { ...current.settings, ...settings });
+    const { name, entraTenantId, ...settings } = onlyGiven(parse(RegistrationInputSchema.partial(), changes), changes);
+    const merged = parse(RegistrationSettingsSchema, { ...current.settings, ...settings, ...mergedLicensing(current, changes) });
     const renamed = { ...current, name: name ?? current.name, settings: merged as unknown as JsonObject };
     const saved = await save(renamed, current.version);
     return entraTenantId !== undefined ? setEntraTenant(saved, entraTenantId) : saved;
@@ -161,8 +161,22 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
 
 export type RegistrationService = ReturnType<typeof createRegistrationService>;
 
+/** Parsed so that settings stored before a setting existed read with its default. */
 export function settingsOf(record: RegistrationRecord): RegistrationSettings {
-  return record.settings as unknown as RegistrationSettings;
+  return RegistrationSettingsSchema.parse(record.settings);
+}
+
+/** Seats and assignOnCreate may be changed one at a time. */
+function mergedLicensing(current: RegistrationRecord, changes: unknown): { licensing?: unknown } {
+  const given = (changes as { licensing?: unknown }).licensing;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) return {};
+  return { licensing: { ...(current.settings.licensing as object | undefined), ...given } };
+}
+
+/** Zod fills defaults even for optional fields; an update must change only what was sent. */
+function onlyGiven<T extends object>(parsed: T, input: unknown): T {
+  const sent = new Set(Object.keys(input as object));
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => sent.has(key))) as T;
 }
 
 function bindingKeys(binding: CertificateBinding): string[] {

@@ -23,6 +23,15 @@ const scope = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('groups'), groups: z.array(syncedGroup).min(1, 'list at least one synced group') }),
 ], { error: () => 'must be all-assigned, or groups with a list of synced groups' });
 
+const licenseName = z.string().trim().min(1).max(64);
+
+const licensing = z
+  .object({
+    seats: z.record(licenseName, z.number().int('must be a whole number').min(0)).default({}),
+    assignOnCreate: z.array(licenseName).max(20).default([]),
+  })
+  .default({ seats: {}, assignOnCreate: [] });
+
 /** REG-1: everything a registration holds besides its credentials. */
 export const RegistrationSettingsSchema = z.object({
   portalAccountId: z.string().trim().min(1, 'is required'),
@@ -33,6 +42,8 @@ export const RegistrationSettingsSchema = z.object({
   locationSource: z.string().trim().min(1).default('addresses[type eq "work"].locality'),
   locationMap: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
   recordingRetention: z.enum(['6-months', '1-year', '2-years', '3-years']).default('1-year'),
+  /** SYNC-5: the account's licence seats and the licences a provisioned voice user is given. */
+  licensing,
 });
 
 export type RegistrationSettings = z.infer<typeof RegistrationSettingsSchema>;

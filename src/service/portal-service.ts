@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, type Store, type VoiceUserRecord } from '../store/store.js';
 import { CodedError } from '../coded-error.js';
+import type { LicensePolicy } from '../domain/licenses.js';
+import { NoLicenseLeftError, type LicenseSeats } from './license-seats.js';
 
 export class PortalError extends CodedError {}
 
@@ -28,6 +30,8 @@ export type VoiceUserChange = { before?: VoiceUserRecord; after?: VoiceUserRecor
 
 export interface PortalServiceDeps {
   store: Store;
+  seats: LicenseSeats;
+  licensePolicyOf: (registrationId: string) => Promise<LicensePolicy>;
   onChange?: (registrationId: string, change: VoiceUserChange, rule: string) => Promise<void>;
 }
 
@@ -35,7 +39,7 @@ export interface PortalServiceDeps {
  * What the portal itself owns (MAP-8): extension, DID, licences, and users created by hand.
  * Extension and DID are stored exactly as given and unique within a registration.
  */
-export function createPortalService({ store, onChange = async () => undefined }: PortalServiceDeps) {
+export function createPortalService({ store, seats, licensePolicyOf, onChange = async () => undefined }: PortalServiceDeps) {
   async function get(registrationId: string, id: string): Promise<VoiceUserRecord> {
     const found = await store.voiceUsers.get(registrationId, id);
     if (!found) throw new PortalError('voice_user.not_found', `No voice user ${id}`, 404);
@@ -46,7 +50,7 @@ export function createPortalService({ store, onChange = async () => undefined }:
     const fields = parse(HandMade, input);
     const now = new Date().toISOString();
     const record: VoiceUserRecord = { ...fields, licenses: fields.licenses ?? [], registrationId, id: randomUUID(), status: 'active', origin: 'portal', createdAt: now, updatedAt: now, version: 1 };
-    const created = await explainConflicts(() => store.voiceUsers.insert(record));
+    const created = await withSeatsFor(registrationId, record.licenses, () => store.voiceUsers.insert(record));
     await onChange(registrationId, { after: created }, 'DEL-6');
     return created;
   }
@@ -55,9 +59,21 @@ export function createPortalService({ store, onChange = async () => undefined }:
     const changes = parse(Edit, input);
     const current = await get(registrationId, id);
     refuseDirectoryOwnedEdits(current, changes);
-    const updated = await explainConflicts(() => store.voiceUsers.replace({ ...current, ...changes, updatedAt: new Date().toISOString() }, current.version));
+    const gaining = (changes.licenses ?? []).filter((license) => !current.licenses.includes(license));
+    const updated = await withSeatsFor(registrationId, gaining, () => store.voiceUsers.replace({ ...current, ...changes, updatedAt: new Date().toISOString() }, current.version));
     await onChange(registrationId, { before: current, after: updated }, 'MAP-8');
     return updated;
+  }
+
+  /** SYNC-5: a counted licence is given only while a seat is free; uniqueness clashes are explained. */
+  async function withSeatsFor(registrationId: string, gaining: string[], write: () => Promise<VoiceUserRecord>): Promise<VoiceUserRecord> {
+    try {
+      return await seats.withFreeSeats(registrationId, await licensePolicyOf(registrationId), gaining, write);
+    } catch (error) {
+      if (error instanceof NoLicenseLeftError) throw new PortalError('voice_user.no_license_left', error.message, 409);
+      if (error instanceof ConflictError) throw new PortalError('voice_user.duplicate', `${error.field} is already used by another voice user of this registration`, 409);
+      throw error;
+    }
   }
 
   return { list: (registrationId: string) => store.voiceUsers.list(registrationId), get, createByHand, edit };
@@ -70,15 +86,6 @@ function refuseDirectoryOwnedEdits(current: VoiceUserRecord, changes: Partial<Vo
   const field = DIRECTORY_OWNED_FIELDS.find((name) => changes[name] !== undefined && JSON.stringify(changes[name]) !== JSON.stringify(current[name]));
   if (field) {
     throw new PortalError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD`, 409);
-  }
-}
-
-async function explainConflicts<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof ConflictError) throw new PortalError('voice_user.duplicate', `${error.field} is already used by another voice user of this registration`, 409);
-    throw error;
   }
 }
 

@@ -4,6 +4,8 @@ import { computeDesiredState } from '../domain/desired-state.js';
 import { planReconciliation, type Plan, type PlanRow } from '../domain/plan.js';
 import { retentionEndsAt, type RetentionPeriod } from '../domain/retention.js';
 import type { Directory, DesiredVoiceUser, JsonMap, ReconcileSettings } from '../domain/types.js';
+import { NO_LICENSES, usageOf, type LicensePolicy } from '../domain/licenses.js';
+import { createLicenseSeats, NoLicenseLeftError, type LicenseSeats } from './license-seats.js';
 
 export type ReconcileTrigger = 'just-in-time' | 'on-demand' | 'batched';
 
@@ -41,14 +43,15 @@ export interface ReconcileObserver {
 
 export interface RegistrationSettingsSource {
   /** Settings of an active registration, or undefined; `ended` for a registration being terminated. */
-  settingsOf(registrationId: string): Promise<(ReconcileSettings & { recordingRetention: RetentionPeriod }) | undefined>;
+  settingsOf(registrationId: string): Promise<(ReconcileSettings & { recordingRetention: RetentionPeriod; licensing: LicensePolicy }) | undefined>;
 }
 
 export interface ReconcileServiceDeps {
   store: Store;
   registrations: RegistrationSettingsSource;
   observer?: ReconcileObserver;
-  onProgress?: (done: number, total: number) => void;
+  /** Shared with the portal's own licence edits, so both count seats under one lock. */
+  seats?: LicenseSeats;
 }
 
 /**
@@ -57,12 +60,13 @@ export interface ReconcileServiceDeps {
  * cut short finishes cleanly when run again (SYNC-4). A row that fails is a per-user error;
  * the others go on (SYNC-5).
  */
-export function createReconcileService({ store, registrations, observer }: ReconcileServiceDeps) {
+export function createReconcileService({ store, registrations, observer, seats = createLicenseSeats(store) }: ReconcileServiceDeps) {
   async function reconcileRegistration(registrationId: string, options: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<ReconcileReport> {
     const settings = await requireSettings(registrationId);
     const [directory, voiceUsers] = await Promise.all([loadDirectory(registrationId), store.voiceUsers.list(registrationId)]);
-    const plan = planReconciliation(computeDesiredState(directory, settings), voiceUsers);
-    return execute(registrationId, plan, settings.recordingRetention, options);
+    const licenses = { policy: settings.licensing, usage: usageOf(settings.licensing, voiceUsers) };
+    const plan = planReconciliation(computeDesiredState(directory, settings), voiceUsers, { licenses });
+    return execute(registrationId, plan, settings, options);
   }
 
   /** Just-in-time (SYNC-1): only the directory users a SCIM write touched. */
@@ -72,8 +76,9 @@ export function createReconcileService({ store, registrations, observer }: Recon
     const [directory, linked] = await Promise.all([loadUsers(registrationId, [...ids]), linkedVoiceUsers(registrationId, [...ids])]);
     const desired = computeDesiredState(directory, settings);
     const matchable = await handMadeMatches(registrationId, desired);
-    const plan = planReconciliation(desired, [...linked, ...matchable], { onlyDirectoryUsers: ids });
-    return execute(registrationId, plan, settings.recordingRetention, { trigger: 'just-in-time', dryRun: false, correlationId });
+    const licenses = { policy: settings.licensing, usage: await seats.inUse(registrationId, settings.licensing, settings.licensing.assignOnCreate) };
+    const plan = planReconciliation(desired, [...linked, ...matchable], { onlyDirectoryUsers: ids, licenses });
+    return execute(registrationId, plan, settings, { trigger: 'just-in-time', dryRun: false, correlationId });
   }
 
   /** REG-4: every provisioned voice user of an ended registration goes; retention applies. */
@@ -81,7 +86,7 @@ export function createReconcileService({ store, registrations, observer }: Recon
     const voiceUsers = await store.voiceUsers.list(registrationId);
     const plan = planReconciliation(new Map(), voiceUsers, { registrationEnded: true });
     const settings = await registrations.settingsOf(registrationId);
-    const report = await execute(registrationId, plan, settings?.recordingRetention ?? '1-year', { trigger: 'on-demand', dryRun });
+    const report = await execute(registrationId, plan, { recordingRetention: settings?.recordingRetention ?? '1-year', licensing: NO_LICENSES }, { trigger: 'on-demand', dryRun });
     return report.counts.delete;
   }
 
@@ -118,7 +123,7 @@ export function createReconcileService({ store, registrations, observer }: Recon
   async function execute(
     registrationId: string,
     plan: Plan,
-    retention: RetentionPeriod,
+    settings: ApplySettings,
     { trigger, dryRun, onProgress, correlationId }: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void; correlationId?: string },
   ): Promise<ReconcileReport> {
     const started = Date.now();
@@ -135,7 +140,7 @@ export function createReconcileService({ store, registrations, observer }: Recon
       if (row.kind === 'error') fail({ userName: row.userName, rule: row.rule, message: row.message, directoryUserId: row.directoryUserId });
       else if (dryRun) counts[row.kind]++;
       else {
-        const applied = await applyRow(registrationId, row, retention, run).catch((error: unknown) => describeFailure(row, error));
+        const applied = await applyRow(registrationId, row, settings, run).catch((error: unknown) => describeFailure(row, error));
         if (applied === true) counts[row.kind]++;
         else fail(applied);
       }
@@ -146,11 +151,11 @@ export function createReconcileService({ store, registrations, observer }: Recon
     return report;
   }
 
-  async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, retention: RetentionPeriod, run: RunContext): Promise<true> {
+  async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, { recordingRetention: retention, licensing }: ApplySettings, run: RunContext): Promise<true> {
     const changed = (change: { before?: VoiceUserRecord; after?: VoiceUserRecord }) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
     switch (row.kind) {
       case 'create': {
-        changed({ after: await store.voiceUsers.insert(newVoiceUser(registrationId, row.desired)) });
+        changed({ after: await seats.withFreeSeats(registrationId, licensing, row.licenses, () => store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses: row.licenses })) });
         return true;
       }
       case 'update':
@@ -191,6 +196,11 @@ export function createReconcileService({ store, registrations, observer }: Recon
 
 export type ReconcileService = ReturnType<typeof createReconcileService>;
 
+interface ApplySettings {
+  recordingRetention: RetentionPeriod;
+  licensing: LicensePolicy;
+}
+
 function newVoiceUser(registrationId: string, desired: DesiredVoiceUser): VoiceUserRecord {
   const timestamp = now();
   return { ...mapped(desired), registrationId, id: randomUUID(), licenses: [], origin: 'provisioned', directoryUserId: desired.directoryUserId, createdAt: timestamp, updatedAt: timestamp, version: 1 };
@@ -206,6 +216,7 @@ function describeFailure(row: PlanRow, error: unknown): ReconcileError {
     const what = { userName: 'user name', primaryEmail: 'email address', extension: 'extension', did: 'phone number' }[error.field] ?? error.field;
     return { ...base, rule: 'SYNC-5', message: `${row.userName} was not ${row.kind}d: its ${what} is already used by another voice user of this account` };
   }
+  if (error instanceof NoLicenseLeftError) return { ...base, rule: 'SYNC-5', message: `${row.userName} was not created: ${error.message}` };
   if (error instanceof VersionConflictError) return { ...base, rule: 'SYNC-4', message: `${row.userName} changed in the portal during the run; the next run will pick it up` };
   throw error;
 }

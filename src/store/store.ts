@@ -184,6 +184,8 @@ export interface VoiceUserCollection {
   replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord>;
   delete(registrationId: string, id: string): Promise<boolean>;
   deleteAll(registrationId: string): Promise<number>;
+  /** How many voice users of the registration hold the licence (a seat count; indexed). */
+  countHolding(registrationId: string, license: string): Promise<number>;
 }
 
 /** DEL-4: voicemails and recordings of a deleted voice user are kept until `purgeAfter`. */

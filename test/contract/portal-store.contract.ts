@@ -103,6 +103,21 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect(await store.voiceUsers.list('reg-3')).toEqual([]);
     });
 
+    it('SYNC-5: licence seats in use are counted per registration and follow insert, replace and delete', async () => {
+      const first = await store.voiceUsers.insert(voiceUser('reg-4', 'seat1', { licenses: ['voice-standard', 'voicemail'] }));
+      await store.voiceUsers.insert(voiceUser('reg-4', 'seat2', { licenses: ['voice-standard'] }));
+      await store.voiceUsers.insert(voiceUser('reg-5', 'elsewhere', { licenses: ['voice-standard'] }));
+      expect(await store.voiceUsers.countHolding('reg-4', 'voice-standard')).toBe(2);
+      expect(await store.voiceUsers.countHolding('reg-4', 'voicemail')).toBe(1);
+      await store.voiceUsers.replace({ ...first, licenses: ['voicemail'] }, first.version);
+      expect(await store.voiceUsers.countHolding('reg-4', 'voice-standard')).toBe(1);
+      await store.voiceUsers.delete('reg-4', first.id);
+      expect(await store.voiceUsers.countHolding('reg-4', 'voicemail')).toBe(0);
+      await store.voiceUsers.deleteAll('reg-4');
+      expect(await store.voiceUsers.countHolding('reg-4', 'voice-standard')).toBe(0);
+      expect(await store.voiceUsers.countHolding('reg-5', 'voice-standard')).toBe(1);
+    });
+
     it('DEL-4: retention records are kept until due, idempotently', async () => {
       const record = { id: 'ret-1', registrationId: 'reg-1', voiceUserId: 'v1', userName: 'gone', deletedAt: '2026-01-01T00:00:00.000Z', purgeAfter: '2026-07-01T00:00:00.000Z' };
       await store.retention.add(record);

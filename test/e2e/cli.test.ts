@@ -27,6 +27,17 @@ describe('The command-line tool drives the admin API', () => {
     expect(listed.map((r: { name: string }) => r.name)).toContain('northwind');
   });
 
+  it('REG-1 update changes only the settings it is given (SYNC-5 seats one at a time)', async () => {
+    await cli('registrations', 'create', '--name', 'tailspin', '--portal-account', 'TS-1', '--domains', 'tailspin.example', '--sync-mode', 'on-demand', '--location', 'Oslo=loc-osl');
+    await cli('registrations', 'update', 'tailspin', '--seats', 'voice-standard=25', '--assign-licenses', 'voice-standard,voicemail');
+    const updated = JSON.parse((await cli('registrations', 'update', 'tailspin', '--seats', 'voice-standard=30')).stdout);
+    expect(updated.settings).toMatchObject({
+      syncMode: { kind: 'on-demand' },
+      locationMap: { Oslo: 'loc-osl' },
+      licensing: { seats: { 'voice-standard': 30 }, assignOnCreate: ['voice-standard', 'voicemail'] },
+    });
+  });
+
   it('REG-1 input is validated with a clear message', async () => {
     await expect(cli('registrations', 'create', '--name', 'bad', '--portal-account', 'X', '--domains', 'not a domain')).rejects.toMatchObject({
       stderr: expect.stringContaining('accountDomains.0: is not a valid domain name'),

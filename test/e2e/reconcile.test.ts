@@ -127,6 +127,34 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
     expect(await voiceUsers('scoped')).toEqual([]);
   });
 
+  it('SYNC-5 no licence left: the user is kept in the directory and reported; a freed seat is taken at the next Reconcile', async () => {
+    const licensed = await service.registration('licensed', {
+      ...VOICE_SETTINGS,
+      accountDomains: ['licensed.example'],
+      licensing: { seats: { 'voice-standard': 2 }, assignOnCreate: ['voice-standard'] },
+    });
+    const [first] = await Promise.all(['one', 'two', 'three'].map(async (name) => (await licensed.scim.post('/Users', employee(`${name}@licensed.example`))).body));
+    const provisioned = await voiceUsers('licensed');
+    expect(provisioned.map((v) => v.licenses)).toEqual([['voice-standard'], ['voice-standard']]);
+    const dryRun = await service.admin.post('/registrations/licensed/reconcile?dryRun=true', {});
+    expect(dryRun.body.errors).toEqual([expect.objectContaining({ rule: 'SYNC-5', message: expect.stringMatching(/was not created: no "voice-standard" licence left \(all 2 seats are in use\)/) })]);
+    await service.service.audit.recorder.flush();
+    const audited = await service.admin.get('/audit/events?registration=licensed&action=VoiceUser.Error&limit=50');
+    expect(JSON.stringify(audited.body)).toContain('no \\"voice-standard\\" licence left');
+
+    const handMade = await service.admin.post('/registrations/licensed/voice-users', {
+      userName: 'reception', firstName: 'Front', lastName: 'Desk', primaryEmail: 'reception@licensed.example', locationId: 'loc-sea', licenses: ['voice-standard'],
+    });
+    expect(handMade.status).toBe(409);
+    expect(handMade.body).toMatchObject({ code: 'voice_user.no_license_left', message: expect.stringContaining('voice-standard') });
+
+    const leaver = provisioned.find((v) => v.directoryUserId === first.id) ?? provisioned[0]!;
+    await licensed.scim.delete(`/Users/${leaver.directoryUserId}`);
+    const report = await service.admin.post('/registrations/licensed/reconcile', {});
+    expect(report.body.counts).toMatchObject({ create: 1, error: 0 });
+    expect((await voiceUsers('licensed')).map((v) => v.licenses)).toEqual([['voice-standard'], ['voice-standard']]);
+  });
+
   it('REG-4 ending a registration removes every voice user provisioned through it (dry run first)', async () => {
     const ending = await service.registration('ending', { ...VOICE_SETTINGS, accountDomains: ['ending.example'] });
     await ending.scim.post('/Users', employee('one@ending.example'));

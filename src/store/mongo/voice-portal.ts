@@ -43,6 +43,7 @@ export function voicePortalModels(connection: Connection) {
   );
   for (const [field] of VOICE_USER_UNIQUE_FIELDS) voiceUserSchema.index({ registrationId: 1, [`keys.${field}`]: 1 }, { unique: true, name: `unique_${field}` });
   voiceUserSchema.index({ registrationId: 1, directoryUserId: 1 });
+  voiceUserSchema.index({ registrationId: 1, 'record.licenses': 1 });
   const retentionSchema = new Schema<RetentionDocument>(
     { _id: String, registrationId: { type: String, index: true }, purgeAfter: { type: String, index: true }, record: Schema.Types.Mixed },
     { collection: 'voice_retention', versionKey: false, minimize: false },
@@ -117,6 +118,10 @@ export class MongoVoiceUsers implements VoiceUserCollection {
 
   deleteAll(registrationId: string): Promise<number> {
     return mongoSafely(async () => (await this.model.deleteMany({ registrationId })).deletedCount);
+  }
+
+  countHolding(registrationId: string, license: string): Promise<number> {
+    return mongoSafely(() => this.model.countDocuments({ registrationId, 'record.licenses': license }));
   }
 }
 

@@ -30,6 +30,13 @@ export function createVoicePortalTables(db: Database.Database): void {
       UNIQUE (registration_id, did_key)
     );
     CREATE INDEX IF NOT EXISTS voice_users_by_directory_user ON voice_users (registration_id, directory_user_id);
+    CREATE TABLE IF NOT EXISTS voice_user_licenses (
+      registration_id TEXT NOT NULL,
+      license TEXT NOT NULL,
+      voice_user_id TEXT NOT NULL,
+      PRIMARY KEY (registration_id, license, voice_user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS voice_user_licenses_by_user ON voice_user_licenses (registration_id, voice_user_id);
     CREATE TABLE IF NOT EXISTS retention (
       id TEXT PRIMARY KEY,
       registration_id TEXT NOT NULL,
@@ -67,7 +74,7 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
   }
 
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord> {
-    return sqliteSafely(() => {
+    return sqliteSafely(this.inTransaction(() => {
       const keys = uniqueKeysOf(record);
       this.db
         .prepare(
@@ -75,12 +82,13 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(record.registrationId, record.id, keys.userName, keys.primaryEmail, keys.extension, keys.did, record.directoryUserId ?? null, record.version, JSON.stringify(record));
+      this.indexLicenses(record);
       return record;
-    }, uniqueFieldOf);
+    }), uniqueFieldOf);
   }
 
   replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord> {
-    return sqliteSafely(() => {
+    return sqliteSafely(this.inTransaction(() => {
       const next = { ...record, version: expectedVersion + 1 };
       const keys = uniqueKeysOf(next);
       const result = this.db
@@ -93,16 +101,42 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
         if (!this.db.prepare('SELECT 1 FROM voice_users WHERE registration_id = ? AND id = ?').get(record.registrationId, record.id)) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
       }
+      this.unindexLicenses(record.registrationId, record.id);
+      this.indexLicenses(next);
       return next;
-    }, uniqueFieldOf);
+    }), uniqueFieldOf);
   }
 
   delete(registrationId: string, id: string): Promise<boolean> {
-    return sqliteSafely(() => this.db.prepare('DELETE FROM voice_users WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0);
+    return sqliteSafely(this.inTransaction(() => {
+      this.unindexLicenses(registrationId, id);
+      return this.db.prepare('DELETE FROM voice_users WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
+    }));
   }
 
   deleteAll(registrationId: string): Promise<number> {
-    return sqliteSafely(() => this.db.prepare('DELETE FROM voice_users WHERE registration_id = ?').run(registrationId).changes);
+    return sqliteSafely(this.inTransaction(() => {
+      this.db.prepare('DELETE FROM voice_user_licenses WHERE registration_id = ?').run(registrationId);
+      return this.db.prepare('DELETE FROM voice_users WHERE registration_id = ?').run(registrationId).changes;
+    }));
+  }
+
+  countHolding(registrationId: string, license: string): Promise<number> {
+    return sqliteSafely(() => (this.db.prepare('SELECT count(*) AS n FROM voice_user_licenses WHERE registration_id = ? AND license = ?').get(registrationId, license) as { n: number }).n);
+  }
+
+  /** A voice user and its licence rows change together. */
+  private inTransaction<T>(write: () => T): () => T {
+    return this.db.transaction(write);
+  }
+
+  private indexLicenses(record: VoiceUserRecord): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO voice_user_licenses (registration_id, license, voice_user_id) VALUES (?, ?, ?)');
+    for (const license of record.licenses) insert.run(record.registrationId, license, record.id);
+  }
+
+  private unindexLicenses(registrationId: string, voiceUserId: string): void {
+    this.db.prepare('DELETE FROM voice_user_licenses WHERE registration_id = ? AND voice_user_id = ?').run(registrationId, voiceUserId);
   }
 }
 

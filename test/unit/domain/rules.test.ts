@@ -4,6 +4,7 @@ import { checkEligibility } from '../../../src/domain/eligibility.js';
 import { computeDesiredState } from '../../../src/domain/desired-state.js';
 import { planReconciliation, type PlanRow } from '../../../src/domain/plan.js';
 import { retentionEndsAt } from '../../../src/domain/retention.js';
+import { usageOf, type LicensePolicy } from '../../../src/domain/licenses.js';
 import type { Directory, JsonMap, ReconcileSettings, VoiceUser } from '../../../src/domain/types.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -169,6 +170,36 @@ describe('planning (SYNC-4, DEL-*, MAP-6/7, REG-4)', () => {
   it('SYNC-5 one bad user never stops the others', () => {
     const rows = reconcile(directory(user('1', 'bad#EXT#@contoso.com'), user('2', 'good@contoso.com')));
     expect(rows.map((r) => r.kind).sort()).toEqual(['create', 'error']);
+  });
+});
+
+describe('SYNC-5 licence seats', () => {
+  const policy: LicensePolicy = { seats: { 'voice-standard': 2 }, assignOnCreate: ['voice-standard', 'voicemail'] };
+  const plan = (dir: Directory, voiceUsers: VoiceUser[] = []) =>
+    planReconciliation(computeDesiredState(dir, SETTINGS), voiceUsers, { licenses: { policy, usage: usageOf(policy, voiceUsers) } }).rows;
+
+  it('SYNC-5 each created voice user is given the licences to assign; uncounted ones never run out', () => {
+    const rows = plan(directory(user('1', 'jane@contoso.com')));
+    expect(rows).toEqual([expect.objectContaining({ kind: 'create', licenses: ['voice-standard', 'voicemail'] })]);
+  });
+
+  it('SYNC-5 a create beyond the seats is a per-user "no licence left" error; the others are created', () => {
+    const rows = plan(directory(user('1', 'a@contoso.com'), user('2', 'b@contoso.com'), user('3', 'c@contoso.com')));
+    expect(rows.map((r) => r.kind)).toEqual(['create', 'create', 'error']);
+    expect(rows[2]).toMatchObject({ rule: 'SYNC-5', userName: 'c', message: expect.stringMatching(/c was not created: no "voice-standard" licence left \(all 2 seats are in use\)/) });
+  });
+
+  it('SYNC-5 deletions come first and free their seats for the creates of the same run', () => {
+    const existing = applyInMemory([], plan(directory(user('1', 'a@contoso.com'), user('2', 'b@contoso.com')))).map((v) => ({ ...v, licenses: ['voice-standard'] }));
+    const rows = plan(directory(user('2', 'b@contoso.com'), user('3', 'c@contoso.com')), existing);
+    expect(rows.map((r) => [r.kind, r.userName])).toEqual([['delete', 'a'], ['create', 'c']]);
+  });
+
+  it('SYNC-5 seat checks never touch existing voice users: DEL-3 deactivation keeps the seat', () => {
+    const existing = applyInMemory([], plan(directory(user('1', 'a@contoso.com')))).map((v) => ({ ...v, licenses: ['voice-standard'] }));
+    const full = { ...policy, seats: { 'voice-standard': 1 } };
+    const rows = planReconciliation(computeDesiredState(directory(user('1', 'a@contoso.com', { active: false })), SETTINGS), existing, { licenses: { policy: full, usage: usageOf(full, existing) } }).rows;
+    expect(rows).toEqual([expect.objectContaining({ kind: 'update', rule: 'DEL-3' })]);
   });
 });
 
