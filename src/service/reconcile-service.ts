@@ -145,6 +145,7 @@ export function createReconcileService({ store, registrations, observer, seats =
         else fail(applied);
       }
       onProgress?.(++done, plan.rows.length);
+      await yieldingEvery(YIELD_EVERY_MS);
     }
     const report: ReconcileReport = { ...run, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started };
     observer?.runFinished(report);
@@ -219,6 +220,19 @@ function describeFailure(row: PlanRow, error: unknown): ReconcileError {
   if (error instanceof NoLicenseLeftError) return { ...base, rule: 'SYNC-5', message: `${row.userName} was not created: ${error.message}` };
   if (error instanceof VersionConflictError) return { ...base, rule: 'SYNC-4', message: `${row.userName} changed in the portal during the run; the next run will pick it up` };
   throw error;
+}
+
+/**
+ * SQLite calls are synchronous, so a long run would hold the event loop: SCIM requests and the
+ * progress lines of the run itself would wait for its end. Every few ms of work it lets them through.
+ */
+const YIELD_EVERY_MS = 10;
+let lastYield = Date.now();
+
+async function yieldingEvery(ms: number): Promise<void> {
+  if (Date.now() - lastYield < ms) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastYield = Date.now();
 }
 
 function now(): string {

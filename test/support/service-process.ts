@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestService } from './test-service.js';
+
+export interface ServiceProcess {
+  adminUrl: string;
+  child: ChildProcess;
+  /** Resolves with the signal or exit code once the process is gone. */
+  exited: Promise<NodeJS.Signals | number | null>;
+}
+
+/**
+ * The real service (`src/main.ts`, as `npm start` runs it) in a process of its own, on the same
+ * database and certificates as `service`: a process the test can kill without warning.
+ */
+export async function startServiceProcess(service: TestService): Promise<ServiceProcess> {
+  const ownDir = mkdtempSync(path.join(os.tmpdir(), 'scim-process-'));
+  // tsx as a loader, not its CLI: the CLI runs the service in a grandchild that SIGKILL would miss.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      SCIM_PORT: '0',
+      ADMIN_PORT: '0',
+      DATA_DIR: ownDir,
+      TLS_CERT_FILE: path.join(service.dir, 'server.pem'),
+      TLS_KEY_FILE: path.join(service.dir, 'server-key.pem'),
+      TLS_CLIENT_CA_FILE: path.join(service.dir, 'ca.pem'),
+      ADMIN_TOKEN: service.adminToken,
+      LOG_LEVEL: 'info',
+      ...service.storeEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+  void exited.then(() => rmSync(ownDir, { recursive: true, force: true }));
+  const adminUrl = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const started = output.split('\n').find((line) => line.includes('"service started"'));
+      if (started) resolve(JSON.parse(started).adminUrl);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((how) => reject(new Error(`service process ended (${how}) before it started:\n${output}`)));
+  });
+  return { adminUrl, child, exited };
+}
