@@ -1,7 +1,7 @@
 /**
  * SCIM throughput and latency over mutual TLS with keep-alive, on each store.
  *   npx tsx bench/scim-bench.ts [--store sqlite|mongodb|both] [--users 10000] [--seconds 10] [--big-groups 10000,100000]
- * Prints requests/s, p50 and p99 per scenario. The MongoDB store runs on whatever
+ * Prints requests/s, mean, p50 and p99 latency (ms) per scenario. The MongoDB store runs on whatever
  * test/support/mongo-server.ts finds (MONGODB_URI, mongod, or FerretDB here).
  */
 import { randomUUID } from 'node:crypto';
@@ -59,6 +59,7 @@ interface Row {
   store: string;
   scenario: string;
   requestsPerSecond: number;
+  mean: number;
   p50: number;
   p99: number;
   errors: number;
@@ -107,7 +108,49 @@ async function benchStore(kind: StoreKind, service: TestService, jwks: LocalJwks
   ];
   rows.push(...(await authOverhead(kind, service, jwks, ids)));
   for (const size of BIG_GROUPS) rows.push(await bigGroupPatch(kind, service, tls, client.id, size));
+  for (const mode of ['on-demand', 'just-in-time'] as const) rows.push(...(await justInTimeCost(kind, service, mode)));
   return rows;
+}
+
+/**
+ * SYNC-1's price: the same PATCHes on an on-demand registration (directory only) and on a
+ * just-in-time one (the voice portal changes before the response), one connection, so the
+ * difference in p50 is the latency just-in-time adds. Users carry a mapped location, so every
+ * PATCH really updates a voice user, and the group PATCH really creates or deletes 100.
+ */
+async function justInTimeCost(kind: StoreKind, service: TestService, mode: 'on-demand' | 'just-in-time'): Promise<Row[]> {
+  const name = mode === 'on-demand' ? 'ondemand' : 'jit';
+  const client = await service.registration(name, { accountDomains: ['bench.example'], syncMode: { kind: mode }, locationMap: { Seattle: 'loc-sea' }, scope: { kind: 'groups', groups: [{ displayName: 'Voice' }] } });
+  const tls = { cert: client.certificate.certificatePem, key: client.certificate.privateKeyPem, ca: service.ca.certificatePem };
+  const users = await seedUsers(service, client.id, USERS + 100, name);
+  const members = users.slice(0, USERS);
+  const groupId = await seedGroup(service, client.id, 'Voice', members);
+  const seeded = await service.admin.post(`/registrations/${name}/reconcile`, {});
+  console.log(JSON.stringify({ store: kind, registration: name, voiceUsersCreated: seeded.body.counts.create }));
+  const pick = () => members[Math.floor(Math.random() * members.length)]!.id;
+  const spare = users.slice(USERS);
+  let round = 0;
+  return [
+    await measure(kind, `${mode}: PATCH /Users/{id} name.givenName`, service.scimUrl, tls, () => ({
+      method: 'PATCH',
+      path: `/Users/${pick()}`,
+      body: JSON.stringify(patchBody([{ op: 'Replace', path: 'name.givenName', value: `Given ${Math.random()}` }])),
+    }), {}, Math.min(SECONDS, 5), 1),
+    await measure(kind, `${mode}: PATCH add/remove 100 members of the synced group of ${USERS}`, service.scimUrl, tls, () => {
+      const op = round++ % 2 === 0 ? 'Add' : 'Remove';
+      return { method: 'PATCH', path: `/Groups/${groupId}`, body: JSON.stringify(patchBody([{ op, path: 'members', value: spare.map((m) => ({ value: m.id })) }])) };
+    }, {}, Math.min(SECONDS, 5), 1),
+  ];
+}
+
+async function seedGroup(service: TestService, registrationId: string, displayName: string, members: { id: string }[]): Promise<string> {
+  const now = new Date().toISOString();
+  const groupId = randomUUID();
+  await service.store.groups.insert({ id: groupId, registrationId, displayName, version: 1, created: now, lastModified: now, resource: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName } });
+  for (let i = 0; i < members.length; i += 5000) {
+    await service.store.groups.addMembers(registrationId, groupId, members.slice(i, i + 5000).map((m): Member => ({ value: m.id })));
+  }
+  return groupId;
 }
 
 /** The same GET /Users/{id} with each credential kind: the difference is the authentication cost. */
@@ -122,12 +165,7 @@ async function authOverhead(kind: StoreKind, service: TestService, jwks: LocalJw
 
 async function bigGroupPatch(kind: StoreKind, service: TestService, tls: object, registrationId: string, size: number): Promise<Row> {
   const members = await seedUsers(service, registrationId, size + 100, `g${size}`);
-  const now = new Date().toISOString();
-  const groupId = randomUUID();
-  await service.store.groups.insert({ id: groupId, registrationId, displayName: `Big ${size}`, version: 1, created: now, lastModified: now, resource: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Big ${size}` } });
-  for (let i = 0; i < size; i += 5000) {
-    await service.store.groups.addMembers(registrationId, groupId, members.slice(i, Math.min(i + 5000, size)).map((m): Member => ({ value: m.id })));
-  }
+  const groupId = await seedGroup(service, registrationId, `Big ${size}`, members.slice(0, size));
   const spare = members.slice(size);
   let round = 0;
   return measure(kind, `PATCH add 100 members to a group of ${size}`, service.scimUrl, tls, () => {
@@ -150,7 +188,14 @@ async function seedUsers(service: TestService, registrationId: string, count: nu
 }
 
 function userBody(userName: string) {
-  return { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, active: true, displayName: userName.split('@')[0]!, emails: [{ type: 'work', primary: true, value: userName }] };
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    active: true,
+    displayName: userName.split('@')[0]!,
+    emails: [{ type: 'work', primary: true, value: userName }],
+    addresses: [{ type: 'work', locality: 'Seattle' }],
+  };
 }
 
 function patchBody(Operations: object[]) {
@@ -182,7 +227,7 @@ async function measure(
       },
     ],
   } as autocannon.Options);
-  const row = { store, scenario, requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  const row = { store, scenario, requestsPerSecond: Math.round(result.requests.average), mean: Number(result.latency.average.toFixed(2)), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
   console.log(JSON.stringify(row));
   return row;
 }
