@@ -59,7 +59,13 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
     throw scimError(501, undefined, 'Bulk operations are not supported (see /ServiceProviderConfig)');
   });
 
-  for (const [type, path] of [['User', '/Users'], ['Group', '/Groups']] as const) {
+  router.post('/.search', async (req, res) => {
+    assertSearchRequest(req.body);
+    const listed = await searchEveryType(requestContext(res), req.body, (type) => endpoints[type](baseUrlOf(req)), limits.maxPageSize);
+    sendScim(res, 200, listResponse(listed.resources, listed.totalResults, Math.max(1, Number(req.body.startIndex) || 1)));
+  });
+
+  for (const [type, path] of RESOURCE_PATHS) {
     const resolve = (req: Request) => endpoints[type](baseUrlOf(req));
     router.get(path, async (req, res) => {
       const listed = await resolve(req).list(requestContext(res), readListRequest(type, req.query, limits.maxPageSize));
@@ -102,6 +108,39 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
     });
   }
   return router;
+}
+
+const RESOURCE_PATHS = [['User', '/Users'], ['Group', '/Groups']] as const;
+
+/**
+ * RFC 7644 §3.4.3, the search at the root: Users first, then Groups, paged as one list. A filter
+ * naming an attribute one type lacks matches nothing of that type; sorting across types is
+ * undefined, so sortBy is refused here.
+ */
+async function searchEveryType(ctx: RequestContext, body: Record<string, unknown>, endpointsOf: (type: ResourceType) => ResourceEndpoints, maxPageSize: number) {
+  if (body.sortBy !== undefined) throw scimError(400, 'invalidValue', 'sortBy cannot be used when searching every resource type at once; search /Users/.search or /Groups/.search');
+  const requests = RESOURCE_PATHS.map(([type]) => ({ type, request: attempt(() => readListRequest(type, body, maxPageSize)) }));
+  const usable = requests.filter((entry): entry is { type: ResourceType; request: ListRequest } => !(entry.request instanceof Error));
+  if (usable.length === 0) throw requests[0]!.request;
+  let skip = usable[0]!.request.query.startIndex - 1;
+  let room = usable[0]!.request.query.count;
+  const listed = { totalResults: 0, resources: [] as unknown[] };
+  for (const { type, request } of usable) {
+    const page = await endpointsOf(type).list(ctx, { ...request, query: { ...request.query, startIndex: skip + 1, count: room } });
+    listed.totalResults += page.totalResults;
+    listed.resources.push(...page.resources);
+    room -= page.resources.length;
+    skip = Math.max(0, skip - page.totalResults);
+  }
+  return listed;
+}
+
+function attempt<T>(read: () => T): T | Error {
+  try {
+    return read();
+  } catch (error) {
+    return error as Error;
+  }
 }
 
 function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEndpoints {

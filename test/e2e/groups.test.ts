@@ -98,4 +98,24 @@ describe.each(STORE_KINDS)('Groups over mTLS (%s store)', (kind) => {
     expect((await client.scim.delete(`/Groups/${group.id}`)).status).toBe(204);
     expect((await client.scim.get(`/Groups/${group.id}`)).status).toBe(404);
   });
+
+  it('POST /.search at the root searches Users then Groups as one paged list (RFC 7644 §3.4.3)', async () => {
+    const search = (body: object) => client.scim.post('/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], ...body });
+    const everything = (await search({ count: 1000 })).body;
+    const users = (await client.scim.get('/Users?count=0')).body.totalResults;
+    const groups = (await client.scim.get('/Groups?count=0')).body.totalResults;
+    expect(everything.totalResults).toBe(users + groups);
+    expect(everything.Resources.map((r: { meta: { resourceType: string } }) => r.meta.resourceType)).toEqual([...Array(users).fill('User'), ...Array(groups).fill('Group')]);
+
+    const straddling = (await search({ startIndex: users, count: 2, excludedAttributes: ['members'] })).body;
+    expect(straddling).toMatchObject({ startIndex: users, itemsPerPage: 2, totalResults: users + groups });
+    expect(straddling.Resources.map((r: { id: string }) => r.id)).toEqual(everything.Resources.slice(users - 1, users + 1).map((r: { id: string }) => r.id));
+
+    const onlyUsers = (await search({ filter: 'userName sw "member.1"' })).body;
+    expect(onlyUsers.Resources.map((r: { userName: string }) => r.userName)).toEqual(['member.1@contoso.example']);
+    const refused = await search({ sortBy: 'userName' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ scimType: 'invalidValue', detail: expect.stringContaining('/Users/.search') });
+    expect((await search({ filter: 'userName eq' })).body).toMatchObject({ status: 400, scimType: 'invalidFilter' });
+  });
 });
