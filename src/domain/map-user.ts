@@ -43,12 +43,15 @@ function primaryEmail(resource: JsonMap): string | undefined {
   return chosen ? text(valueOf(chosen, 'value')) : undefined;
 }
 
-/** Entra sends proxyAddresses at the top level or inside an extension object; both are read. */
+/**
+ * proxyAddresses at the top level or inside an extension (ours is the Mailbox one); entries may
+ * be joined with ';', which is how Entra sends a multi-valued source to a custom attribute.
+ */
 function proxyAddressesOf(resource: JsonMap): string[] {
   const containers = [resource, ...Object.entries(resource).filter(([key]) => key.startsWith('urn:')).map(([, value]) => value)];
   for (const container of containers) {
     const addresses = isMap(container) ? valueOf(container, 'proxyAddresses') : undefined;
-    if (Array.isArray(addresses)) return addresses.map(addressText).filter((address): address is string => address !== undefined);
+    if (Array.isArray(addresses)) return addresses.map(addressText).flatMap((joined) => joined?.split(';') ?? []).map((address) => address.trim()).filter(Boolean);
   }
   return [];
 }

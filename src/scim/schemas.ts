@@ -1,9 +1,11 @@
 import SCIMMY from 'scimmy';
 import voiceUserSchema from '../../schemas/voice-user.json' with { type: 'json' };
+import mailboxSchema from '../../schemas/mailbox-user.json' with { type: 'json' };
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const VOICE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:User';
+export const MAILBOX_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 /** Entra adds it to every group it creates; it carries no attributes of its own. */
 export const MICROSOFT_GROUP_SCHEMA = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
@@ -114,9 +116,10 @@ const RESOURCE_SCHEMAS: Record<ResourceType, ResourceSchema> = {
       ...coreAttributes(SCIMMY.Schemas.User.definition),
       extensionAttribute(plain(SCIMMY.Schemas.EnterpriseUser.definition.describe())),
       extensionAttribute(voiceUserSchema),
+      extensionAttribute(mailboxSchema),
     ],
-    extensions: [ENTERPRISE_USER_SCHEMA, VOICE_USER_SCHEMA],
-    accepted: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, VOICE_USER_SCHEMA],
+    extensions: [ENTERPRISE_USER_SCHEMA, VOICE_USER_SCHEMA, MAILBOX_USER_SCHEMA],
+    accepted: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, VOICE_USER_SCHEMA, MAILBOX_USER_SCHEMA],
   },
   Group: {
     core: GROUP_SCHEMA,
@@ -196,6 +199,7 @@ export function schemaDocuments(): object[] {
     plain(SCIMMY.Schemas.User.definition.describe(SCHEMA_PATH)),
     plain(SCIMMY.Schemas.EnterpriseUser.definition.describe(SCHEMA_PATH)),
     voiceUserSchema,
+    mailboxSchema,
     plain(SCIMMY.Schemas.Group.definition.describe(SCHEMA_PATH)),
   ];
 }

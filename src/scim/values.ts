@@ -29,7 +29,8 @@ export function isStored(definition: AttributeDefinition): boolean {
 export function readValue(definition: AttributeDefinition, value: unknown, label: string): Json | undefined {
   if (value === null || value === undefined) return undefined;
   if (!definition.multiValued) return readSingleValue(definition, value, label);
-  const elements = Array.isArray(value) ? value : definition.type === 'complex' && isPlainObject(value) ? [value] : undefined;
+  // A lone value is one element, as for complex ones: Entra cannot send a multi-valued custom attribute.
+  const elements = Array.isArray(value) ? value : definition.type !== 'complex' || isPlainObject(value) ? [value] : undefined;
   if (!elements) throw invalidValue(`${label} must be an array, not ${describeValue(value)}`);
   const read = elements.map((element, index) => readSingleValue(definition, element, `${label}[${index}]`)).filter((element) => element !== undefined);
   return read.length > 0 ? read : undefined;

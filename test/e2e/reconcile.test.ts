@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
-import { entraGroup, entraUser, patch } from './scim-fixtures.js';
+import { ENTERPRISE_SCHEMA as ENTERPRISE, USER_SCHEMA, entraGroup, entraUser, patch } from './scim-fixtures.js';
+
+const MAILBOX = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox';
 
 const VOICE_SETTINGS = {
   accountDomains: ['contoso.example'],
@@ -96,6 +98,48 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
     await service.service.audit.recorder.flush();
     const events = await service.admin.get(`/audit/events?registration=contoso&action=VoiceUser.Error&limit=50`);
     expect(JSON.stringify(events.body)).toContain('ELIG-1');
+  });
+
+  it('MAP-1..6, ELIG-1..3 and DATA-1 over HTTPS: what Entra pushes becomes exactly these voice users, and each refusal names its rule', async () => {
+    const mapping = await service.registration('mapping', {
+      accountDomains: ['mapping.example'],
+      syncMode: { kind: 'on-demand' },
+      locationSource: `${ENTERPRISE}:department`,
+      locationMap: { 'Sales Seattle': 'loc-sea', Paris: 'loc-par-1', ' paris ': 'loc-par-2' },
+    });
+    const inDepartment = (department: string, extra: Record<string, unknown> = {}) => ({ [ENTERPRISE]: { department }, ...extra });
+    const pushed = [
+      entraUser('ada.lovelace@mapping.example', inDepartment('sales   seattle', {
+        schemas: [USER_SCHEMA, ENTERPRISE, MAILBOX],
+        [MAILBOX]: { proxyAddresses: 'smtp:ada@mapping.example;SMTP:countess@mapping.example' },
+      })),
+      entraUser('mononym@mapping.example', inDepartment('Sales Seattle', { name: { givenName: '' }, displayName: 'Grace Brewster Hopper', emails: [] })),
+      entraUser('guest_other.com#EXT#@mapping.example', inDepartment('Sales Seattle')),
+      entraUser('tenant@mapping.onmicrosoft.com', inDepartment('Sales Seattle')),
+      entraUser('outsider@elsewhere.example', inDepartment('Sales Seattle')),
+      entraUser('lost@mapping.example', inDepartment('Atlantis')),
+      entraUser('torn@mapping.example', inDepartment('Paris')),
+      entraUser('twin@mapping.example', inDepartment('Sales Seattle')),
+      entraUser('twin@sales.mapping.example', inDepartment('Sales Seattle')),
+    ];
+    for (const body of pushed) expect((await mapping.scim.post('/Users', body)).status).toBe(201);
+
+    const report = (await service.admin.post('/registrations/mapping/reconcile', {})).body;
+    expect(report.errors.map((e: { rule: string; userName: string }) => `${e.rule} ${e.userName}`).sort()).toEqual([
+      'ELIG-1 guest_other.com#EXT#@mapping.example',
+      'ELIG-2 tenant@mapping.onmicrosoft.com',
+      'ELIG-3 outsider@elsewhere.example',
+      'MAP-3 twin',
+      'MAP-3 twin',
+      'MAP-6 lost@mapping.example',
+      'MAP-6 torn@mapping.example',
+    ]);
+    expect(report.errors.find((e: { userName: string }) => e.userName === 'torn@mapping.example').message).toMatch(/ambiguous.*loc-par-1, loc-par-2/);
+    const created = (await service.store.voiceUsers.list(mapping.id)).sort((a, b) => a.userName.localeCompare(b.userName));
+    expect(created.map(({ registrationId: _r, id: _i, directoryUserId: _d, createdAt: _c, updatedAt: _u, ...fields }) => fields)).toEqual([
+      { userName: 'ada.lovelace', firstName: 'ada', lastName: 'lovelace', primaryEmail: 'countess@mapping.example', additionalEmails: ['ada@mapping.example'], locationId: 'loc-sea', status: 'active', licenses: [], origin: 'provisioned', version: 1 },
+      { userName: 'mononym', firstName: 'Grace', lastName: 'Brewster Hopper', primaryEmail: 'mononym@mapping.example', additionalEmails: [], locationId: 'loc-sea', status: 'active', licenses: [], origin: 'provisioned', version: 1 },
+    ]);
   });
 
   it('SYNC-2 on demand: SCIM changes wait for Reconcile; the dry run shows the plan and changes nothing', async () => {

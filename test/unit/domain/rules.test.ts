@@ -8,6 +8,7 @@ import { usageOf, type LicensePolicy } from '../../../src/domain/licenses.js';
 import type { Directory, JsonMap, ReconcileSettings, VoiceUser } from '../../../src/domain/types.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const MAILBOX = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox';
 const SETTINGS: ReconcileSettings = {
   accountDomains: ['contoso.com'],
   scope: { kind: 'all-assigned' },
@@ -62,6 +63,10 @@ describe('mapping a directory user (MAP-1..6)', () => {
   });
   it('MAP-5 additional emails are the lower-case smtp: proxy addresses', () => {
     expect(mapDirectoryUser({ userName: 'u@contoso.com', proxyAddresses: ['SMTP:a@contoso.com', 'smtp:b@contoso.com', 'X500:/o=x'] }, 'x').additionalEmails).toEqual(['b@contoso.com']);
+  });
+  it('MAP-4 and MAP-5 read proxy addresses joined with ";" (how Entra sends a multi-valued source)', () => {
+    const joined = { userName: 'u@contoso.com', [MAILBOX]: { proxyAddresses: ['smtp:b@contoso.com; SMTP:a@contoso.com;smtp:c@contoso.com'] } };
+    expect(mapDirectoryUser(joined, 'x')).toMatchObject({ primaryEmail: 'a@contoso.com', additionalEmails: ['b@contoso.com', 'c@contoso.com'] });
   });
   it('MAP-6 reads the location from the attribute the registration names', () => {
     expect(mapDirectoryUser({ userName: 'u@contoso.com', [ENTERPRISE]: { department: 'London' } }, `${ENTERPRISE}:department`).locationName).toBe('London');

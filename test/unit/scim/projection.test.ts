@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/store/store.js';
 import { projectResource, wantsMembers } from '../../../src/scim/projection.js';
 import { schemaDocuments, resourceTypeDocuments, findAttribute } from '../../../src/scim/schemas.js';
-import { ENTERPRISE, GROUP, USER, VOICE } from './fixtures.js';
+import { ENTERPRISE, GROUP, MAILBOX, USER, VOICE } from './fixtures.js';
 
 const emails: JsonObject[] = [
   { type: 'work', value: 'ada@contoso.example', primary: true },
@@ -67,9 +67,9 @@ describe('wantsMembers: group members are loaded only when they will be returned
 });
 
 describe('schemas', () => {
-  it('/Schemas documents User, Enterprise User, the voice extension (read-only) and Group', () => {
+  it('/Schemas documents User, Enterprise User, the voice extension (read-only), the mailbox extension and Group', () => {
     const documents = schemaDocuments() as { id: string; attributes: { name: string; mutability: string }[] }[];
-    expect(documents.map((document) => document.id)).toEqual([USER, ENTERPRISE, VOICE, GROUP]);
+    expect(documents.map((document) => document.id)).toEqual([USER, ENTERPRISE, VOICE, MAILBOX, GROUP]);
     const voice = documents.find((document) => document.id === VOICE)!;
     expect(Object.fromEntries(voice.attributes.map((attribute) => [attribute.name, attribute.mutability]))).toEqual({
       extension: 'readOnly',
@@ -79,9 +79,9 @@ describe('schemas', () => {
     });
   });
 
-  it('/ResourceTypes lists User with both extensions, and Group', () => {
+  it('/ResourceTypes lists User with its three extensions, and Group', () => {
     expect(resourceTypeDocuments()).toMatchObject([
-      { name: 'User', endpoint: '/Users', schema: USER, schemaExtensions: [{ schema: ENTERPRISE, required: false }, { schema: VOICE, required: false }] },
+      { name: 'User', endpoint: '/Users', schema: USER, schemaExtensions: [{ schema: ENTERPRISE, required: false }, { schema: VOICE, required: false }, { schema: MAILBOX, required: false }] },
       { name: 'Group', endpoint: '/Groups', schema: GROUP, schemaExtensions: [] },
     ]);
   });
