@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/open-store.js';
+import type { Store } from '../../../src/store/store.js';
+import { createLicenseSeats, NoLicenseLeftError } from '../../../src/service/license-seats.js';
+import type { LicensePolicy } from '../../../src/domain/licenses.js';
+import { voiceUser } from '../../contract/portal-store.contract.js';
+
+const POLICY: LicensePolicy = { seats: { 'voice-standard': 3 }, assignOnCreate: ['voice-standard'] };
+
+describe('SYNC-5 licence seats at write time (embedded store)', () => {
+  let dir: string;
+  let store: Store;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'seats-'));
+    store = await openStore({ kind: 'sqlite', file: path.join(dir, 'seats.db') });
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const give = (seats: ReturnType<typeof createLicenseSeats>, registrationId: string, name: string) =>
+    seats.withFreeSeats(registrationId, POLICY, ['voice-standard'], () => store.voiceUsers.insert(voiceUser(registrationId, name, { licenses: ['voice-standard'] })));
+
+  it('SYNC-5 concurrent writers never take the last seat twice', async () => {
+    const seats = createLicenseSeats(store);
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((name) => give(seats, 'race', name)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(NoLicenseLeftError), expect.any(NoLicenseLeftError)]);
+    expect(await store.voiceUsers.countHolding('race', 'voice-standard')).toBe(3);
+  });
+
+  it('SYNC-5 a seat freed by another path is found by a fresh count, never refused from the cached one', async () => {
+    const seats = createLicenseSeats(store, () => 0);
+    const held = await Promise.all(['a', 'b', 'c'].map((name) => give(seats, 'freed', name)));
+    await store.voiceUsers.delete('freed', held[0]!.id);
+    await expect(give(seats, 'freed', 'd')).resolves.toMatchObject({ userName: 'd' });
+    await expect(give(seats, 'freed', 'e')).rejects.toThrow('no "voice-standard" licence left (all 3 seats are in use)');
+  });
+
+  it('SYNC-5 uncounted licences are given without counting', async () => {
+    const seats = createLicenseSeats(store);
+    const written = await seats.withFreeSeats('free', POLICY, ['voicemail'], async () => 'written');
+    expect(written).toBe('written');
+    expect(await seats.inUse('free', POLICY, ['voicemail'])).toEqual({});
+  });
+});
