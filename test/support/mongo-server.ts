@@ -1,5 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { cpSync, chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import dns from 'node:dns/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,8 @@ export async function startMongoServer(): Promise<MongoServer> {
   const attempts: string[] = [];
   for (const start of [startMemoryServer, startFerretDb]) {
     try {
-      return await start();
+      const server = await start();
+      return attempts.length === 0 ? server : { ...server, kind: `${server.kind}; not used: ${attempts.join('; ')}` };
     } catch (error) {
       attempts.push(`${start.name}: ${(error as Error).message.split('\n')[0]}`);
     }
@@ -33,9 +35,20 @@ export async function startMongoServer(): Promise<MongoServer> {
 }
 
 async function startMemoryServer(): Promise<MongoServer> {
+  await assertMongodObtainable();
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   const server = await withTimeout(MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } }), 20_000, 'mongod download or start timed out');
   return { uri: server.getUri(), kind: 'mongod (mongodb-memory-server)', stop: async () => void (await server.stop()) };
+}
+
+/** Fails fast, in one line, where mongod is neither cached nor downloadable (the library logs a long trace). */
+async function assertMongodObtainable(): Promise<void> {
+  const cache = process.env.MONGOMS_DOWNLOAD_DIR ?? path.join(os.homedir(), '.cache', 'mongodb-binaries');
+  if (existsSync(cache) && readdirSync(cache).some((name) => name.startsWith('mongod'))) return;
+  const host = new URL(process.env.MONGOMS_DOWNLOAD_MIRROR ?? 'https://fastdl.mongodb.org').hostname;
+  await dns.lookup(host).catch(() => {
+    throw new Error(`mongod is not cached and ${host} cannot be reached to download it`);
+  });
 }
 
 async function startFerretDb(): Promise<MongoServer> {
