@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pMap from 'p-map';
 import { ConflictError, VersionConflictError, type Store, type VoiceUserRecord } from '../store/store.js';
 import { computeDesiredState } from '../domain/desired-state.js';
 import { planReconciliation, type Plan, type PlanRow } from '../domain/plan.js';
@@ -136,7 +137,7 @@ export function createReconcileService({ store, registrations, observer, seats =
       if (!dryRun) observer?.userFailed(registrationId, error, run);
     };
     let done = 0;
-    for (const row of plan.rows) {
+    const handle = async (row: PlanRow) => {
       if (row.kind === 'error') fail({ userName: row.userName, rule: row.rule, message: row.message, directoryUserId: row.directoryUserId });
       else if (dryRun) counts[row.kind]++;
       else {
@@ -146,7 +147,12 @@ export function createReconcileService({ store, registrations, observer, seats =
       }
       onProgress?.(++done, plan.rows.length);
       await yieldingEvery(YIELD_EVERY_MS);
-    }
+    };
+    // Deletions first, all of them, so what they free is free. Rows touch different voice users, so
+    // on MongoDB a few run at once (each is a network round trip); SQLite calls are synchronous.
+    const concurrency = store.kind === 'mongodb' ? MONGODB_APPLY_CONCURRENCY : 1;
+    await pMap(plan.rows.filter((row) => row.kind === 'delete'), handle, { concurrency });
+    await pMap(plan.rows.filter((row) => row.kind !== 'delete'), handle, { concurrency });
     const report: ReconcileReport = { ...run, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started };
     observer?.runFinished(report);
     return report;
@@ -227,6 +233,7 @@ function describeFailure(row: PlanRow, error: unknown): ReconcileError {
  * progress lines of the run itself would wait for its end. Every few ms of work it lets them through.
  */
 const YIELD_EVERY_MS = 10;
+const MONGODB_APPLY_CONCURRENCY = 8;
 let lastYield = Date.now();
 
 async function yieldingEvery(ms: number): Promise<void> {

@@ -51,6 +51,17 @@ function killMidRun(service: TestService, running: ServiceProcess, registration:
   });
 }
 
+/** Writes the killed process had already sent are still applied by the database; wait for them. */
+async function settled<T extends unknown[]>(read: () => Promise<T>): Promise<T> {
+  let previous = await read();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const current = await read();
+    if (current.length === previous.length) return current;
+    previous = current;
+  }
+}
+
 describe.each(STORE_KINDS)('SYNC-4 a reconcile cut short by a crash finishes cleanly when run again (%s store)', (kind) => {
   let service: TestService;
   let serviceProcess: ServiceProcess | undefined;
@@ -77,7 +88,7 @@ describe.each(STORE_KINDS)('SYNC-4 a reconcile cut short by a crash finishes cle
     const doneWhenKilled = await killMidRun(service, serviceProcess, 'crashy', 0.3);
     expect(await serviceProcess.exited).toBe('SIGKILL');
 
-    const afterCrash = await store.voiceUsers.list(registration.id);
+    const afterCrash = await settled(() => store.voiceUsers.list(registration.id));
     const createdBeforeCrash = afterCrash.filter((v) => v.userName.startsWith('joiner')).length;
     expect(doneWhenKilled).toBeGreaterThan(LEAVERS);
     expect(afterCrash.some((v) => v.userName.startsWith('leaver'))).toBe(false);
