@@ -67,7 +67,7 @@ export function voiceUserErrorEvent(
 /** One reconcile run: its trigger, whether it was a dry run, its counts and how many users failed. */
 export function reconcileRunEvent(
   registrationId: string,
-  run: { trigger: 'just-in-time' | 'on-demand' | 'batched'; dryRun: boolean; counts: Record<string, number>; errors: number; durationMs: number },
+  run: { trigger: 'just-in-time' | 'on-demand' | 'batched'; dryRun: boolean; counts: Record<string, number>; errors: number; durationMs: number; stopped?: string },
   context: VoiceAuditContext = {},
 ): AuditEventInput {
   const counts = Object.entries({ ...run.counts, error: run.errors })
@@ -76,10 +76,12 @@ export function reconcileRunEvent(
   return {
     ...base(registrationId, context),
     action: 'Reconcile.Run',
-    summary: `reconcile (${run.trigger}${run.dryRun ? ', dry run' : ''}): ${counts.join(', ') || 'nothing to change'}`,
-    outcome: { status: run.errors ? 207 : 200, success: run.errors === 0 },
+    summary: run.stopped
+      ? `reconcile (${run.trigger}) stopped part-way (${run.stopped}) after ${counts.join(', ') || 'no change'}; run it again to finish`
+      : `reconcile (${run.trigger}${run.dryRun ? ', dry run' : ''}): ${counts.join(', ') || 'nothing to change'}`,
+    outcome: run.stopped ? { status: 503, success: false } : { status: run.errors ? 207 : 200, success: run.errors === 0 },
     durationMs: run.durationMs,
-    details: { trigger: run.trigger, dryRun: run.dryRun, counts: run.counts, errors: run.errors },
+    details: { trigger: run.trigger, dryRun: run.dryRun, counts: run.counts, errors: run.errors, ...(run.stopped ? { stopped: run.stopped } : {}) },
   };
 }
 

@@ -67,6 +67,9 @@ export function createAdminClient(connection: AdminConnection) {
 export type AdminCall = ReturnType<typeof createAdminClient>;
 
 /** Calls an endpoint answering NDJSON and hands each line to `onLine` as it arrives. */
+/** A streamed answer that stopped before its end: the server went away mid-answer. */
+export class AnswerCutOffError extends Error {}
+
 export function streamAdmin(connection: AdminConnection, method: string, route: string, onLine: (line: Record<string, unknown>) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = https.request(new URL(`/admin/v1${route}`, connection.url), { method, ca: connection.ca, headers: { authorization: `Bearer ${connection.token}` } }, (response) => {
@@ -76,8 +79,16 @@ export function streamAdmin(connection: AdminConnection, method: string, route: 
         buffered += chunk;
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
-        for (const line of lines.filter(Boolean)) onLine(JSON.parse(line));
+        try {
+          for (const line of lines.filter(Boolean)) onLine(JSON.parse(line));
+        } catch (error) {
+          request.destroy();
+          reject(error);
+        }
       });
+      const cutOff = () => reject(new AnswerCutOffError(`The admin API at ${connection.url} closed the connection mid-answer`));
+      response.on('aborted', cutOff);
+      response.on('error', cutOff);
       response.on('end', () => {
         if ((response.statusCode ?? 500) >= 400) {
           const parsed = buffered ? JSON.parse(buffered) : {};

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { streamAdmin, type AdminConnection } from './admin-client.js';
+import { AnswerCutOffError, streamAdmin, type AdminConnection } from './admin-client.js';
 
 type Print = (value: unknown) => void;
 
@@ -13,11 +13,18 @@ export function reconcileCommand(connection: () => AdminConnection, print: Print
     .action(async (options: { registration: string; dryRun?: boolean }) => {
       const bar = new SingleBar({ format: 'reconcile |{bar}| {value}/{total} users', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
       let started = false;
+      const stopBar = () => {
+        if (started) bar.stop();
+        started = false;
+      };
       const query = `?progress=true${options.dryRun ? '&dryRun=true' : ''}`;
-      await streamAdmin(connection(), 'POST', `/registrations/${encodeURIComponent(options.registration)}/reconcile${query}`, (line) => {
+      let reported = false;
+      const streamed = streamAdmin(connection(), 'POST', `/registrations/${encodeURIComponent(options.registration)}/reconcile${query}`, (line) => {
+        if ('report' in line || 'error' in line) stopBar();
+        if ('error' in line) throw new RunStoppedError((line.error as { message: string }).message);
         if ('report' in line) {
-          if (started) bar.stop();
           print(line.report);
+          reported = true;
           return;
         }
         const { done, total } = line as { done: number; total: number };
@@ -25,5 +32,17 @@ export function reconcileCommand(connection: () => AdminConnection, print: Print
         started = true;
         bar.update(done);
       });
+      await streamed.catch((error: unknown) => {
+        stopBar();
+        throw error instanceof AnswerCutOffError ? new RunStoppedError('the server closed the connection (it stopped)') : error;
+      });
+      if (!reported) throw new RunStoppedError('the server ended the answer without a report (it stopped or lost its database)');
     });
+}
+
+/** SYNC-4: what was applied stays applied; the next run does only what is left. */
+class RunStoppedError extends Error {
+  constructor(reason: string) {
+    super(`Reconcile stopped part-way: ${reason}. Run it again: a run does only what is left (SYNC-4).`);
+  }
 }

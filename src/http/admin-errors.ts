@@ -9,10 +9,13 @@ export class AdminError extends CodedError {}
 
 export function createAdminErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
-    if (res.headersSent) return next(error);
     const known = toAdminError(error);
-    if (known.status >= 500) logger.error('admin request failed', { correlationId: correlationIdOf(res), path: req.path, error: (error as Error)?.message });
-    res.status(known.status).json({ code: known.code, message: known.message, correlationId: correlationIdOf(res) });
+    if (known.status >= 500) logger.error('admin request failed', { correlationId: correlationIdOf(res), path: req.path, error: (error as Error)?.message, errorName: (error as Error)?.name });
+    const body = { code: known.code, message: known.message, correlationId: correlationIdOf(res) };
+    if (!res.headersSent) res.status(known.status).json(body);
+    // A streamed answer (reconcile progress) has sent its status already: the error is its last line.
+    else if (String(res.getHeader('content-type')).startsWith('application/x-ndjson')) res.end(`${JSON.stringify({ error: body })}\n`);
+    else next(error);
   };
 }
 

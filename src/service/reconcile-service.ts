@@ -28,6 +28,8 @@ export interface ReconcileReport {
   plan: PlanRow[];
   durationMs: number;
   correlationId?: string;
+  /** Why the run stopped part-way (a database error); what was applied stays applied (SYNC-4). */
+  stopped?: string;
 }
 
 /** Which run a change belongs to, and the SCIM request that caused it (just-in-time). */
@@ -151,11 +153,20 @@ export function createReconcileService({ store, registrations, observer, seats =
     // Deletions first, all of them, so what they free is free. Rows touch different voice users, so
     // on MongoDB a few run at once (each is a network round trip); SQLite calls are synchronous.
     const concurrency = store.kind === 'mongodb' ? MONGODB_APPLY_CONCURRENCY : 1;
-    await pMap(plan.rows.filter((row) => row.kind === 'delete'), handle, { concurrency });
-    await pMap(plan.rows.filter((row) => row.kind !== 'delete'), handle, { concurrency });
-    const report: ReconcileReport = { ...run, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started };
-    observer?.runFinished(report);
-    return report;
+    const finished = (stopped?: string): ReconcileReport => {
+      const report: ReconcileReport = { ...run, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started, ...(stopped ? { stopped } : {}) };
+      observer?.runFinished(report);
+      return report;
+    };
+    try {
+      await pMap(plan.rows.filter((row) => row.kind === 'delete'), handle, { concurrency });
+      await pMap(plan.rows.filter((row) => row.kind !== 'delete'), handle, { concurrency });
+    } catch (error) {
+      // Support staff see the run stopped, and what it had done; the caller gets the error.
+      finished((error as Error).message);
+      throw error;
+    }
+    return finished();
   }
 
   async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, { recordingRetention: retention, licensing }: ApplySettings, run: RunContext): Promise<true> {

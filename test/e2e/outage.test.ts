@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
@@ -32,5 +33,40 @@ describe('A database outage answers 503 with Retry-After, never 404 or a half-ap
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBeDefined();
     expect(response.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: 503 });
+  });
+});
+
+describe('SYNC-4 a database lost in the middle of a Reconcile', () => {
+  let database: MongoServer;
+  let service: TestService;
+
+  beforeAll(async () => {
+    const saved = process.env.MONGODB_URI;
+    delete process.env.MONGODB_URI;
+    database = await startMongoServer();
+    if (saved) process.env.MONGODB_URI = saved;
+    service = await startTestService('mongodb', {}, () => `${database.uri}midrun`);
+  }, 120_000);
+  afterAll(async () => {
+    await service.stop();
+    await database.stop();
+  });
+
+  it('SYNC-4 ends the progress stream with an error line a person understands, never a silent cut', async () => {
+    const registration = await service.registration('midrun', {
+      syncMode: { kind: 'on-demand' },
+      locationMap: { Seattle: 'loc-sea' },
+      licensing: { seats: {}, assignOnCreate: ['voice-standard'] },
+    });
+    const now = new Date().toISOString();
+    await Promise.all(Array.from({ length: 3000 }, (_, i) => {
+      const userName = `user${i}@midrun.example`;
+      return service.store.users.insert({ id: randomUUID(), registrationId: registration.id, userName, version: 1, created: now, lastModified: now, resource: { userName, active: true, addresses: [{ type: 'work', locality: 'Seattle' }] } });
+    }));
+    const answer = service.admin.post('/registrations/midrun/reconcile?progress=true', {});
+    while ((await service.store.voiceUsers.countHolding(registration.id, 'voice-standard')) < 20) await new Promise((resolve) => setTimeout(resolve, 5));
+    await database.stop();
+    const lines = (await answer).text.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toEqual({ error: { code: 'store.unavailable', message: 'The database is unavailable; retry later', correlationId: expect.any(String) } });
   });
 });

@@ -60,4 +60,13 @@ describe('voice-user and reconcile events', () => {
     const quiet = reconcileRunEvent('reg-1', { trigger: 'batched', dryRun: false, counts: { create: 0, error: 0 }, errors: 0, durationMs: 5 });
     expect(quiet).toMatchObject({ summary: 'reconcile (batched): nothing to change', outcome: { status: 200, success: true } });
   });
+
+  it('SYNC-4: a run stopped by a database error says so, with what it had done and what to do', () => {
+    const event = reconcileRunEvent('reg-1', { trigger: 'on-demand', dryRun: false, counts: { create: 20, error: 0 }, errors: 0, durationMs: 900, stopped: 'MongoDB is unavailable' });
+    expect(event).toMatchObject({
+      summary: 'reconcile (on-demand) stopped part-way (MongoDB is unavailable) after 20 create; run it again to finish',
+      outcome: { status: 503, success: false },
+      details: { stopped: 'MongoDB is unavailable' },
+    });
+  });
 });
