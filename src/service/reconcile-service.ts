@@ -58,10 +58,10 @@ export interface ReconcileServiceDeps {
 }
 
 /**
- * Desired state (domain) against the voice users (store), applied row by row. Every row is a
- * single-document write and the plan is recomputed from what is stored on every run, so a run
- * cut short finishes cleanly when run again (SYNC-4). A row that fails is a per-user error;
- * the others go on (SYNC-5).
+ * Desired state (domain) against the voice users (store), applied row by row: deletions first,
+ * then the rest. Every row is a single-document write and the plan is recomputed from what is
+ * stored on every run, so a run cut short finishes cleanly when run again (SYNC-4). A row that
+ * fails is a per-user error; the others go on (SYNC-5). A database error stops the run.
  */
 export function createReconcileService({ store, registrations, observer, seats = createLicenseSeats(store) }: ReconcileServiceDeps) {
   async function reconcileRegistration(registrationId: string, options: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<ReconcileReport> {
@@ -106,9 +106,9 @@ export function createReconcileService({ store, registrations, observer, seats =
 
   async function loadUsers(registrationId: string, ids: string[]): Promise<Directory> {
     const users = (await Promise.all(ids.map((id) => store.users.get(registrationId, id)))).filter((u) => u !== null);
-    const groupIds = [...new Set((await Promise.all(users.map((u) => store.groups.groupsOfUser(registrationId, u.id)))).flat())];
-    const memberships = (await Promise.all(users.map(async (u) => (await store.groups.groupsOfUser(registrationId, u.id)).map((groupId) => ({ groupId, userId: u.id }))))).flat();
-    const groups = (await Promise.all(groupIds.map((id) => store.groups.get(registrationId, id)))).filter((g) => g !== null);
+    const groupsOfEach = await Promise.all(users.map((u) => store.groups.groupsOfUser(registrationId, u.id)));
+    const memberships = users.flatMap((u, index) => groupsOfEach[index]!.map((groupId) => ({ groupId, userId: u.id })));
+    const groups = (await Promise.all([...new Set(groupsOfEach.flat())].map((id) => store.groups.get(registrationId, id)))).filter((g) => g !== null);
     return { users: users.map((u) => ({ id: u.id, resource: u.resource as JsonMap })), groups, memberships };
   }
 
