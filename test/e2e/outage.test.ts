@@ -4,7 +4,18 @@ import { startTestService, type RegisteredClient, type TestService } from '../su
 import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
 import { entraUser } from './scim-fixtures.js';
 
-/** A real outage: a MongoDB-protocol server of its own, stopped while the service runs. */
+/** A MongoDB-protocol server of this file's own, never MONGODB_URI's: these tests stop it. */
+async function startOwnDatabase(): Promise<MongoServer> {
+  const saved = process.env.MONGODB_URI;
+  delete process.env.MONGODB_URI;
+  try {
+    return await startMongoServer();
+  } finally {
+    if (saved) process.env.MONGODB_URI = saved;
+  }
+}
+
+/** A real outage: the database is stopped while the service runs. */
 describe('A database outage answers 503 with Retry-After, never 404 or a half-applied change', () => {
   let database: MongoServer;
   let service: TestService;
@@ -12,10 +23,7 @@ describe('A database outage answers 503 with Retry-After, never 404 or a half-ap
   let userId: string;
 
   beforeAll(async () => {
-    const saved = process.env.MONGODB_URI;
-    delete process.env.MONGODB_URI;
-    database = await startMongoServer();
-    if (saved) process.env.MONGODB_URI = saved;
+    database = await startOwnDatabase();
     service = await startTestService('mongodb', {}, () => `${database.uri}outage`);
     client = await service.registration('contoso');
     userId = (await client.scim.post('/Users', entraUser('steady@contoso.example'))).body.id;
@@ -41,10 +49,7 @@ describe('SYNC-4 a database lost in the middle of a Reconcile', () => {
   let service: TestService;
 
   beforeAll(async () => {
-    const saved = process.env.MONGODB_URI;
-    delete process.env.MONGODB_URI;
-    database = await startMongoServer();
-    if (saved) process.env.MONGODB_URI = saved;
+    database = await startOwnDatabase();
     service = await startTestService('mongodb', {}, () => `${database.uri}midrun`);
   }, 120_000);
   afterAll(async () => {
