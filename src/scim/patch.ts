@@ -2,7 +2,7 @@ import type { Json, JsonObject, Member } from '../store/store.js';
 import { scimError } from './errors.js';
 import { elementFilter, type ElementFilter } from './element-filter.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
-import { findAttribute, findChild, sameName, type AttributeDefinition, type ResourceType } from './schemas.js';
+import { findAttribute, findChild, sameName, VOICE_USER_SCHEMA, type AttributeDefinition, type ResourceType } from './schemas.js';
 import { assertRequired, withExtensionSchemas } from './validate.js';
 import { isPlainObject, readMembers, readValue } from './values.js';
 
@@ -156,6 +156,9 @@ function memberIdsOf(filter: Filter, label: string): string[] {
 function applyToTarget(resource: JsonObject, op: OpName, target: Target, value: unknown): void {
   const definition = target.subAttribute ?? target.definition;
   if (definition.returned === 'never') return;
+  // MAP-8: extension and DID pushed from Azure AD never overwrite the portal's, and must not fail
+  // the rest of Entra's PATCH (a name change in the same request); like POST and PUT, they are ignored.
+  if (target.path[0] === VOICE_USER_SCHEMA) return;
   if (definition.mutability === 'readOnly' || target.definition.mutability === 'readOnly') {
     throw scimError(400, 'mutability', `${target.label} is read-only: it is set by the service and cannot be changed`);
   }

@@ -3,6 +3,7 @@ import { STORE_KINDS, startTestService, type RegisteredClient, type TestService 
 import { ENTERPRISE_SCHEMA as ENTERPRISE, USER_SCHEMA, entraGroup, entraUser, patch } from './scim-fixtures.js';
 
 const MAILBOX = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox';
+const VOICE_EXTENSION = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:User';
 
 const VOICE_SETTINGS = {
   accountDomains: ['contoso.example'],
@@ -59,8 +60,13 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/Azure AD/);
     await service.admin.patch(`/registrations/contoso/voice-users/${voice.id}`, { extension: '3001', did: '+1 (555) 300-0001' });
-    await jit.scim.patch(`/Users/${user.id}`, patch({ op: 'Replace', path: 'name.givenName', value: 'Alan M' }));
-    expect(await voiceUserOf('contoso', 'alan.turing')).toMatchObject({ firstName: 'Alan M', extension: '3001' });
+    const pushed = await jit.scim.patch(`/Users/${user.id}`, patch(
+      { op: 'Replace', path: 'name.givenName', value: 'Alan M' },
+      { op: 'Replace', path: `${VOICE_EXTENSION}:extension`, value: '9999' },
+      { op: 'Replace', path: 'phoneNumbers[type eq "work"].value', value: '+1 555 999 9999' },
+    ));
+    expect(pushed.status, pushed.text).toBe(204);
+    expect(await voiceUserOf('contoso', 'alan.turing')).toMatchObject({ firstName: 'Alan M', extension: '3001', did: '+1 (555) 300-0001' });
   });
 
   it('DEL-5 a location change deletes the voice user and recreates it in the new location', async () => {

@@ -72,6 +72,17 @@ describe('applyPatch: Microsoft Entra shapes on a User', () => {
   });
 });
 
+describe('applyPatch: MAP-8 the portal owns extension and DID', () => {
+  it.each([
+    ['a path to the DID', patchBody({ op: 'replace', path: `${VOICE}:did`, value: '+15550100' }, { op: 'replace', path: 'displayName', value: 'Renamed' })],
+    ['a path-less value', patchBody({ op: 'add', value: { [VOICE]: { extension: '1234' }, displayName: 'Renamed' } })],
+  ])('MAP-8 extension or DID pushed from Azure AD (%s) are ignored; the rest of the PATCH applies', (_name, body) => {
+    const patched = applyPatch('User', user, body).resource;
+    expect(patched.displayName).toBe('Renamed');
+    expect(patched[VOICE]).toBeUndefined();
+  });
+});
+
 describe('applyPatch: errors (all operations or none)', () => {
   it.each([
     ['a body that is not an object', 'invalidSyntax', 'nope', 'A PATCH body must be'],
@@ -84,8 +95,6 @@ describe('applyPatch: errors (all operations or none)', () => {
     ['a broken filter in a path', 'invalidFilter', patchBody({ op: 'replace', path: 'emails[type xx "work"].value', value: 'x' }), "unexpected 'xx'"],
     ['replace id', 'mutability', patchBody({ op: 'replace', path: 'id', value: 'new' }), 'id is read-only'],
     ['replace meta.created', 'mutability', patchBody({ op: 'replace', path: 'meta.created', value: '2020-01-01T00:00:00Z' }), 'read-only'],
-    ['change the voice-portal DID', 'mutability', patchBody({ op: 'replace', path: `${VOICE}:did`, value: '+15550100' }), `${VOICE}:did is read-only`],
-    ['change the voice-portal extension through a path-less value', 'mutability', patchBody({ op: 'add', value: { [VOICE]: { extension: '1234' } } }), 'read-only'],
     ['a wrong type', 'invalidValue', patchBody({ op: 'replace', path: 'active', value: 'maybe' }), 'active must be true or false'],
     ['removing userName', 'invalidValue', patchBody({ op: 'remove', path: 'userName' }), 'userName is required and cannot be removed'],
     ['add without path and a non-object value', 'invalidValue', patchBody({ op: 'add', value: 'x' }), 'needs an object of attributes'],
