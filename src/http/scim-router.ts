@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { JsonObject } from '../store/store.js';
+import type { JsonObject, UserRecord } from '../store/store.js';
 import type { RequestContext } from '../service/context.js';
 import { etagOf, type DirectoryService, type GroupWithMembers } from '../service/directory-service.js';
 import { renderGroup, renderUser } from '../scim/render.js';
@@ -143,17 +143,25 @@ function attempt<T>(read: () => T): T | Error {
   }
 }
 
+/**
+ * Users are shown with their voice user's portal-owned values. `meta.version` stays the version
+ * of what SCIM clients wrote, so If-Match keeps working; the portal values are read live.
+ */
 function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEndpoints {
-  const rendered = (record: Parameters<typeof renderUser>[0]): Rendered => ({ resource: renderUser(record, baseUrl), version: record.version });
+  const renderAll = async (ctx: RequestContext, records: UserRecord[]): Promise<Rendered[]> => {
+    const voiceUsers = await directory.voiceUsersOf(ctx, records.map((record) => record.id));
+    return records.map((record) => ({ resource: renderUser(record, baseUrl, voiceUsers.get(record.id)), version: record.version }));
+  };
+  const rendered = async (ctx: RequestContext, record: UserRecord): Promise<Rendered> => (await renderAll(ctx, [record]))[0]!;
   return {
-    get: async (ctx, id, view) => project('User', rendered(await directory.getUser(ctx, id)), view),
+    get: async (ctx, id, view) => project('User', await rendered(ctx, await directory.getUser(ctx, id)), view),
     list: async (ctx, request) => {
       const page = await directory.listUsers(ctx, request.query);
-      return { totalResults: page.totalResults, resources: page.records.map((record) => project('User', rendered(record), request).resource) };
+      return { totalResults: page.totalResults, resources: (await renderAll(ctx, page.records)).map((user) => project('User', user, request).resource) };
     },
-    create: async (ctx, body) => rendered(await directory.createUser(ctx, body)),
-    replace: async (ctx, id, body, ifMatch) => rendered(await directory.replaceUser(ctx, id, body, { ifMatch })),
-    patch: async (ctx, id, body, ifMatch) => rendered(await directory.patchUser(ctx, id, body, { ifMatch })),
+    create: async (ctx, body) => rendered(ctx, await directory.createUser(ctx, body)),
+    replace: async (ctx, id, body, ifMatch) => rendered(ctx, await directory.replaceUser(ctx, id, body, { ifMatch })),
+    patch: async (ctx, id, body, ifMatch) => rendered(ctx, await directory.patchUser(ctx, id, body, { ifMatch })),
     remove: (ctx, id) => directory.deleteUser(ctx, id),
   };
 }

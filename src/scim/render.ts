@@ -1,8 +1,20 @@
-import type { GroupRecord, JsonObject, Member, UserRecord } from '../store/store.js';
+import type { GroupRecord, JsonObject, Member, UserRecord, VoiceUserRecord } from '../store/store.js';
+import { VOICE_USER_SCHEMA } from './schemas.js';
 
-/** Turns stored records into SCIM resources (RFC 7643 §3.1 common attributes added). */
-export function renderUser(record: UserRecord, baseUrl: string): JsonObject {
-  return withCommonAttributes('User', record, `${baseUrl}/Users/${record.id}`);
+/**
+ * Turns stored records into SCIM resources (RFC 7643 §3.1 common attributes added). A user's
+ * voice-portal values (read-only over SCIM) are those of its voice user, when it has one.
+ */
+export function renderUser(record: UserRecord, baseUrl: string, voiceUser?: VoiceUserRecord): JsonObject {
+  const user = withCommonAttributes('User', record, `${baseUrl}/Users/${record.id}`);
+  if (!voiceUser) return user;
+  const { extension, did, locationId, licenses } = voiceUser;
+  const schemas = user.schemas as string[];
+  return {
+    ...user,
+    schemas: schemas.includes(VOICE_USER_SCHEMA) ? schemas : [...schemas, VOICE_USER_SCHEMA],
+    [VOICE_USER_SCHEMA]: { ...(extension ? { extension } : {}), ...(did ? { did } : {}), locationId, licenses },
+  };
 }
 
 export function renderGroup(record: GroupRecord, members: Member[] | undefined, baseUrl: string): JsonObject {

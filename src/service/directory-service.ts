@@ -7,6 +7,7 @@ import {
   type Member,
   type Store,
   type UserRecord,
+  type VoiceUserRecord,
 } from '../store/store.js';
 import type { ListQuery, ListResult } from '../store/query.js';
 import { scimError } from '../scim/errors.js';
@@ -214,6 +215,13 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
     }
   }
 
+  /** The voice users of these directory users, by directory user id (their portal-owned values). */
+  async function voiceUsersOf(ctx: RequestContext, userIds: string[]): Promise<Map<string, VoiceUserRecord>> {
+    if (userIds.length === 0) return new Map();
+    const found = await store.voiceUsers.findByDirectoryUsers(ctx.registrationId, userIds);
+    return new Map(found.map((voiceUser) => [voiceUser.directoryUserId!, voiceUser]));
+  }
+
   function listUsers(ctx: RequestContext, query: ListQuery): Promise<ListResult<UserRecord>> {
     return store.users.query(ctx.registrationId, query);
   }
@@ -226,7 +234,7 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
     return { totalResults: page.totalResults, records };
   }
 
-  return { getUser, createUser, replaceUser, patchUser, deleteUser, listUsers, getGroup, createGroup, replaceGroup, patchGroup, deleteGroup, listGroups };
+  return { getUser, createUser, replaceUser, patchUser, deleteUser, listUsers, voiceUsersOf, getGroup, createGroup, replaceGroup, patchGroup, deleteGroup, listGroups };
 }
 
 export type DirectoryService = ReturnType<typeof createDirectoryService>;

@@ -113,7 +113,7 @@ export function createReconcileService({ store, registrations, observer, seats =
   }
 
   async function linkedVoiceUsers(registrationId: string, ids: string[]): Promise<VoiceUserRecord[]> {
-    return (await Promise.all(ids.map((id) => store.voiceUsers.findByDirectoryUser(registrationId, id)))).filter((v) => v !== null);
+    return store.voiceUsers.findByDirectoryUsers(registrationId, ids);
   }
 
   /** DEL-6 candidates for just-in-time: hand-made voice users with a desired user's primary email. */

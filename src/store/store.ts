@@ -176,7 +176,8 @@ export interface VoiceUserCollection {
   /** All voice users of a registration (reconciliation compares them with the desired state). */
   list(registrationId: string): Promise<VoiceUserRecord[]>;
   get(registrationId: string, id: string): Promise<VoiceUserRecord | null>;
-  findByDirectoryUser(registrationId: string, directoryUserId: string): Promise<VoiceUserRecord | null>;
+  /** The voice users linked to these directory users (one query, indexed). */
+  findByDirectoryUsers(registrationId: string, directoryUserIds: readonly string[]): Promise<VoiceUserRecord[]>;
   /** Case-insensitive, through the unique primary-email key. */
   findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null>;
   /** ConflictError naming userName, primaryEmail, extension, did or id when taken in the registration. */

@@ -96,10 +96,13 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
 
     it('voice users are found by their directory user and deleted per registration', async () => {
       const linked = await store.voiceUsers.insert(voiceUser('reg-3', 'linked', { directoryUserId: 'dir-1' }));
-      expect((await store.voiceUsers.findByDirectoryUser('reg-3', 'dir-1'))?.id).toBe(linked.id);
-      expect(await store.voiceUsers.findByDirectoryUser('reg-1', 'dir-1')).toBeNull();
+      const other = await store.voiceUsers.insert(voiceUser('reg-3', 'other', { directoryUserId: 'dir-2' }));
+      await store.voiceUsers.insert(voiceUser('reg-3', 'handmade', { origin: 'portal' }));
+      expect((await store.voiceUsers.findByDirectoryUsers('reg-3', ['dir-1', 'dir-2', 'dir-9'])).map((v) => v.id).sort()).toEqual([linked.id, other.id].sort());
+      expect(await store.voiceUsers.findByDirectoryUsers('reg-1', ['dir-1'])).toEqual([]);
+      expect(await store.voiceUsers.findByDirectoryUsers('reg-3', [])).toEqual([]);
       expect((await store.voiceUsers.findByPrimaryEmail('reg-3', 'LINKED@contoso.example'))?.id).toBe(linked.id);
-      expect(await store.voiceUsers.deleteAll('reg-3')).toBe(1);
+      expect(await store.voiceUsers.deleteAll('reg-3')).toBe(3);
       expect(await store.voiceUsers.list('reg-3')).toEqual([]);
     });
 

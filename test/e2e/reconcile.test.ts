@@ -67,6 +67,11 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
     ));
     expect(pushed.status, pushed.text).toBe(204);
     expect(await voiceUserOf('contoso', 'alan.turing')).toMatchObject({ firstName: 'Alan M', extension: '3001', did: '+1 (555) 300-0001' });
+    const shown = (await jit.scim.get(`/Users/${user.id}`)).body;
+    expect(shown[VOICE_EXTENSION]).toEqual({ extension: '3001', did: '+1 (555) 300-0001', locationId: 'loc-sea', licenses: [] });
+    expect(shown.schemas).toContain(VOICE_EXTENSION);
+    const listed = (await jit.scim.get(`/Users?filter=${encodeURIComponent('userName eq "alan.turing@contoso.example"')}&attributes=${VOICE_EXTENSION}:extension`)).body;
+    expect(listed.Resources[0][VOICE_EXTENSION]).toEqual({ extension: '3001' });
   });
 
   it('DEL-5 a location change deletes the voice user and recreates it in the new location', async () => {

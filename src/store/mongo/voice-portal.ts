@@ -68,8 +68,8 @@ export class MongoVoiceUsers implements VoiceUserCollection {
     return mongoSafely(async () => (await this.model.findById(documentId(registrationId, id)).lean())?.record ?? null);
   }
 
-  findByDirectoryUser(registrationId: string, directoryUserId: string): Promise<VoiceUserRecord | null> {
-    return mongoSafely(async () => (await this.model.findOne({ registrationId, directoryUserId }).lean())?.record ?? null);
+  findByDirectoryUsers(registrationId: string, directoryUserIds: readonly string[]): Promise<VoiceUserRecord[]> {
+    return mongoSafely(async () => (await this.model.find({ registrationId, directoryUserId: { $in: [...directoryUserIds] } }, { record: 1 }).lean()).map((doc) => doc.record));
   }
 
   findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null> {

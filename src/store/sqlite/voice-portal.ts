@@ -65,8 +65,10 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
     return sqliteSafely(() => parse(this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ? AND id = ?').get(registrationId, id)));
   }
 
-  findByDirectoryUser(registrationId: string, directoryUserId: string): Promise<VoiceUserRecord | null> {
-    return sqliteSafely(() => parse(this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ? AND directory_user_id = ?').get(registrationId, directoryUserId)));
+  findByDirectoryUsers(registrationId: string, directoryUserIds: readonly string[]): Promise<VoiceUserRecord[]> {
+    return sqliteSafely(() =>
+      (this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ? AND directory_user_id IN (SELECT value FROM json_each(?))').all(registrationId, JSON.stringify(directoryUserIds)) as { doc: string }[]).map((row) => JSON.parse(row.doc)),
+    );
   }
 
   findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null> {
