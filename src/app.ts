@@ -20,7 +20,8 @@ import { createBatchScheduler } from './service/batch-scheduler.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
-import { recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
+import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
+import { createRecordingsPurge, type RecordingsPurge } from './service/recordings-purge.js';
 import type { AuditRecorder } from './audit/recorder.js';
 import type { DirectoryChange } from './service/directory-service.js';
 import type { RequestContext } from './service/context.js';
@@ -46,6 +47,8 @@ export interface RunningService {
   audit: Auditing;
   admin: RunningServer;
   registrations: RegistrationService;
+  /** DEL-4: the hourly purge of recordings whose retention ended. */
+  recordings: RecordingsPurge;
   reloadTls(): void;
   close(): Promise<void>;
 }
@@ -119,13 +122,21 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     runLeaseMs: 10 * 60_000,
   });
   scheduler.start();
+  const recordings = createRecordingsPurge({
+    store,
+    onPurged: (record) => void auditing.recorder.record(recordingsPurgedEvent(record)),
+    onError: (error) => logger.warn('recordings purge failed', { error: (error as Error).message }),
+  });
+  recordings.start();
   return {
     scim,
     audit: auditing,
     admin,
     registrations,
+    recordings,
     reloadTls,
     close: async () => {
+      recordings.stop();
       await scheduler.stop();
       await Promise.all([scim.close(), admin.close()]);
       await auditing.close();

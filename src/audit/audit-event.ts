@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'VoiceUser.Delete',
   'VoiceUser.Link',
   'VoiceUser.Error',
+  'VoiceUser.RecordingsPurged',
   'Reconcile.Run',
   'Reconcile.Start',
   'Support.Login',

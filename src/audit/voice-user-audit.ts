@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { VoiceUserRecord } from '../store/store.js';
+import type { RetentionRecord, VoiceUserRecord } from '../store/store.js';
 import type { AuditActor, AuditEventInput } from './audit-event.js';
 import type { AuditRecorder } from './recorder.js';
 import { showValue } from './scim-summary.js';
@@ -43,6 +43,23 @@ export function voiceUserChangeEvent(registrationId: string, { before, after }: 
     outcome: { status: 200, success: true },
     rule,
     details: { ...(before ? { before: pick(before, fields) } : {}), ...(after ? { after: pick(after, fields) } : {}) },
+  };
+}
+
+/** DEL-4: the retention period of a deleted voice user ended; its voicemails and recordings went. */
+export function recordingsPurgedEvent(record: RetentionRecord): AuditEventInput {
+  return {
+    registrationId: record.registrationId,
+    correlationId: randomUUID(),
+    actor: { kind: 'system', subject: 'recordings-purge' },
+    action: 'VoiceUser.RecordingsPurged',
+    resourceType: 'VoiceUser',
+    resourceId: record.voiceUserId,
+    subjectUser: { userName: record.userName },
+    summary: `voicemails and recordings of ${record.userName} purged: deleted ${record.deletedAt.slice(0, 10)}, kept until ${record.purgeAfter.slice(0, 10)}`,
+    outcome: { status: 200, success: true },
+    rule: 'DEL-4',
+    details: { deletedAt: record.deletedAt, purgeAfter: record.purgeAfter },
   };
 }
 

@@ -83,13 +83,21 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
     expect(after.id).not.toBe(before.id);
   });
 
-  it('DEL-1 a user deleted in Azure AD is deleted from the voice portal; DEL-4 its recordings are retained', async () => {
+  it('DEL-1 a user deleted in Azure AD is deleted from the voice portal; DEL-4 its recordings are kept for the retention period, then purged and audited', async () => {
     const user = (await jit.scim.post('/Users', employee('leaver@contoso.example'))).body;
     const voice = (await voiceUserOf('contoso', 'leaver'))!;
     expect((await jit.scim.delete(`/Users/${user.id}`)).status).toBe(204);
     expect(await voiceUserOf('contoso', 'leaver')).toBeUndefined();
     const retained = (await service.store.retention.list(jit.id)).find((r) => r.voiceUserId === voice.id)!;
     expect(new Date(retained.purgeAfter).getTime() - new Date(retained.deletedAt).getTime()).toBeGreaterThan(180 * 86_400_000);
+
+    await service.service.recordings.purgeDue(new Date());
+    expect(await service.store.retention.list(jit.id)).toContainEqual(retained);
+    await service.service.recordings.purgeDue(new Date(new Date(retained.purgeAfter).getTime() + 1000));
+    expect(await service.store.retention.list(jit.id)).not.toContainEqual(retained);
+    await service.service.audit.recorder.flush();
+    const purged = (await service.admin.get('/audit/events?registration=contoso&action=VoiceUser.RecordingsPurged&limit=50')).body;
+    expect(JSON.stringify(purged)).toMatch(/voicemails and recordings of leaver purged/);
   });
 
   it('DEL-6 a new directory user whose email matches a hand-made portal user is linked, not duplicated', async () => {
