@@ -173,7 +173,8 @@ export function createReconcileService({ store, registrations, observer, seats =
     const changed = (change: { before?: VoiceUserRecord; after?: VoiceUserRecord }) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
     switch (row.kind) {
       case 'create': {
-        changed({ after: await seats.withFreeSeats(registrationId, licensing, row.licenses, () => store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses: row.licenses })) });
+        const licenses = await licensesToGive(registrationId, row);
+        changed({ after: await seats.withFreeSeats(registrationId, licensing, licenses, () => store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses })) });
         return true;
       }
       case 'update':
@@ -185,7 +186,7 @@ export function createReconcileService({ store, registrations, observer, seats =
         return true;
       }
       case 'recreate': {
-        const before = await removeWithRetention(registrationId, row.voiceUserId, retention);
+        const before = await removeWithRetention(registrationId, row.voiceUserId, retention, row.desired.locationId);
         const after = await store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses: before?.licenses ?? [] });
         changed({ before: before ?? undefined });
         changed({ after });
@@ -199,14 +200,36 @@ export function createReconcileService({ store, registrations, observer, seats =
     }
   }
 
-  /** DEL-4: the retention record is written before the voice user goes, so a crash in between loses nothing. */
-  async function removeWithRetention(registrationId: string, voiceUserId: string, retention: RetentionPeriod): Promise<VoiceUserRecord | null> {
+  /**
+   * DEL-4: the retention record is written before the voice user goes, so a crash in between loses
+   * nothing. For a DEL-5 move it also notes where the user went and the licences it held.
+   */
+  async function removeWithRetention(registrationId: string, voiceUserId: string, retention: RetentionPeriod, movedTo?: string): Promise<VoiceUserRecord | null> {
     const before = await store.voiceUsers.get(registrationId, voiceUserId);
     if (!before) return null;
     const deletedAt = new Date();
-    await store.retention.add({ id: before.id, registrationId, voiceUserId: before.id, userName: before.userName, deletedAt: deletedAt.toISOString(), purgeAfter: retentionEndsAt(deletedAt, retention).toISOString() });
+    await store.retention.add({
+      id: before.id,
+      registrationId,
+      voiceUserId: before.id,
+      userName: before.userName,
+      deletedAt: deletedAt.toISOString(),
+      purgeAfter: retentionEndsAt(deletedAt, retention).toISOString(),
+      ...(before.directoryUserId ? { directoryUserId: before.directoryUserId } : {}),
+      licenses: before.licenses,
+      ...(movedTo ? { movedTo } : {}),
+    });
     await store.voiceUsers.delete(registrationId, voiceUserId);
     return before;
+  }
+
+  /**
+   * A DEL-5 move cut short between its delete and its create leaves only a create for the next
+   * run: the moved user gets back the licences it held, not just those given to newcomers.
+   */
+  async function licensesToGive(registrationId: string, row: Extract<PlanRow, { kind: 'create' }>): Promise<string[]> {
+    const latest = await store.retention.latestFor(registrationId, row.desired.directoryUserId);
+    return latest?.movedTo !== undefined && latest.licenses ? latest.licenses : row.licenses;
   }
 
   return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers };

@@ -197,6 +197,11 @@ export interface RetentionRecord {
   userName: string;
   deletedAt: string;
   purgeAfter: string;
+  /** The directory user it was linked to, and the licences it held. */
+  directoryUserId?: string;
+  licenses?: string[];
+  /** Set when the deletion was the first half of a DEL-5 move to this location. */
+  movedTo?: string;
 }
 
 export interface RetentionCollection {
@@ -205,6 +210,8 @@ export interface RetentionCollection {
   due(now: string): Promise<RetentionRecord[]>;
   remove(id: string): Promise<void>;
   list(registrationId: string): Promise<RetentionRecord[]>;
+  /** The newest record of a voice user linked to this directory user (indexed). */
+  latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null>;
 }
 
 /** A named lease with expiry, for one-instance-at-a-time work (SYNC-3). Single-document atomic. */

@@ -131,6 +131,18 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect(await store.retention.list('reg-1')).toEqual([]);
     });
 
+    it('DEL-5: the newest retention record of a directory user is found (a move cut short is resumed from it)', async () => {
+      const moved = { id: 'ret-m', registrationId: 'reg-6', voiceUserId: 'v-m', userName: 'mover', deletedAt: '2026-02-01T00:00:00.000Z', purgeAfter: '2027-02-01T00:00:00.000Z', directoryUserId: 'dir-m', licenses: ['voice-pro'], movedTo: 'loc-lon' };
+      const removed = { ...moved, id: 'ret-r', voiceUserId: 'v-r', deletedAt: '2026-03-01T00:00:00.000Z', movedTo: undefined };
+      await store.retention.add(moved);
+      expect(await store.retention.latestFor('reg-6', 'dir-m')).toEqual(moved);
+      const { movedTo: _movedTo, ...removedRecord } = removed;
+      await store.retention.add(removedRecord);
+      expect(await store.retention.latestFor('reg-6', 'dir-m')).toEqual(removedRecord);
+      expect(await store.retention.latestFor('reg-7', 'dir-m')).toBeNull();
+      expect(await store.retention.latestFor('reg-6', 'dir-x')).toBeNull();
+    });
+
     it('SYNC-3: a lease is held by one holder until released or expired', async () => {
       expect(await store.leases.acquire('reconcile:reg-1', 'instance-a', 60_000)).toBe(true);
       expect(await store.leases.acquire('reconcile:reg-1', 'instance-b', 60_000)).toBe(false);

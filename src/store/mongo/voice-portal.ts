@@ -26,6 +26,8 @@ interface RetentionDocument {
   _id: string;
   registrationId: string;
   purgeAfter: string;
+  directoryUserId?: string;
+  deletedAt: string;
   record: RetentionRecord;
 }
 
@@ -45,9 +47,10 @@ export function voicePortalModels(connection: Connection) {
   voiceUserSchema.index({ registrationId: 1, directoryUserId: 1 });
   voiceUserSchema.index({ registrationId: 1, 'record.licenses': 1 });
   const retentionSchema = new Schema<RetentionDocument>(
-    { _id: String, registrationId: { type: String, index: true }, purgeAfter: { type: String, index: true }, record: Schema.Types.Mixed },
+    { _id: String, registrationId: { type: String, index: true }, purgeAfter: { type: String, index: true }, directoryUserId: String, deletedAt: String, record: Schema.Types.Mixed },
     { collection: 'voice_retention', versionKey: false, minimize: false },
   );
+  retentionSchema.index({ registrationId: 1, directoryUserId: 1, deletedAt: -1 });
   return {
     voiceUsers: connection.model<VoiceUserDocument>('VoiceUser', voiceUserSchema),
     retention: connection.model<RetentionDocument>('Retention', retentionSchema),
@@ -141,7 +144,8 @@ export class MongoRetention implements RetentionCollection {
 
   add(record: RetentionRecord): Promise<void> {
     return mongoSafely(async () => {
-      await this.model.updateOne({ _id: record.id }, { $setOnInsert: { registrationId: record.registrationId, purgeAfter: record.purgeAfter, record } }, { upsert: true });
+      const link = record.directoryUserId ? { directoryUserId: record.directoryUserId } : {};
+      await this.model.updateOne({ _id: record.id }, { $setOnInsert: { registrationId: record.registrationId, purgeAfter: record.purgeAfter, deletedAt: record.deletedAt, ...link, record } }, { upsert: true });
     });
   }
 
@@ -155,6 +159,10 @@ export class MongoRetention implements RetentionCollection {
 
   list(registrationId: string): Promise<RetentionRecord[]> {
     return mongoSafely(async () => (await this.model.find({ registrationId }).sort({ purgeAfter: 1 }).lean()).map((doc) => doc.record));
+  }
+
+  latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null> {
+    return mongoSafely(async () => (await this.model.findOne({ registrationId, directoryUserId }).sort({ deletedAt: -1 }).lean())?.record ?? null);
   }
 }
 

@@ -11,6 +11,13 @@ import {
 import { sqliteSafely } from './sqlite-errors.js';
 import { uniqueKeysOf, VOICE_USER_UNIQUE_FIELDS } from '../voice-user-keys.js';
 
+/** Columns added after the first release; databases created before get them on open. */
+function addRetentionLinkColumns(db: Database.Database): void {
+  const columns = (db.prepare('PRAGMA table_info(retention)').all() as { name: string }[]).map((column) => column.name);
+  if (!columns.includes('directory_user_id')) db.exec('ALTER TABLE retention ADD COLUMN directory_user_id TEXT; ALTER TABLE retention ADD COLUMN deleted_at TEXT;');
+  db.exec('CREATE INDEX IF NOT EXISTS retention_by_directory_user ON retention (registration_id, directory_user_id, deleted_at)');
+}
+
 export function createVoicePortalTables(db: Database.Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS voice_users (
@@ -50,6 +57,7 @@ export function createVoicePortalTables(db: Database.Database): void {
       expires_at INTEGER NOT NULL
     );
   `);
+  addRetentionLinkColumns(db);
 }
 
 const uniqueFieldOf = (message: string) => VOICE_USER_UNIQUE_FIELDS.find(([, column]) => message.includes(`voice_users.${column}`))?.[0] ?? 'id';
@@ -146,7 +154,19 @@ export class SqliteRetention implements RetentionCollection {
   constructor(private readonly db: Database.Database) {}
 
   add(record: RetentionRecord): Promise<void> {
-    return sqliteSafely(() => void this.db.prepare('INSERT OR IGNORE INTO retention (id, registration_id, purge_after, doc) VALUES (?, ?, ?, ?)').run(record.id, record.registrationId, record.purgeAfter, JSON.stringify(record)));
+    return sqliteSafely(
+      () =>
+        void this.db
+          .prepare('INSERT OR IGNORE INTO retention (id, registration_id, purge_after, directory_user_id, deleted_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(record.id, record.registrationId, record.purgeAfter, record.directoryUserId ?? null, record.deletedAt, JSON.stringify(record)),
+    );
+  }
+
+  latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null> {
+    return sqliteSafely(() => {
+      const row = this.db.prepare('SELECT doc FROM retention WHERE registration_id = ? AND directory_user_id = ? ORDER BY deleted_at DESC LIMIT 1').get(registrationId, directoryUserId) as { doc: string } | undefined;
+      return row ? JSON.parse(row.doc) : null;
+    });
   }
 
   due(now: string): Promise<RetentionRecord[]> {

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/open-store.js';
+import { StoreUnavailableError, type Store, type UserRecord, type VoiceUserCollection } from '../../../src/store/store.js';
+import { createReconcileService } from '../../../src/service/reconcile-service.js';
+
+const SETTINGS = {
+  accountDomains: ['contoso.example'],
+  scope: { kind: 'all-assigned' as const },
+  locationSource: 'addresses[type eq "work"].locality',
+  locationMap: { Seattle: 'loc-sea', London: 'loc-lon' },
+  recordingRetention: '1-year' as const,
+  licensing: { seats: {}, assignOnCreate: ['voice-standard'] },
+};
+
+/** The real store, except that writing a new voice user fails once: the database went away mid-move. */
+function failingOnNextInsert(store: Store): Store {
+  const voiceUsers: VoiceUserCollection = Object.create(store.voiceUsers);
+  voiceUsers.insert = async () => {
+    throw new StoreUnavailableError('the database went away');
+  };
+  return { ...store, voiceUsers } as Store;
+}
+
+describe('SYNC-4 a DEL-5 move cut short between its delete and its create (embedded store)', () => {
+  let dir: string;
+  let store: Store;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'resume-'));
+    store = await openStore({ kind: 'sqlite', file: path.join(dir, 'resume.db') });
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('SYNC-4 the next run recreates the user in the new location with the licences it held (DEL-5)', async () => {
+    const registrationId = randomUUID();
+    const registrations = { settingsOf: async () => SETTINGS };
+    const now = new Date().toISOString();
+    const user: UserRecord = { id: randomUUID(), registrationId, userName: 'mover@contoso.example', version: 1, created: now, lastModified: now, resource: { userName: 'mover@contoso.example', addresses: [{ type: 'work', locality: 'Seattle' }] } };
+    await store.users.insert(user);
+    const reconcile = createReconcileService({ store, registrations });
+    await reconcile.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false });
+    const [seattle] = await store.voiceUsers.list(registrationId);
+    await store.voiceUsers.replace({ ...seattle!, licenses: ['voice-standard', 'voice-pro', 'call-recording'] }, seattle!.version);
+    await store.users.replace({ ...user, resource: { ...user.resource, addresses: [{ type: 'work', locality: 'London' }] } }, user.version);
+
+    const cutShort = createReconcileService({ store: failingOnNextInsert(store), registrations });
+    await expect(cutShort.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false })).rejects.toThrow(StoreUnavailableError);
+    expect(await store.voiceUsers.list(registrationId)).toEqual([]);
+
+    const report = await reconcile.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false });
+    expect(report.counts).toMatchObject({ create: 1, error: 0 });
+    expect(await store.voiceUsers.list(registrationId)).toEqual([
+      expect.objectContaining({ directoryUserId: user.id, locationId: 'loc-lon', licenses: ['voice-standard', 'voice-pro', 'call-recording'] }),
+    ]);
+  });
+
+  it('DEL-5 a newcomer, or a user deleted since, gets only the licences given to newcomers', async () => {
+    const registrationId = randomUUID();
+    const now = new Date().toISOString();
+    const userName = 'newcomer@contoso.example';
+    const user: UserRecord = { id: randomUUID(), registrationId, userName, version: 1, created: now, lastModified: now, resource: { userName, addresses: [{ type: 'work', locality: 'London' }] } };
+    await store.users.insert(user);
+    await store.retention.add({ id: randomUUID(), registrationId, voiceUserId: 'old', userName: 'newcomer', deletedAt: '2026-01-01T00:00:00.000Z', purgeAfter: '2027-01-01T00:00:00.000Z', directoryUserId: user.id, licenses: ['voice-pro'], movedTo: 'loc-lon' });
+    await store.retention.add({ id: randomUUID(), registrationId, voiceUserId: 'later', userName: 'newcomer', deletedAt: '2026-02-01T00:00:00.000Z', purgeAfter: '2027-02-01T00:00:00.000Z', directoryUserId: user.id, licenses: ['voice-pro'] });
+    await createReconcileService({ store, registrations: { settingsOf: async () => SETTINGS } }).reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false });
+    expect((await store.voiceUsers.list(registrationId))[0]!.licenses).toEqual(['voice-standard']);
+  });
+});
