@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../../src/store/open-store.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmbeddedStore } from '../../support/embedded-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { createLicenseSeats, NoLicenseLeftError } from '../../../src/service/license-seats.js';
 import type { LicensePolicy } from '../../../src/domain/licenses.js';
@@ -11,15 +8,10 @@ import { voiceUser } from '../../contract/portal-store.contract.js';
 const POLICY: LicensePolicy = { seats: { 'voice-standard': 3 }, assignOnCreate: ['voice-standard'] };
 
 describe('SYNC-5 licence seats at write time (embedded store)', () => {
-  let dir: string;
+  const embeddedStore = useEmbeddedStore('seats');
   let store: Store;
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'seats-'));
-    store = await openStore({ kind: 'sqlite', file: path.join(dir, 'seats.db') });
-  });
-  afterAll(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    store = embeddedStore();
   });
 
   const give = (seats: ReturnType<typeof createLicenseSeats>, registrationId: string, name: string) =>

@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../../src/store/open-store.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useEmbeddedStore } from '../../support/embedded-store.js';
 import { StoreUnavailableError, type Store, type UserRecord, type VoiceUserCollection } from '../../../src/store/store.js';
 import { createReconcileService } from '../../../src/service/reconcile-service.js';
 
@@ -26,15 +23,10 @@ function failingOnNextInsert(store: Store): Store {
 }
 
 describe('SYNC-4 a DEL-5 move cut short between its delete and its create (embedded store)', () => {
-  let dir: string;
+  const embeddedStore = useEmbeddedStore('resume');
   let store: Store;
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'resume-'));
-    store = await openStore({ kind: 'sqlite', file: path.join(dir, 'resume.db') });
-  });
-  afterAll(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    store = embeddedStore();
   });
 
   it('SYNC-4 the next run recreates the user in the new location with the licences it held (DEL-5)', async () => {
