@@ -161,7 +161,11 @@ function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEn
     },
     create: async (ctx, body) => rendered(ctx, await directory.createUser(ctx, body)),
     replace: async (ctx, id, body, ifMatch) => rendered(ctx, await directory.replaceUser(ctx, id, body, { ifMatch })),
-    patch: async (ctx, id, body, ifMatch) => rendered(ctx, await directory.patchUser(ctx, id, body, { ifMatch })),
+    // A 204 has no body, so the voice user is looked up only for a PATCH that answers with one.
+    patch: async (ctx, id, body, ifMatch, view) => {
+      const record = await directory.patchUser(ctx, id, body, { ifMatch });
+      return wantsBody(view) ? rendered(ctx, record) : { resource: renderUser(record, baseUrl), version: record.version };
+    },
     remove: (ctx, id) => directory.deleteUser(ctx, id),
   };
 }

@@ -148,7 +148,7 @@ export function createReconcileService({ store, registrations, observer, seats =
         else fail(applied);
       }
       onProgress?.(++done, plan.rows.length);
-      await yieldingEvery(YIELD_EVERY_MS);
+      await yieldNowAndThen();
     };
     // Deletions first, all of them, so what they free is free. Rows touch different voice users, so
     // on MongoDB a few run at once (each is a network round trip); SQLite calls are synchronous.
@@ -270,8 +270,8 @@ const YIELD_EVERY_MS = 10;
 const MONGODB_APPLY_CONCURRENCY = 8;
 let lastYield = Date.now();
 
-async function yieldingEvery(ms: number): Promise<void> {
-  if (Date.now() - lastYield < ms) return;
+async function yieldNowAndThen(): Promise<void> {
+  if (Date.now() - lastYield < YIELD_EVERY_MS) return;
   await new Promise((resolve) => setImmediate(resolve));
   lastYield = Date.now();
 }
