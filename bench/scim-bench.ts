@@ -1,18 +1,23 @@
 /**
- * SCIM throughput and latency over mutual TLS with keep-alive, on each store.
- *   npx tsx bench/scim-bench.ts [--store sqlite|mongodb|both] [--users 10000] [--seconds 10] [--big-groups 10000,100000]
- * Prints requests/s, mean, p50 and p99 latency (ms) per scenario. The MongoDB store runs on whatever
- * test/support/mongo-server.ts finds (MONGODB_URI, mongod, or FerretDB here).
+ * SCIM throughput and latency over mutual TLS with keep-alive, on each store, as a fraction of the
+ * ceiling (a bare `node:https` server answering one SCIM user, measured first in the same run).
+ *   npx tsx bench/scim-bench.ts [--store sqlite|mongodb|both] [--users 10000] [--seconds 10]
+ *       [--connections 50] [--big-groups 5000,10000] [--rss-users 100000]
+ * Prints requests/s, share of the ceiling, mean, p50 and p99 latency (ms) per scenario. The load
+ * generator runs in its own process on core 0, the service on core 1 (bench/load.ts). The MongoDB
+ * store runs on whatever test/support/mongo-server.ts finds (MONGODB_URI, mongod, or FerretDB here).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import { createServer } from 'node:http';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { startTestService, type StoreKind, type TestService } from '../test/support/test-service.js';
 import { startMongoServer } from '../test/support/mongo-server.js';
 import type { Member, UserRecord } from '../src/store/store.js';
-import { createServer } from 'node:http';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { ENTRA_PROVISIONING_AUDIENCE } from '../src/auth/entra-jwt.js';
+import { pinServerCore, runLoad, startCeiling, type LoadResult, type PlannedRequest } from './load.js';
 
 const TENANT = '4f0a9c1e-2b7d-4c3a-9e8f-0a1b2c3d4e5f';
 
@@ -46,28 +51,39 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'both' },
     users: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '10' },
-    'big-groups': { type: 'string', default: '10000,100000' },
-    connections: { type: 'string', default: '16' },
+    'big-groups': { type: 'string', default: '5000,10000' },
+    connections: { type: 'string', default: '50' },
+    'rss-users': { type: 'string', default: '0' },
   },
 });
 const USERS = Number(values.users);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const BIG_GROUPS = values['big-groups']!.split(',').filter(Boolean).map(Number);
+const RSS_USERS = Number(values['rss-users']);
+/** How many requests each plan lists before cycling (random picks are drawn up front). */
+const PLANNED = 5000;
 
-interface Row {
+interface Row extends LoadResult {
   store: string;
   scenario: string;
-  requestsPerSecond: number;
-  mean: number;
-  p50: number;
-  p99: number;
-  errors: number;
+  /** requests/s as a share of the bare node:https ceiling measured in this run. */
+  ofCeiling: string;
 }
 
+interface Tls {
+  cert?: string;
+  key?: string;
+  ca: string;
+}
+
+let ceilingRequestsPerSecond = 0;
+
 async function main(): Promise<void> {
+  console.log(JSON.stringify({ pinning: pinServerCore(), node: process.version }));
   const kinds: StoreKind[] = values.store === 'both' ? ['sqlite', 'mongodb'] : [values.store as StoreKind];
   const mongo = kinds.includes('mongodb') ? await startMongoServer() : undefined;
+  if (mongo) console.log(JSON.stringify({ mongodbServer: mongo.kind }));
   const jwks = await startLocalJwks();
   const rows: Row[] = [];
   try {
@@ -89,27 +105,37 @@ async function main(): Promise<void> {
 
 async function benchStore(kind: StoreKind, service: TestService, jwks: LocalJwks): Promise<Row[]> {
   const client = await service.registration('bench', { entraTenantId: TENANT });
-  const userNames = await seedUsers(service, client.id, USERS);
-  const ids = userNames.map((u) => u.id);
-  const tls = { cert: client.certificate.certificatePem, key: client.certificate.privateKeyPem, ca: service.ca.certificatePem };
-  const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
-  const run = (scenario: string, request: () => { method: string; path: string; body?: string }, extraHeaders: Record<string, string> = {}) =>
-    measure(kind, scenario, service.scimUrl, tls, request, extraHeaders);
-
-  const rows = [
-    await run('GET /Users?filter=userName eq (random of 10k)', () => ({ method: 'GET', path: `/Users?filter=${encodeURIComponent(`userName eq "${pick(userNames).userName}"`)}` })),
-    await run('GET /Users/{id}', () => ({ method: 'GET', path: `/Users/${pick(ids)}` })),
-    await run('POST /Users', () => ({ method: 'POST', path: '/Users', body: JSON.stringify(userBody(`new-${randomUUID()}@bench.example`)) })),
+  const tls: Tls = { cert: client.certificate.certificatePem, key: client.certificate.privateKeyPem, ca: service.ca.certificatePem };
+  const rows = [await measureCeiling(kind, service, tls)];
+  const users = await seedUsers(service, client.id, USERS);
+  const run = (scenario: string, request: () => PlannedRequest, options: MeasureOptions = {}) => measure(kind, scenario, service.scimUrl, tls, request, options);
+  rows.push(
+    await run('GET /Users/{id}', () => ({ method: 'GET', path: `/Users/${pick(users).id}` })),
+    await run(`GET /Users?filter=userName eq (random of ${USERS})`, () => ({ method: 'GET', path: `/Users?filter=${encodeURIComponent(`userName eq "${pick(users).userName}"`)}` })),
+    await run('POST /Users', () => ({ method: 'POST', path: '/Users', body: JSON.stringify(userBody('new-{{uuid}}@bench.example')) })),
     await run('PATCH /Users/{id} (displayName, active)', () => ({
       method: 'PATCH',
-      path: `/Users/${pick(ids)}`,
+      path: `/Users/${pick(users).id}`,
       body: JSON.stringify(patchBody([{ op: 'Replace', path: 'displayName', value: `Name ${Math.random()}` }, { op: 'Replace', path: 'active', value: Math.random() < 0.5 ? 'True' : 'False' }])),
     })),
-  ];
-  rows.push(...(await authOverhead(kind, service, jwks, ids)));
-  for (const size of BIG_GROUPS) rows.push(await bigGroupPatch(kind, service, tls, client.id, size));
+  );
+  rows.push(...(await authOverhead(kind, service, jwks, users)));
+  for (const size of BIG_GROUPS) rows.push(...(await bigGroup(kind, service, tls, client.id, size)));
   for (const mode of ['on-demand', 'just-in-time'] as const) rows.push(...(await justInTimeCost(kind, service, mode)));
+  if (RSS_USERS > 0) await reportRss(kind, service, RSS_USERS);
   return rows;
+}
+
+/** The bare node:https server on the same certificates and the same load: the run's 100 %. */
+async function measureCeiling(kind: StoreKind, service: TestService, tls: Tls): Promise<Row> {
+  const ceiling = await startCeiling({ cert: readFileSync(path.join(service.dir, 'server.pem'), 'utf8'), key: readFileSync(path.join(service.dir, 'server-key.pem'), 'utf8'), ca: service.ca.certificatePem });
+  try {
+    const result = await runLoad({ url: ceiling.url, tls, headers: {}, requests: [{ method: 'GET', path: '/Users/x' }], seconds: SECONDS, connections: CONNECTIONS });
+    ceilingRequestsPerSecond = result.requestsPerSecond;
+    return report(kind, 'ceiling: bare node:https + mTLS, one 600-byte user', result);
+  } finally {
+    await ceiling.close();
+  }
 }
 
 /**
@@ -121,26 +147,30 @@ async function benchStore(kind: StoreKind, service: TestService, jwks: LocalJwks
 async function justInTimeCost(kind: StoreKind, service: TestService, mode: 'on-demand' | 'just-in-time'): Promise<Row[]> {
   const name = mode === 'on-demand' ? 'ondemand' : 'jit';
   const client = await service.registration(name, { accountDomains: ['bench.example'], syncMode: { kind: mode }, locationMap: { Seattle: 'loc-sea' }, scope: { kind: 'groups', groups: [{ displayName: 'Voice' }] } });
-  const tls = { cert: client.certificate.certificatePem, key: client.certificate.privateKeyPem, ca: service.ca.certificatePem };
+  const tls: Tls = { cert: client.certificate.certificatePem, key: client.certificate.privateKeyPem, ca: service.ca.certificatePem };
   const users = await seedUsers(service, client.id, USERS + 100, name);
   const members = users.slice(0, USERS);
   const groupId = await seedGroup(service, client.id, 'Voice', members);
   const seeded = await service.admin.post(`/registrations/${name}/reconcile`, {});
   console.log(JSON.stringify({ store: kind, registration: name, voiceUsersCreated: seeded.body.counts.create }));
-  const pick = () => members[Math.floor(Math.random() * members.length)]!.id;
-  const spare = users.slice(USERS);
-  let round = 0;
+  const oneAtATime = { seconds: Math.min(SECONDS, 5), connections: 1 };
   return [
     await measure(kind, `${mode}: PATCH /Users/{id} name.givenName`, service.scimUrl, tls, () => ({
       method: 'PATCH',
-      path: `/Users/${pick()}`,
+      path: `/Users/${pick(members).id}`,
       body: JSON.stringify(patchBody([{ op: 'Replace', path: 'name.givenName', value: `Given ${Math.random()}` }])),
-    }), {}, Math.min(SECONDS, 5), 1),
-    await measure(kind, `${mode}: PATCH add/remove 100 members of the synced group of ${USERS}`, service.scimUrl, tls, () => {
-      const op = round++ % 2 === 0 ? 'Add' : 'Remove';
-      return { method: 'PATCH', path: `/Groups/${groupId}`, body: JSON.stringify(patchBody([{ op, path: 'members', value: spare.map((m) => ({ value: m.id })) }])) };
-    }, {}, Math.min(SECONDS, 5), 1),
+    }), oneAtATime),
+    await measure(kind, `${mode}: PATCH add/remove 100 members of the synced group of ${USERS}`, service.scimUrl, tls, addThenRemove(groupId, users.slice(USERS)), oneAtATime),
   ];
+}
+
+/** Alternates adding and removing the same 100 members, so the group keeps its size. */
+function addThenRemove(groupId: string, spare: { id: string }[]): () => PlannedRequest {
+  let round = 0;
+  return () => {
+    const op = round++ % 2 === 0 ? 'Add' : 'Remove';
+    return { method: 'PATCH', path: `/Groups/${groupId}`, body: JSON.stringify(patchBody([{ op, path: 'members', value: spare.map((m) => ({ value: m.id })) }])) };
+  };
 }
 
 async function seedGroup(service: TestService, registrationId: string, displayName: string, members: { id: string }[]): Promise<string> {
@@ -154,25 +184,32 @@ async function seedGroup(service: TestService, registrationId: string, displayNa
 }
 
 /** The same GET /Users/{id} with each credential kind: the difference is the authentication cost. */
-async function authOverhead(kind: StoreKind, service: TestService, jwks: LocalJwks, ids: string[]): Promise<Row[]> {
+async function authOverhead(kind: StoreKind, service: TestService, jwks: LocalJwks, users: { id: string }[]): Promise<Row[]> {
   const token = (await service.admin.post('/registrations/bench/tokens', {})).body.token as string;
-  const tls = { ca: service.ca.certificatePem };
-  const path = () => ({ method: 'GET', path: `/Users/${ids[Math.floor(Math.random() * ids.length)]}` });
-  const rows = [await measure(kind, 'auth: bearer secret token, GET /Users/{id}', service.scimUrl, tls, path, { authorization: `Bearer ${token}` })];
-  rows.push(await measure(kind, 'auth: Entra JWT, GET /Users/{id}', service.scimUrl, tls, path, { authorization: `Bearer ${await jwks.sign()}` }));
-  return rows;
+  const tls: Tls = { ca: service.ca.certificatePem };
+  const get = () => ({ method: 'GET', path: `/Users/${pick(users).id}` });
+  return [
+    await measure(kind, 'auth: bearer secret token, GET /Users/{id}', service.scimUrl, tls, get, { headers: { authorization: `Bearer ${token}` } }),
+    await measure(kind, 'auth: Entra JWT, GET /Users/{id}', service.scimUrl, tls, get, { headers: { authorization: `Bearer ${await jwks.sign()}` } }),
+  ];
 }
 
-async function bigGroupPatch(kind: StoreKind, service: TestService, tls: object, registrationId: string, size: number): Promise<Row> {
+/** A group of `size` members: reading it without its members, and PATCHing 100 members in and out. */
+async function bigGroup(kind: StoreKind, service: TestService, tls: Tls, registrationId: string, size: number): Promise<Row[]> {
   const members = await seedUsers(service, registrationId, size + 100, `g${size}`);
   const groupId = await seedGroup(service, registrationId, `Big ${size}`, members.slice(0, size));
-  const spare = members.slice(size);
-  let round = 0;
-  return measure(kind, `PATCH add 100 members to a group of ${size}`, service.scimUrl, tls, () => {
-    // Alternate add and remove of the same 100 so the group stays at its size.
-    const op = round++ % 2 === 0 ? 'Add' : 'Remove';
-    return { method: 'PATCH', path: `/Groups/${groupId}`, body: JSON.stringify(patchBody([{ op, path: 'members', value: spare.map((m) => ({ value: m.id })) }])) };
-  }, {}, Math.min(SECONDS, 5), 1);
+  return [
+    await measure(kind, `GET /Groups/{id}?excludedAttributes=members (${size} members)`, service.scimUrl, tls, () => ({ method: 'GET', path: `/Groups/${groupId}?excludedAttributes=members` })),
+    await measure(kind, `PATCH add/remove 100 members, group of ${size}`, service.scimUrl, tls, addThenRemove(groupId, members.slice(size)), { seconds: Math.min(SECONDS, 5), connections: 1 }),
+  ];
+}
+
+/** Resident memory of the service process after its store holds `count` more users. */
+async function reportRss(kind: StoreKind, service: TestService, count: number): Promise<void> {
+  const registration = await service.registration('rss');
+  await seedUsers(service, registration.id, count, 'rss');
+  globalThis.gc?.();
+  console.log(JSON.stringify({ store: kind, rssAfterSeedingUsers: count, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) }));
 }
 
 async function seedUsers(service: TestService, registrationId: string, count: number, prefix = 'u'): Promise<{ id: string; userName: string }[]> {
@@ -185,6 +222,10 @@ async function seedUsers(service: TestService, registrationId: string, count: nu
     seeded.push({ id: record.id, userName });
   }
   return seeded;
+}
+
+function pick<T>(items: T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!;
 }
 
 function userBody(userName: string) {
@@ -202,32 +243,21 @@ function patchBody(Operations: object[]) {
   return { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations };
 }
 
-async function measure(
-  store: string,
-  scenario: string,
-  baseUrl: string,
-  tlsOptions: object,
-  next: () => { method: string; path: string; body?: string },
-  headers: Record<string, string> = {},
-  seconds = SECONDS,
-  connections = CONNECTIONS,
-): Promise<Row> {
-  const result = await autocannon({
-    url: baseUrl,
-    duration: seconds,
-    connections,
-    tlsOptions,
-    headers: { 'content-type': 'application/scim+json', ...headers },
-    requests: [
-      {
-        setupRequest: (request: { path: string; method: string; body?: string }) => {
-          const { method, path, body } = next();
-          return { ...request, method, path: new URL(baseUrl).pathname + path, body };
-        },
-      },
-    ],
-  } as autocannon.Options);
-  const row = { store, scenario, requestsPerSecond: Math.round(result.requests.average), mean: Number(result.latency.average.toFixed(2)), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+interface MeasureOptions {
+  headers?: Record<string, string>;
+  seconds?: number;
+  connections?: number;
+}
+
+async function measure(store: string, scenario: string, url: string, tls: Tls, next: () => PlannedRequest, options: MeasureOptions = {}): Promise<Row> {
+  const requests = Array.from({ length: PLANNED }, next);
+  const result = await runLoad({ url, tls, headers: options.headers ?? {}, requests, seconds: options.seconds ?? SECONDS, connections: options.connections ?? CONNECTIONS });
+  return report(store, scenario, result);
+}
+
+function report(store: string, scenario: string, result: LoadResult): Row {
+  const ofCeiling = ceilingRequestsPerSecond > 0 ? `${((100 * result.requestsPerSecond) / ceilingRequestsPerSecond).toFixed(1)} %` : 'n/a';
+  const row = { store, scenario, ...result, ofCeiling };
   console.log(JSON.stringify(row));
   return row;
 }
