@@ -19,6 +19,7 @@ import { NO_LICENSES } from './domain/licenses.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
+import { createImportService, ImportError } from './import/import-service.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
 import { createRecordingsPurge, type RecordingsPurge } from './service/recordings-purge.js';
@@ -81,6 +82,15 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     licensePolicyOf: async (id) => (await settingsById(id))?.licensing ?? NO_LICENSES,
     onChange: recordVoiceUserChanges(auditing.recorder, { actor: { kind: 'admin', subject: 'admin-api' } }),
   });
+  const imports = createImportService({
+    store,
+    portal,
+    settingsOf: async (id) => {
+      const settings = await settingsById(id);
+      if (!settings) throw new ImportError('registration.not_found', `No registration ${id}`, 404);
+      return settings;
+    },
+  });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,
@@ -105,7 +115,7 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     registrations,
     logger,
     reloadTls,
-    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal }), auditing.adminRouter],
+    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), auditing.adminRouter],
     publicRouters: [auditing.consoleRouter],
   });
   const admin = await startTlsServer(tls.load(), adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 export interface AdminConnection {
   url: string;
@@ -70,9 +71,16 @@ export type AdminCall = ReturnType<typeof createAdminClient>;
 /** A streamed answer that stopped before its end: the server went away mid-answer. */
 export class AnswerCutOffError extends Error {}
 
-export function streamAdmin(connection: AdminConnection, method: string, route: string, onLine: (line: Record<string, unknown>) => void): Promise<void> {
+/** A request body streamed to the admin API (a CSV file). */
+export interface Upload {
+  contentType: string;
+  body: Readable;
+}
+
+export function streamAdmin(connection: AdminConnection, method: string, route: string, onLine: (line: Record<string, unknown>) => void, upload?: Upload): Promise<void> {
   return new Promise((resolve, reject) => {
-    const request = https.request(new URL(`/admin/v1${route}`, connection.url), { method, ca: connection.ca, headers: { authorization: `Bearer ${connection.token}` } }, (response) => {
+    const headers = { authorization: `Bearer ${connection.token}`, ...(upload ? { 'content-type': upload.contentType } : {}) };
+    const request = https.request(new URL(`/admin/v1${route}`, connection.url), { method, ca: connection.ca, headers }, (response) => {
       let buffered = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
@@ -97,6 +105,10 @@ export function streamAdmin(connection: AdminConnection, method: string, route: 
       });
     });
     request.on('error', (error) => reject(new Error(`Cannot reach the admin API at ${connection.url}: ${error.message}`)));
-    request.end();
+    if (!upload) request.end();
+    else {
+      upload.body.once('error', (error) => request.destroy(error));
+      upload.body.pipe(request);
+    }
   });
 }

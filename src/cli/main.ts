@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { adminConnectionFromEnvironment, AdminRequestError, createAdminClient, type AdminCall } from './admin-client.js';
 import { registrationsCommand } from './registrations-command.js';
 import { reconcileCommand } from './reconcile-command.js';
+import { importCommand } from './import-command.js';
 import { auditCommand, supportAccountsCommand } from './audit-command.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -11,6 +12,7 @@ const call = () => (client ??= createAdminClient(adminConnectionFromEnvironment(
 const program = new Command('scim-voice-portal').description('Operate the SCIM voice-portal provisioning service through its admin API');
 program.addCommand(registrationsCommand(call, print));
 program.addCommand(reconcileCommand(adminConnectionFromEnvironment, print));
+program.addCommand(importCommand(adminConnectionFromEnvironment, print));
 program.addCommand(auditCommand(call));
 program.addCommand(supportAccountsCommand(call, print));
 

@@ -1,10 +1,15 @@
-import express, { type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import type { RegistrationService } from '../registrations/registration-service.js';
 import type { ReconcileService } from '../service/reconcile-service.js';
 import type { PortalService } from '../service/portal-service.js';
+import { ImportError, type ImportService } from '../import/import-service.js';
+import { byteLimit } from './byte-limit.js';
+
+/** A CSV import of 200k rows is about 20 MB; more is refused while it streams in. */
+const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 /** Admin API of issue 4: on-demand Reconcile (dry run first) and what the portal owns (MAP-7/8, DEL-6). */
-export function portalAdminRoutes({ registrations, reconcile, portal }: { registrations: RegistrationService; reconcile: ReconcileService; portal: PortalService }): Router {
+export function portalAdminRoutes({ registrations, reconcile, portal, imports }: { registrations: RegistrationService; reconcile: ReconcileService; portal: PortalService; imports: ImportService }): Router {
   const router = express.Router();
   const registrationId = async (ref: string) => (await registrations.find(ref)).id;
 
@@ -37,9 +42,38 @@ export function portalAdminRoutes({ registrations, reconcile, portal }: { regist
     const id = await registrationId(req.params.ref);
     res.status(201).json(await portal.createByHand(id, req.body));
   });
+  /**
+   * IMP-1: `text/csv` body; `?dryRun=true` only checks, `?skipInvalid=true` creates the valid rows
+   * even when others have problems. With `?progress=true` the answer is NDJSON like reconcile's.
+   */
+  router.post('/registrations/:ref/voice-users/import', async (req, res) => {
+    if (!req.is(['text/csv', 'text/plain'])) throw new ImportError('import.unsupported_media_type', 'Send the file as Content-Type: text/csv', 415);
+    const id = await registrationId(req.params.ref);
+    const options = { dryRun: req.query.dryRun === 'true', skipInvalid: req.query.skipInvalid === 'true' };
+    const csv = byteLimit(MAX_IMPORT_BYTES, () => new ImportError('import.too_large', `The file is larger than ${MAX_IMPORT_BYTES} bytes; split it`, 413));
+    req.once('error', (error) => csv.destroy(error));
+    req.pipe(csv);
+    if (req.query.progress !== 'true') {
+      res.json(await imports.importCsv(id, csv, options));
+      return;
+    }
+    const report = await imports.importCsv(id, csv, { ...options, onProgress: progressLines(res) });
+    res.end(`${JSON.stringify({ report })}\n`);
+  });
   router.patch('/registrations/:ref/voice-users/:voiceUserId', async (req, res) => {
     const id = await registrationId(req.params.ref);
     res.json(await portal.edit(id, req.params.voiceUserId, req.body));
   });
   return router;
+}
+
+/** NDJSON progress, at most about a hundred lines per phase; headers go out with the first line. */
+function progressLines(res: Response) {
+  let reported = -1;
+  return (phase: string, done: number, total: number) => {
+    if (done !== total && done - reported < Math.max(1, Math.floor(total / 100))) return;
+    reported = done === total ? -1 : done;
+    if (!res.headersSent) res.type('application/x-ndjson');
+    res.write(`${JSON.stringify({ phase, done, total })}\n`);
+  };
 }

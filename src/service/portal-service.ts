@@ -46,12 +46,13 @@ export function createPortalService({ store, seats, licensePolicyOf, onChange = 
     return found;
   }
 
-  async function createByHand(registrationId: string, input: unknown): Promise<VoiceUserRecord> {
+  /** A voice user made in the portal: by hand (DEL-6 keeps it out of reconciliation) or by a CSV import (IMP-1). */
+  async function createByHand(registrationId: string, input: unknown, rule: 'DEL-6' | 'IMP-1' = 'DEL-6'): Promise<VoiceUserRecord> {
     const fields = parse(HandMade, input);
     const now = new Date().toISOString();
     const record: VoiceUserRecord = { ...fields, licenses: fields.licenses ?? [], registrationId, id: randomUUID(), status: 'active', origin: 'portal', createdAt: now, updatedAt: now, version: 1 };
     const created = await withSeatsFor(registrationId, record.licenses, () => store.voiceUsers.insert(record));
-    await onChange(registrationId, { after: created }, 'DEL-6');
+    await onChange(registrationId, { after: created }, rule);
     return created;
   }
 
