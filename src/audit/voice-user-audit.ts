@@ -3,10 +3,9 @@ import type { RetentionRecord, VoiceUserRecord } from '../store/store.js';
 import type { AuditActor, AuditEventInput } from './audit-event.js';
 import type { AuditRecorder } from './recorder.js';
 import { showValue } from './scim-summary.js';
+import { AUDITED_FIELDS, type VoiceUserField } from '../domain/voice-user-fields.js';
+import type { VoiceUserChange } from '../domain/types.js';
 
-/** The voice-user fields a support agent compares before and after (DATA-1 plus status). */
-const MAPPED_FIELDS = ['userName', 'firstName', 'lastName', 'primaryEmail', 'additionalEmails', 'locationId', 'extension', 'did', 'licenses', 'status'] as const;
-type MappedField = (typeof MAPPED_FIELDS)[number];
 
 /** Where a change comes from: a reconcile run (system) or the portal admin API (admin). */
 export interface VoiceAuditContext {
@@ -15,10 +14,7 @@ export interface VoiceAuditContext {
   actor?: AuditActor;
 }
 
-export interface VoiceUserChange {
-  before?: VoiceUserRecord;
-  after?: VoiceUserRecord;
-}
+export type { VoiceUserChange };
 
 const RECONCILE_ACTOR: AuditActor = { kind: 'system', subject: 'reconcile' };
 
@@ -27,9 +23,9 @@ const RECONCILE_ACTOR: AuditActor = { kind: 'system', subject: 'reconcile' };
  * after, the rule that caused it, and the run it belongs to. A hand-made user taken over by a
  * directory user (DEL-6) is a Link.
  */
-export function voiceUserChangeEvent(registrationId: string, { before, after }: VoiceUserChange, rule: string, context: VoiceAuditContext = {}): AuditEventInput {
+export function voiceUserChangeEvent(registrationId: string, { before, after, note }: VoiceUserChange, rule: string, context: VoiceAuditContext = {}): AuditEventInput {
   const user = (after ?? before)!;
-  const fields = before && after ? MAPPED_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field])) : presentFields(user);
+  const fields = before && after ? AUDITED_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field])) : presentFields(user);
   const action = !before ? 'VoiceUser.Create' : !after ? 'VoiceUser.Delete' : before.origin === 'portal' && after.origin === 'provisioned' ? 'VoiceUser.Link' : 'VoiceUser.Update';
   const verb = { 'VoiceUser.Create': 'create', 'VoiceUser.Delete': 'delete', 'VoiceUser.Link': 'link', 'VoiceUser.Update': 'update' }[action];
   const changes = before && after ? fields.map((field) => `${field} ${showValue(field, before[field])} → ${showValue(field, after[field])}`) : [];
@@ -39,10 +35,10 @@ export function voiceUserChangeEvent(registrationId: string, { before, after }: 
     resourceType: 'VoiceUser',
     resourceId: user.id,
     subjectUser: subjectOf(user),
-    summary: `${verb} voice user ${user.userName}${changes.length ? `: ${changes.join('; ')}` : ''}`,
+    summary: `${verb} voice user ${user.userName}${changes.length ? `: ${changes.join('; ')}` : ''}${note ? ` — ${note}` : ''}`,
     outcome: { status: 200, success: true },
     rule,
-    details: { ...(before ? { before: pick(before, fields) } : {}), ...(after ? { after: pick(after, fields) } : {}) },
+    details: { ...(before ? { before: pick(before, fields) } : {}), ...(after ? { after: pick(after, fields) } : {}), ...(note ? { note } : {}) },
   };
 }
 
@@ -121,11 +117,11 @@ function base(registrationId: string, context: VoiceAuditContext) {
   };
 }
 
-function presentFields(user: VoiceUserRecord): MappedField[] {
-  return MAPPED_FIELDS.filter((field) => user[field] !== undefined);
+function presentFields(user: VoiceUserRecord): VoiceUserField[] {
+  return AUDITED_FIELDS.filter((field) => user[field] !== undefined);
 }
 
-function pick(user: VoiceUserRecord, fields: readonly MappedField[]) {
+function pick(user: VoiceUserRecord, fields: readonly VoiceUserField[]) {
   return Object.fromEntries(fields.filter((field) => user[field] !== undefined).map((field) => [field, user[field]!]));
 }
 

@@ -1,6 +1,8 @@
 import type { DesiredState, Verdict } from './desired-state.js';
 import { allotLicenses, type LicensePolicy, type LicenseUsage } from './licenses.js';
 import type { DesiredVoiceUser, MappedFields, RuleId, VoiceUser } from './types.js';
+import { DIRECTORY_OWNED_FIELDS } from './voice-user-fields.js';
+import { numbersAfterMove, type LocationNumbers, type PortalNumbers } from './location-move.js';
 
 export interface FieldChange {
   field: keyof MappedFields;
@@ -14,7 +16,7 @@ export type PlanRow =
   | { kind: 'create'; rule: RuleId; userName: string; desired: DesiredVoiceUser; licenses: string[] }
   | { kind: 'update'; rule: RuleId; userName: string; voiceUserId: string; changes: FieldChange[]; desired: DesiredVoiceUser }
   | { kind: 'link'; rule: 'DEL-6'; userName: string; voiceUserId: string; changes: FieldChange[]; desired: DesiredVoiceUser }
-  | { kind: 'recreate'; rule: 'DEL-5'; userName: string; voiceUserId: string; changes: FieldChange[]; desired: DesiredVoiceUser }
+  | { kind: 'recreate'; rule: 'DEL-5'; userName: string; voiceUserId: string; changes: FieldChange[]; desired: DesiredVoiceUser; carried: PortalNumbers; notice?: string }
   | { kind: 'delete'; rule: RuleId; userName: string; voiceUserId: string; reason: DeleteReason; message: string; licenses: string[] }
   | { kind: 'error'; rule: RuleId; userName: string; directoryUserId: string; message: string };
 
@@ -22,7 +24,6 @@ export interface Plan {
   rows: PlanRow[];
 }
 
-const MAPPED_FIELDS: (keyof MappedFields)[] = ['userName', 'firstName', 'lastName', 'primaryEmail', 'additionalEmails', 'locationId', 'status'];
 
 export interface PlanOptions {
   /** REG-4: the registration ended; every provisioned voice user goes. */
@@ -34,6 +35,8 @@ export interface PlanOptions {
   onlyDirectoryUsers?: Set<string>;
   /** SYNC-5: the account's licence seats and how many are in use; without it nothing is counted. */
   licenses?: { policy: LicensePolicy; usage: LicenseUsage };
+  /** DEL-5: which DIDs each location allows, for the numbers a move carries over. */
+  locationNumbers?: LocationNumbers;
 }
 
 /**
@@ -49,7 +52,7 @@ export function planReconciliation(desired: DesiredState, voiceUsers: VoiceUser[
   const rows: PlanRow[] = [];
   for (const [directoryUserId, verdict] of options.registrationEnded ? [] : desired) {
     if (options.onlyDirectoryUsers && !options.onlyDirectoryUsers.has(directoryUserId)) continue;
-    rows.push(...rowsFor(directoryUserId, verdict, linked.get(directoryUserId), linkable));
+    rows.push(...rowsFor(directoryUserId, verdict, linked.get(directoryUserId), linkable, options.locationNumbers ?? {}));
   }
   for (const voiceUser of linked.values()) {
     const directoryUserId = voiceUser.directoryUserId!;
@@ -57,11 +60,11 @@ export function planReconciliation(desired: DesiredState, voiceUsers: VoiceUser[
     if (options.registrationEnded) rows.push(deletion(voiceUser, 'REG-4', 'registration-ended', 'the registration ended (end of service)'));
     else if (!desired.has(directoryUserId)) rows.push(deletion(voiceUser, 'DEL-1', 'deleted-in-directory', 'the user was deleted in Azure AD'));
   }
-  const ordered = [...rows.filter((row) => row.kind === 'delete'), ...rows.filter((row) => row.kind !== 'delete')];
+  const ordered = refuseClashingCreates([...rows.filter((row) => row.kind === 'delete'), ...rows.filter((row) => row.kind !== 'delete')], voiceUsers);
   return { rows: options.licenses ? allotLicenses(ordered, options.licenses.policy, options.licenses.usage) : ordered };
 }
 
-function rowsFor(directoryUserId: string, verdict: Verdict, current: VoiceUser | undefined, linkable: Map<string, VoiceUser>): PlanRow[] {
+function rowsFor(directoryUserId: string, verdict: Verdict, current: VoiceUser | undefined, linkable: Map<string, VoiceUser>, locationNumbers: LocationNumbers): PlanRow[] {
   switch (verdict.kind) {
     case 'out-of-scope':
       return current ? [deletion(current, 'DEL-2', 'left-every-synced-group', 'the user is no longer a member of any synced group')] : [];
@@ -73,15 +76,15 @@ function rowsFor(directoryUserId: string, verdict: Verdict, current: VoiceUser |
     case 'error':
       return [{ kind: 'error', rule: verdict.rule, userName: verdict.userName, directoryUserId, message: verdict.reason }];
     case 'desired':
-      return current ? changesTo(current, verdict.user) : createOrLink(verdict.user, linkable);
+      return current ? changesTo(current, verdict.user, locationNumbers) : createOrLink(verdict.user, linkable);
   }
 }
 
-function changesTo(current: VoiceUser, desired: DesiredVoiceUser): PlanRow[] {
+function changesTo(current: VoiceUser, desired: DesiredVoiceUser, locationNumbers: LocationNumbers): PlanRow[] {
   const changes = diff(current, desired);
   if (changes.length === 0) return [];
   const base = { userName: desired.userName, voiceUserId: current.id, changes, desired };
-  if (changes.some((change) => change.field === 'locationId')) return [{ kind: 'recreate', rule: 'DEL-5', ...base }];
+  if (changes.some((change) => change.field === 'locationId')) return [{ kind: 'recreate', rule: 'DEL-5', ...base, ...numbersAfterMove(desired.userName, current, desired.locationId, locationNumbers) }];
   const onlyStatus = changes.every((change) => change.field === 'status');
   return [{ kind: 'update', rule: onlyStatus ? 'DEL-3' : 'MAP-7', ...base }];
 }
@@ -93,10 +96,39 @@ function createOrLink(desired: DesiredVoiceUser, linkable: Map<string, VoiceUser
   return [{ kind: 'link', rule: 'DEL-6', userName: desired.userName, voiceUserId: match.id, changes: diff(match, desired), desired }];
 }
 
+/**
+ * SYNC-4/SYNC-5: a create whose user name or email a voice user already holds (one made in the
+ * portal with another email, so DEL-6 cannot link it, or one provisioned for someone else) would
+ * fail at write time; it is an error row already in the plan, so the dry run shows it. Voice
+ * users the same plan deletes free their names first.
+ */
+function refuseClashingCreates(rows: PlanRow[], voiceUsers: VoiceUser[]): PlanRow[] {
+  const leaving = new Set(rows.flatMap((row) => (row.kind === 'delete' ? [row.voiceUserId] : [])));
+  const holders = new Map<string, VoiceUser>();
+  for (const voiceUser of voiceUsers) {
+    if (leaving.has(voiceUser.id)) continue;
+    for (const key of keysOf(voiceUser)) if (!holders.has(key)) holders.set(key, voiceUser);
+  }
+  return rows.map((row) => {
+    if (row.kind !== 'create') return row;
+    const clash = keysOf(row.desired).map((key) => [key, holders.get(key)] as const).find(([, holder]) => holder !== undefined);
+    if (!clash) return row;
+    const [key, holder] = clash as readonly [string, VoiceUser];
+    const what = key.startsWith('userName:') ? `user name ${row.desired.userName}` : `email ${key.slice('email:'.length)}`;
+    const whose = holder.origin === 'portal' && !holder.directoryUserId ? `voice user ${holder.userName}, made in the portal with the email ${holder.primaryEmail} (DEL-6 links only on the same primary email)` : `voice user ${holder.userName}, provisioned for another directory user`;
+    return { kind: 'error', rule: 'SYNC-5', userName: row.userName, directoryUserId: row.desired.directoryUserId, message: `${row.userName} was not created: its ${what} is already used by ${whose}; rename or remove one of them` };
+  });
+}
+
+/** What the portal keeps unique per account: user name and primary email, case-insensitively. */
+function keysOf(user: Pick<MappedFields, 'userName' | 'primaryEmail'>): string[] {
+  return [`userName:${user.userName.toLowerCase()}`, `email:${user.primaryEmail.toLowerCase()}`];
+}
+
 function deletion(voiceUser: VoiceUser, rule: RuleId, reason: DeleteReason, why: string): PlanRow {
   return { kind: 'delete', rule, userName: voiceUser.userName, voiceUserId: voiceUser.id, reason, message: `${voiceUser.userName} is removed from the voice portal: ${why}`, licenses: voiceUser.licenses };
 }
 
 function diff(current: MappedFields, desired: MappedFields): FieldChange[] {
-  return MAPPED_FIELDS.filter((field) => JSON.stringify(current[field]) !== JSON.stringify(desired[field])).map((field) => ({ field, before: current[field], after: desired[field] }));
+  return DIRECTORY_OWNED_FIELDS.filter((field) => JSON.stringify(current[field]) !== JSON.stringify(desired[field])).map((field) => ({ field, before: current[field], after: desired[field] }));
 }

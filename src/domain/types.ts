@@ -26,6 +26,8 @@ export interface ReconcileSettings {
   scope: { kind: 'all-assigned' } | { kind: 'groups'; groups: { displayName?: string; externalId?: string }[] };
   locationSource: string;
   locationMap: Record<string, string>;
+  /** DEL-5: DID prefixes per portal location (what a move may carry). */
+  locationNumbers?: Record<string, string[]>;
 }
 
 /** The fields of a voice user that Azure AD masters (MAP-1..6) plus its status (DEL-3). */
@@ -55,6 +57,14 @@ export interface VoiceUser extends MappedFields {
   createdAt: string;
   updatedAt: string;
   version: number;
+}
+
+/** A voice user before and after one change (absent before: created; absent after: deleted). */
+export interface VoiceUserChange {
+  before?: VoiceUser;
+  after?: VoiceUser;
+  /** What support must know besides the fields: when recordings go (DEL-4), a number a move could not carry (DEL-5). */
+  note?: string;
 }
 
 export type RuleId = `${'MAP' | 'ELIG' | 'DEL' | 'SYNC' | 'REG'}-${number}`;

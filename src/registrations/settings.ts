@@ -1,12 +1,13 @@
 import { z } from 'zod';
 
-const DOMAIN_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+/** A domain name, or `*.` and a domain name for its subdomains (ELIG-3). */
+const DOMAIN_NAME = /^(\*\.)?(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 
 const domainName = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(DOMAIN_NAME, 'is not a valid domain name (expected something like contoso.com)');
+  .regex(DOMAIN_NAME, 'is not a valid domain name (expected something like contoso.com, or *.contoso.com for its subdomains)');
 
 const syncMode = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('just-in-time') }),
@@ -41,6 +42,8 @@ export const RegistrationSettingsSchema = z.object({
   scope: scope.default({ kind: 'all-assigned' }),
   locationSource: z.string().trim().min(1).default('addresses[type eq "work"].locality'),
   locationMap: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
+  /** DEL-5: the DID prefixes of each portal location; a move carries a DID only to a location whose prefixes it has. */
+  locationNumbers: z.record(z.string().trim().min(1), z.array(z.string().trim().regex(/^\+?[\d\s()-]+$/, 'must be a phone-number prefix such as +1206')).min(1)).default({}),
   recordingRetention: z.enum(['6-months', '1-year', '2-years', '3-years']).default('1-year'),
   /** SYNC-5: the account's licence seats and the licences a provisioned voice user is given. */
   licensing,

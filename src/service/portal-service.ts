@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { ConflictError, type Store, type VoiceUserRecord } from '../store/store.js';
 import { CodedError } from '../coded-error.js';
 import type { LicensePolicy } from '../domain/licenses.js';
+import { DIRECTORY_OWNED_FIELDS } from '../domain/voice-user-fields.js';
+import type { VoiceUserChange } from '../domain/types.js';
 import { NoLicenseLeftError, type LicenseSeats } from './license-seats.js';
 
 export class PortalError extends CodedError {}
 
-/** Fields Azure AD masters for a provisioned (linked) voice user: MAP-7. */
-export const DIRECTORY_OWNED_FIELDS = ['firstName', 'lastName', 'primaryEmail', 'additionalEmails', 'locationId'] as const;
 
 const text = z.string().trim().min(1);
 const PortalOwned = z.object({
@@ -16,17 +16,19 @@ const PortalOwned = z.object({
   did: text.max(32).optional(),
   licenses: z.array(text).max(50).optional(),
 });
-const HandMade = PortalOwned.extend({
+const Identity = PortalOwned.extend({
   userName: text.max(128),
   firstName: text.max(128),
   lastName: text.max(128),
   primaryEmail: z.email(),
-  additionalEmails: z.array(z.email()).default([]),
+  additionalEmails: z.array(z.email()),
   locationId: text,
 });
-const Edit = HandMade.partial();
+const HandMade = Identity.extend({ additionalEmails: Identity.shape.additionalEmails.default([]) });
+/** An edit names only what it changes: no defaults, or an edit would "change" fields it never named. */
+const Edit = Identity.partial().strict();
 
-export type VoiceUserChange = { before?: VoiceUserRecord; after?: VoiceUserRecord };
+export type { VoiceUserChange };
 
 export interface PortalServiceDeps {
   store: Store;
@@ -82,11 +84,12 @@ export function createPortalService({ store, seats, licensePolicyOf, onChange = 
 
 export type PortalService = ReturnType<typeof createPortalService>;
 
+/** MAP-7: Azure AD masters these fields of a provisioned user; naming a field with its current value is fine. */
 function refuseDirectoryOwnedEdits(current: VoiceUserRecord, changes: Partial<VoiceUserRecord>): void {
   if (!current.directoryUserId) return;
   const field = DIRECTORY_OWNED_FIELDS.find((name) => changes[name] !== undefined && JSON.stringify(changes[name]) !== JSON.stringify(current[name]));
   if (field) {
-    throw new PortalError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD`, 409);
+    throw new PortalError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD, the portal owns only extension, DID and licences`, 409);
   }
 }
 

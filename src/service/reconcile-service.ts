@@ -4,7 +4,8 @@ import { ConflictError, VersionConflictError, type Store, type VoiceUserRecord }
 import { computeDesiredState } from '../domain/desired-state.js';
 import { planReconciliation, type Plan, type PlanRow } from '../domain/plan.js';
 import { retentionEndsAt, type RetentionPeriod } from '../domain/retention.js';
-import type { Directory, DesiredVoiceUser, JsonMap, ReconcileSettings } from '../domain/types.js';
+import type { Directory, DesiredVoiceUser, JsonMap, ReconcileSettings, VoiceUserChange } from '../domain/types.js';
+import type { PortalNumbers } from '../domain/location-move.js';
 import { NO_LICENSES, usageOf, type LicensePolicy } from '../domain/licenses.js';
 import { createLicenseSeats, NoLicenseLeftError, type LicenseSeats } from './license-seats.js';
 
@@ -39,7 +40,7 @@ export interface RunContext {
 }
 
 export interface ReconcileObserver {
-  voiceUserChanged(registrationId: string, change: { before?: VoiceUserRecord; after?: VoiceUserRecord }, rule: string, run: RunContext): void;
+  voiceUserChanged(registrationId: string, change: VoiceUserChange, rule: string, run: RunContext): void;
   userFailed(registrationId: string, error: ReconcileError, run: RunContext): void;
   runFinished(report: ReconcileReport): void;
 }
@@ -68,7 +69,7 @@ export function createReconcileService({ store, registrations, observer, seats =
     const settings = await requireSettings(registrationId);
     const [directory, voiceUsers] = await Promise.all([loadDirectory(registrationId), store.voiceUsers.list(registrationId)]);
     const licenses = { policy: settings.licensing, usage: usageOf(settings.licensing, voiceUsers) };
-    const plan = planReconciliation(computeDesiredState(directory, settings), voiceUsers, { licenses });
+    const plan = planReconciliation(computeDesiredState(directory, settings), voiceUsers, { licenses, locationNumbers: settings.locationNumbers });
     return execute(registrationId, plan, settings, options);
   }
 
@@ -80,7 +81,7 @@ export function createReconcileService({ store, registrations, observer, seats =
     const desired = computeDesiredState(directory, settings);
     const matchable = await handMadeMatches(registrationId, desired);
     const licenses = { policy: settings.licensing, usage: await seats.inUse(registrationId, settings.licensing, settings.licensing.assignOnCreate) };
-    const plan = planReconciliation(desired, [...linked, ...matchable], { onlyDirectoryUsers: ids, licenses });
+    const plan = planReconciliation(desired, [...linked, ...matchable], { onlyDirectoryUsers: ids, licenses, locationNumbers: settings.locationNumbers });
     return execute(registrationId, plan, settings, { trigger: 'just-in-time', dryRun: false, correlationId });
   }
 
@@ -170,11 +171,11 @@ export function createReconcileService({ store, registrations, observer, seats =
   }
 
   async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, { recordingRetention: retention, licensing }: ApplySettings, run: RunContext): Promise<true> {
-    const changed = (change: { before?: VoiceUserRecord; after?: VoiceUserRecord }) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
+    const changed = (change: VoiceUserChange) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
     switch (row.kind) {
       case 'create': {
-        const licenses = await licensesToGive(registrationId, row);
-        changed({ after: await seats.withFreeSeats(registrationId, licensing, licenses, () => store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses })) });
+        const { licenses, numbers } = await whatAMoveCarries(registrationId, row);
+        changed({ after: await seats.withFreeSeats(registrationId, licensing, licenses, () => store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses, ...numbers })) });
         return true;
       }
       case 'update':
@@ -186,15 +187,15 @@ export function createReconcileService({ store, registrations, observer, seats =
         return true;
       }
       case 'recreate': {
-        const before = await removeWithRetention(registrationId, row.voiceUserId, retention, row.desired.locationId);
-        const after = await store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses: before?.licenses ?? [] });
-        changed({ before: before ?? undefined });
-        changed({ after });
+        const removed = await removeWithRetention(registrationId, row.voiceUserId, retention, { movedTo: row.desired.locationId, carried: row.carried });
+        const after = await store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses: removed?.before.licenses ?? [], ...row.carried });
+        if (removed) changed({ before: removed.before, note: keptUntil(removed.purgeAfter) });
+        changed({ after, ...(row.notice ? { note: row.notice } : {}) });
         return true;
       }
       case 'delete': {
-        const before = await removeWithRetention(registrationId, row.voiceUserId, retention);
-        if (before) changed({ before });
+        const removed = await removeWithRetention(registrationId, row.voiceUserId, retention);
+        if (removed) changed({ before: removed.before, note: keptUntil(removed.purgeAfter) });
         return true;
       }
     }
@@ -204,32 +205,35 @@ export function createReconcileService({ store, registrations, observer, seats =
    * DEL-4: the retention record is written before the voice user goes, so a crash in between loses
    * nothing. For a DEL-5 move it also notes where the user went and the licences it held.
    */
-  async function removeWithRetention(registrationId: string, voiceUserId: string, retention: RetentionPeriod, movedTo?: string): Promise<VoiceUserRecord | null> {
+  async function removeWithRetention(registrationId: string, voiceUserId: string, retention: RetentionPeriod, move?: { movedTo: string; carried: PortalNumbers }): Promise<{ before: VoiceUserRecord; purgeAfter: string } | null> {
     const before = await store.voiceUsers.get(registrationId, voiceUserId);
     if (!before) return null;
     const deletedAt = new Date();
+    const purgeAfter = retentionEndsAt(deletedAt, retention).toISOString();
     await store.retention.add({
       id: before.id,
       registrationId,
       voiceUserId: before.id,
       userName: before.userName,
       deletedAt: deletedAt.toISOString(),
-      purgeAfter: retentionEndsAt(deletedAt, retention).toISOString(),
+      purgeAfter,
       ...(before.directoryUserId ? { directoryUserId: before.directoryUserId } : {}),
       licenses: before.licenses,
-      ...(movedTo ? { movedTo } : {}),
+      ...(move ? { movedTo: move.movedTo, carried: move.carried } : {}),
     });
     await store.voiceUsers.delete(registrationId, voiceUserId);
-    return before;
+    return { before, purgeAfter };
   }
 
   /**
    * A DEL-5 move cut short between its delete and its create leaves only a create for the next
-   * run: the moved user gets back the licences it held, not just those given to newcomers.
+   * run: the moved user gets back the licences it held and the numbers the move carried, not
+   * just what newcomers are given.
    */
-  async function licensesToGive(registrationId: string, row: Extract<PlanRow, { kind: 'create' }>): Promise<string[]> {
+  async function whatAMoveCarries(registrationId: string, row: Extract<PlanRow, { kind: 'create' }>): Promise<{ licenses: string[]; numbers: PortalNumbers }> {
     const latest = await store.retention.latestFor(registrationId, row.desired.directoryUserId);
-    return latest?.movedTo !== undefined && latest.licenses ? latest.licenses : row.licenses;
+    if (latest?.movedTo === undefined) return { licenses: row.licenses, numbers: {} };
+    return { licenses: latest.licenses ?? row.licenses, numbers: latest.carried ?? {} };
   }
 
   return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers };
@@ -249,6 +253,11 @@ function newVoiceUser(registrationId: string, desired: DesiredVoiceUser): VoiceU
 
 function mapped({ directoryUserId: _directoryUserId, ...fields }: DesiredVoiceUser) {
   return fields;
+}
+
+/** DEL-4: said in the deletion's audit event, so support can tell a customer when recordings go. */
+function keptUntil(purgeAfter: string): string {
+  return `voicemails and recordings kept until ${purgeAfter.slice(0, 10)} (DEL-4)`;
 }
 
 function describeFailure(row: PlanRow, error: unknown): ReconcileError {

@@ -200,8 +200,9 @@ export interface RetentionRecord {
   /** The directory user it was linked to, and the licences it held. */
   directoryUserId?: string;
   licenses?: string[];
-  /** Set when the deletion was the first half of a DEL-5 move to this location. */
+  /** Set when the deletion was the first half of a DEL-5 move to this location, with the numbers it carries. */
   movedTo?: string;
+  carried?: { extension?: string; did?: string };
 }
 
 export interface RetentionCollection {

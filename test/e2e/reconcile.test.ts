@@ -121,7 +121,7 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
 
   it('MAP-1..6, ELIG-1..3 and DATA-1 over HTTPS: what Entra pushes becomes exactly these voice users, and each refusal names its rule', async () => {
     const mapping = await service.registration('mapping', {
-      accountDomains: ['mapping.example'],
+      accountDomains: ['mapping.example', '*.mapping.example'],
       syncMode: { kind: 'on-demand' },
       locationSource: `${ENTERPRISE}:department`,
       locationMap: { 'Sales Seattle': 'loc-sea', Paris: 'loc-par-1', ' paris ': 'loc-par-2' },

@@ -10,7 +10,7 @@ import type { Directory, JsonMap, ReconcileSettings, VoiceUser } from '../../../
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const MAILBOX = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox';
 const SETTINGS: ReconcileSettings = {
-  accountDomains: ['contoso.com'],
+  accountDomains: ['contoso.com', '*.contoso.com'],
   scope: { kind: 'all-assigned' },
   locationSource: 'addresses[type eq "work"].locality',
   locationMap: { Seattle: 'loc-sea', London: 'loc-lon' },
@@ -40,7 +40,7 @@ function applyInMemory(voiceUsers: VoiceUser[], rows: PlanRow[]): VoiceUser[] {
 }
 
 function reconcile(dir: Directory, voiceUsers: VoiceUser[] = [], settings = SETTINGS) {
-  return planReconciliation(computeDesiredState(dir, settings), voiceUsers).rows;
+  return planReconciliation(computeDesiredState(dir, settings), voiceUsers, { locationNumbers: settings.locationNumbers }).rows;
 }
 
 describe('mapping a directory user (MAP-1..6)', () => {
@@ -84,10 +84,13 @@ describe('who may be provisioned (ELIG-1..4)', () => {
     expect(verdict).toMatchObject({ eligible: false, rule });
     expect((verdict as { reason: string }).reason).toContain(upn);
   });
-  it('ELIG-3 admits the account domains and their subdomains, case-insensitively', () => {
+  it('ELIG-3 admits exactly the account domains, case-insensitively; subdomains only when listed as *.domain', () => {
     expect(checkEligibility('Jane@CONTOSO.com', ['contoso.com'])).toEqual({ eligible: true });
-    expect(checkEligibility('jane@sales.contoso.com', ['contoso.com'])).toEqual({ eligible: true });
+    expect(checkEligibility('jane@sales.contoso.com', ['contoso.com'])).toMatchObject({ eligible: false, rule: 'ELIG-3' });
     expect(checkEligibility('jane@notcontoso.com', ['contoso.com'])).toMatchObject({ eligible: false });
+    expect(checkEligibility('jane@eu.sales.contoso.com', ['*.contoso.com'])).toEqual({ eligible: true });
+    expect(checkEligibility('jane@contoso.com', ['*.contoso.com'])).toMatchObject({ eligible: false, rule: 'ELIG-3' });
+    expect(checkEligibility('jane@notcontoso.com', ['*.contoso.com'])).toMatchObject({ eligible: false, rule: 'ELIG-3' });
   });
   it('ELIG-4 an ineligible user creates no voice user and is reported with its rule', () => {
     const rows = reconcile(directory(user('1', 'guest#EXT#@contoso.com')));
@@ -147,6 +150,35 @@ describe('planning (SYNC-4, DEL-*, MAP-6/7, REG-4)', () => {
     const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com'))));
     const rows = reconcile(directory(user('1', 'jane@contoso.com', { addresses: [{ type: 'work', locality: 'London' }] })), existing);
     expect(rows).toEqual([expect.objectContaining({ kind: 'recreate', rule: 'DEL-5', changes: [{ field: 'locationId', before: 'loc-sea', after: 'loc-lon' }] })]);
+  });
+
+  it('DEL-5 a move carries extension and DID when the new location allows them', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com')))).map((v) => ({ ...v, extension: '2001', did: '+44 20 7946 0001' }));
+    const moved = directory(user('1', 'jane@contoso.com', { addresses: [{ type: 'work', locality: 'London' }] }));
+    expect(reconcile(moved, existing)).toEqual([expect.objectContaining({ kind: 'recreate', carried: { extension: '2001', did: '+44 20 7946 0001' } })]);
+    const [row] = reconcile(moved, existing, { ...SETTINGS, locationNumbers: { 'loc-lon': ['+4420'] } });
+    expect(row).toMatchObject({ carried: { extension: '2001', did: '+44 20 7946 0001' } });
+    expect(row).not.toHaveProperty('notice');
+  });
+
+  it('DEL-5 a DID the new location does not allow stays behind, and the plan says so for someone to reassign it', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com')))).map((v) => ({ ...v, extension: '2001', did: '+1 206 555 0100' }));
+    const moved = directory(user('1', 'jane@contoso.com', { addresses: [{ type: 'work', locality: 'London' }] }));
+    const [row] = reconcile(moved, existing, { ...SETTINGS, locationNumbers: { 'loc-lon': ['+4420'] } });
+    expect(row).toMatchObject({ kind: 'recreate', carried: { extension: '2001' }, notice: expect.stringContaining('DID +1 206 555 0100 of jane is not a number of location loc-lon') });
+    expect((row as { carried: object }).carried).not.toHaveProperty('did');
+  });
+
+  it('SYNC-5 a create whose user name a hand-made portal user holds (another email, so no DEL-6 link) is an error row in the plan', () => {
+    const handMade: VoiceUser = { registrationId: 'r', id: 'p1', userName: 'Jane', firstName: 'J', lastName: 'D', primaryEmail: 'jd@contoso.com', additionalEmails: [], locationId: 'loc-sea', status: 'active', licenses: [], origin: 'portal', createdAt: '', updatedAt: '', version: 1 };
+    expect(reconcile(directory(user('1', 'jane@contoso.com')), [handMade])).toEqual([
+      expect.objectContaining({ kind: 'error', rule: 'SYNC-5', message: 'jane was not created: its user name jane is already used by voice user Jane, made in the portal with the email jd@contoso.com (DEL-6 links only on the same primary email); rename or remove one of them' }),
+    ]);
+  });
+
+  it('SYNC-5 a name freed by a deletion of the same run is not a clash', () => {
+    const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com'))));
+    expect(reconcile(directory(user('2', 'jane@contoso.com')), existing).map((row) => row.kind)).toEqual(['delete', 'create']);
   });
 
   it('DEL-6 soft-matches a hand-made portal user by primary email instead of duplicating it', () => {
