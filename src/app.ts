@@ -11,6 +11,11 @@ import { createAdminApp } from './http/admin-app.js';
 import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls-server.js';
 import { createRegistrationResolver } from './registrations/resolver.js';
 import { createRegistrationService, type RegistrationService } from './registrations/registration-service.js';
+import { registrationChangeEvent } from './audit/registration-audit.js';
+import type { AuditActor } from './audit/audit-event.js';
+
+/** The admin API has one caller identity: whoever holds the admin token. */
+const ADMIN_ACTOR: AuditActor = { kind: 'admin', subject: 'admin-api' };
 import { createEntraJwtVerifier } from './auth/entra-jwt.js';
 import { createReconcileService, type ReconcileObserver, type ReconcileService } from './service/reconcile-service.js';
 import { createPortalService } from './service/portal-service.js';
@@ -75,12 +80,16 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     registrations: { settingsOf: settingsById },
     observer: reconcileAudit(auditing.recorder),
   });
-  const registrations = createRegistrationService({ store, removeVoiceUsers: reconcile.removeAllVoiceUsers });
+  const registrations = createRegistrationService({
+    store,
+    removeVoiceUsers: reconcile.removeAllVoiceUsers,
+    onChange: (change) => void auditing.recorder.record(registrationChangeEvent(change, ADMIN_ACTOR)),
+  });
   const portal = createPortalService({
     store,
     seats,
     licensePolicyOf: async (id) => (await settingsById(id))?.licensing ?? NO_LICENSES,
-    onChange: recordVoiceUserChanges(auditing.recorder, { actor: { kind: 'admin', subject: 'admin-api' } }),
+    onChange: recordVoiceUserChanges(auditing.recorder, { actor: ADMIN_ACTOR }),
   });
   const imports = createImportService({
     store,

@@ -39,9 +39,21 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
   async function resolveRegistration(ref: string): Promise<string> {
     if (!registrations) return ref;
     const known = await registrations.list();
-    const found = known.find((r) => r.id === ref) ?? known.find((r) => r.name.toLowerCase() === ref.toLowerCase());
+    const found = known.find((r) => r.id === ref) ?? known.find((r) => r.name.toLowerCase() === ref.toLowerCase()) ?? (await endedRegistration(ref));
     if (!found) throw new AuditSearchError('audit.unknown_registration', `No registration is named or has the id "${ref}"`);
     return found.id;
+  }
+
+  /** REG-4: the trail of an ended registration stays searchable by its name; its deletion event is the tombstone. */
+  async function endedRegistration(ref: string): Promise<{ id: string } | undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await auditLog.search({ actions: ['Registration.Delete'], limit: MAX_AUDIT_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+      const match = page.events.find((event) => event.registrationId === ref || String(event.details?.name ?? '').toLowerCase() === ref.toLowerCase());
+      if (match?.registrationId) return { id: match.registrationId };
+      cursor = page.nextCursor;
+    } while (cursor);
+    return undefined;
   }
 
   async function queryOf(params: Params, access: AuditAccess): Promise<AuditQuery> {

@@ -3,6 +3,7 @@ import { adminConnectionFromEnvironment, AdminRequestError, createAdminClient, t
 import { registrationsCommand } from './registrations-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { importCommand } from './import-command.js';
+import { voiceUsersCommand } from './voice-users-command.js';
 import { auditCommand, supportAccountsCommand } from './audit-command.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -13,6 +14,7 @@ const program = new Command('scim-voice-portal').description('Operate the SCIM v
 program.addCommand(registrationsCommand(call, print));
 program.addCommand(reconcileCommand(adminConnectionFromEnvironment, print));
 program.addCommand(importCommand(adminConnectionFromEnvironment, print));
+program.addCommand(voiceUsersCommand(call, print));
 program.addCommand(auditCommand(call));
 program.addCommand(supportAccountsCommand(call, print));
 

@@ -37,7 +37,8 @@ export function registrationsCommand(call: () => AdminCall, print: Print): Comma
     .option('--interval <minutes>')
     .option('--groups <list>')
     .option('--location-source <path>')
-    .option('--location <name=id...>')
+    .option('--location <name=id...>', 'add or change one location of the map (repeatable); the others stay')
+    .option('--remove-location <name...>', 'drop one location from the map (repeatable)')
     .option('--retention <period>')
     .option('--seats <licence=count...>')
     .option('--assign-licenses <list>')
@@ -84,6 +85,7 @@ interface RegistrationOptions {
   groups?: string;
   locationSource?: string;
   location?: string[];
+  removeLocation?: string[];
   retention?: string;
   seats?: string[];
   assignLicenses?: string;
@@ -99,12 +101,23 @@ function registrationBody(options: RegistrationOptions): Record<string, unknown>
     syncMode: options.syncMode ? { kind: options.syncMode, ...(options.interval ? { intervalMinutes: Number(options.interval) } : {}) } : undefined,
     scope: options.groups ? { kind: 'groups', groups: options.groups.split(',').map((displayName) => ({ displayName: displayName.trim() })) } : undefined,
     locationSource: options.locationSource,
-    locationMap: options.location ? Object.fromEntries(options.location.map((pair) => pair.split('=', 2))) : undefined,
+    locationMap: locationMapOf(options),
     recordingRetention: options.retention,
     licensing: licensingOf(options),
     entraTenantId: options.entraTenant,
   };
   return withoutUndefined(body);
+}
+
+/** `--location Seattle=loc-sea` entries and `--remove-location Oslo` removals (null, merged by the service). */
+function locationMapOf({ location = [], removeLocation = [] }: RegistrationOptions): Record<string, string | null> | undefined {
+  if (location.length === 0 && removeLocation.length === 0) return undefined;
+  const entries: [string, string | null][] = location.map((pair) => {
+    const [name, id] = pair.split('=', 2).map((part) => part.trim());
+    if (!name || !id) throw new Error(`--location takes name=portal-location-id (e.g. --location "Seattle=loc-sea"); got "${pair}"`);
+    return [name, id];
+  });
+  return Object.fromEntries([...entries, ...removeLocation.map((name): [string, null] => [name, null])]);
 }
 
 function licensingOf({ seats, assignLicenses }: RegistrationOptions): Record<string, unknown> | undefined {

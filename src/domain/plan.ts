@@ -26,7 +26,7 @@ export interface Plan {
 
 
 export interface PlanOptions {
-  /** REG-4: the registration ended; every provisioned voice user goes. */
+  /** REG-4: the registration ended; every voice user goes, provisioned or made in the portal. */
   registrationEnded?: boolean;
   /**
    * Only these directory users are being reconciled (just-in-time): voice users linked to
@@ -54,11 +54,12 @@ export function planReconciliation(desired: DesiredState, voiceUsers: VoiceUser[
     if (options.onlyDirectoryUsers && !options.onlyDirectoryUsers.has(directoryUserId)) continue;
     rows.push(...rowsFor(directoryUserId, verdict, linked.get(directoryUserId), linkable, options.locationNumbers ?? {}));
   }
-  for (const voiceUser of linked.values()) {
+  // REG-4: once service ends no user remains in the portal (vendor FAQ), hand-made ones included.
+  if (options.registrationEnded) for (const voiceUser of voiceUsers) rows.push(deletion(voiceUser, 'REG-4', 'registration-ended', 'the registration ended (end of service)'));
+  for (const voiceUser of options.registrationEnded ? [] : linked.values()) {
     const directoryUserId = voiceUser.directoryUserId!;
     if (options.onlyDirectoryUsers && !options.onlyDirectoryUsers.has(directoryUserId)) continue;
-    if (options.registrationEnded) rows.push(deletion(voiceUser, 'REG-4', 'registration-ended', 'the registration ended (end of service)'));
-    else if (!desired.has(directoryUserId)) rows.push(deletion(voiceUser, 'DEL-1', 'deleted-in-directory', 'the user was deleted in Azure AD'));
+    if (!desired.has(directoryUserId)) rows.push(deletion(voiceUser, 'DEL-1', 'deleted-in-directory', 'the user was deleted in Azure AD'));
   }
   const ordered = refuseClashingCreates([...rows.filter((row) => row.kind === 'delete'), ...rows.filter((row) => row.kind !== 'delete')], voiceUsers);
   return { rows: options.licenses ? allotLicenses(ordered, options.licenses.policy, options.licenses.usage) : ordered };

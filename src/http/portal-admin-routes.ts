@@ -38,6 +38,9 @@ export function portalAdminRoutes({ registrations, reconcile, portal, imports }:
   router.get('/registrations/:ref/voice-users', async (req, res) => {
     res.json(await portal.list(await registrationId(req.params.ref)));
   });
+  router.get('/registrations/:ref/retention', async (req, res) => {
+    res.json(await portal.retained(await registrationId(req.params.ref)));
+  });
   router.post('/registrations/:ref/voice-users', async (req, res) => {
     const id = await registrationId(req.params.ref);
     res.status(201).json(await portal.createByHand(id, req.body));

@@ -18,14 +18,37 @@ export interface TerminationReport {
   voiceUsers: number;
 }
 
+export type RegistrationChangeAction =
+  | 'Registration.Create'
+  | 'Registration.Update'
+  | 'Registration.Delete'
+  | 'Registration.AddCertificate'
+  | 'Registration.RemoveCertificate'
+  | 'Registration.AddToken'
+  | 'Registration.RevokeToken';
+
+/** One change to a registration, for the audit trail: what was there before and after, never a secret. */
+export interface RegistrationChange {
+  action: RegistrationChangeAction;
+  registration: { id: string; name: string };
+  summary: string;
+  before?: JsonObject;
+  after?: JsonObject;
+}
+
 export interface RegistrationServiceDeps {
   store: Store;
   /** REG-4: removes the voice users provisioned through the registration; returns how many (or would be, on a dry run). */
   removeVoiceUsers?: (registrationId: string, dryRun: boolean) => Promise<number>;
+  /** Told of every change once it is stored (the audit trail records it). */
+  onChange?: (change: RegistrationChange) => void;
 }
 
 /** Operator-facing management of registrations (REG-1..REG-4); used by the admin API. */
-export function createRegistrationService({ store, removeVoiceUsers = async () => 0 }: RegistrationServiceDeps) {
+export function createRegistrationService({ store, removeVoiceUsers = async () => 0, onChange = () => undefined }: RegistrationServiceDeps) {
+  const changed = (action: RegistrationChangeAction, registration: RegistrationRecord, summary: string, before?: JsonObject, after?: JsonObject) =>
+    onChange({ action, registration: { id: registration.id, name: registration.name }, summary, ...(before ? { before } : {}), ...(after ? { after } : {}) });
+
   async function find(idOrName: string): Promise<RegistrationRecord> {
     const found = (await store.registrations.get(idOrName)) ?? (await store.registrations.findByName(idOrName));
     if (!found || found.status !== 'active') throw new RegistrationError('registration.not_found', `No registration named or with id "${idOrName}"`, 404);
@@ -53,16 +76,21 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
       if (error instanceof ConflictError) throw new RegistrationError('registration.duplicate_name', `A registration named "${name}" already exists`, 409);
       throw error;
     }
-    return entraTenantId ? setEntraTenant(record, entraTenantId) : record;
+    const created = entraTenantId ? await setEntraTenant(record, entraTenantId) : record;
+    changed('Registration.Create', created, `registration ${name} created`, undefined, describedSettings(created));
+    return created;
   }
 
   async function update(idOrName: string, changes: unknown): Promise<RegistrationRecord> {
     const current = await find(idOrName);
-    const { name, entraTenantId, ...settings } = onlyGiven(parse(RegistrationInputSchema.partial(), changes), changes);
-    const merged = parse(RegistrationSettingsSchema, { ...current.settings, ...settings, ...mergedLicensing(current, changes) });
+    const { name, entraTenantId, ...settings } = onlyGiven(parse(RegistrationInputSchema.partial(), withoutRemovals(changes)), changes);
+    const merged = parse(RegistrationSettingsSchema, { ...current.settings, ...settings, ...mergedLicensing(current, changes), ...mergedMaps(current, changes) });
     const renamed = { ...current, name: name ?? current.name, settings: merged as unknown as JsonObject };
     const saved = await save(renamed, current.version);
-    return entraTenantId !== undefined ? setEntraTenant(saved, entraTenantId) : saved;
+    const updated = entraTenantId !== undefined ? await setEntraTenant(saved, entraTenantId) : saved;
+    const [before, after] = changedSettings(describedSettings(current), describedSettings(updated));
+    changed('Registration.Update', updated, `registration ${updated.name} updated: ${Object.keys(after).join(', ') || 'nothing changed'}`, before, after);
+    return updated;
   }
 
   async function setEntraTenant(record: RegistrationRecord, tenantId: string): Promise<RegistrationRecord> {
@@ -88,6 +116,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
       for (const key of keys) await store.credentials.unbind(key);
       throw error;
     }
+    changed('Registration.AddCertificate', registration, `certificate bound to ${registration.name}: ${describeBinding(binding)}`, undefined, binding as unknown as JsonObject);
     return binding;
   }
 
@@ -98,6 +127,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     if (!binding) throw new RegistrationError('registration.certificate_not_bound', `No certificate ${fingerprintOrSubject} is bound to ${registration.name}`, 404);
     await save({ ...registration, certificates: registration.certificates.filter((c) => c !== binding) }, registration.version);
     for (const key of bindingKeys(binding)) await store.credentials.unbind(key);
+    changed('Registration.RemoveCertificate', registration, `certificate removed from ${registration.name}: ${describeBinding(binding)}`, binding as unknown as JsonObject);
     return binding;
   }
 
@@ -107,6 +137,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     await bindOrExplain(credentialKey.token(issued.id), registration.id, 'Token id');
     const binding = { id: issued.id, secretHash: issued.secretHash, createdAt: new Date().toISOString(), ...(label ? { label } : {}) };
     await save({ ...registration, tokens: [...registration.tokens, binding] }, registration.version);
+    changed('Registration.AddToken', registration, `token ${issued.id}${label ? ` (${label})` : ''} issued for ${registration.name}`, undefined, { id: issued.id, ...(label ? { label } : {}) });
     return { id: issued.id, token: issued.token };
   }
 
@@ -117,6 +148,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     }
     await store.credentials.unbind(credentialKey.token(tokenId));
     await save({ ...registration, tokens: registration.tokens.filter((token) => token.id !== tokenId) }, registration.version);
+    changed('Registration.RevokeToken', registration, `token ${tokenId} of ${registration.name} revoked`, { id: tokenId });
   }
 
   /**
@@ -135,6 +167,8 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     await store.groups.deleteAll(ended.id);
     await store.users.deleteAll(ended.id);
     await store.registrations.delete(ended.id);
+    // The event is the registration's tombstone: the trail stays searchable by its name (REG-4).
+    changed('Registration.Delete', ended, `registration ${ended.name} ended: ${voiceUsers} voice users, ${counts.users} directory users and ${counts.groups} groups removed`, { name: ended.name, ...describedSettings(registration) });
     return { registration: ended.name, dryRun, ...counts, voiceUsers };
   }
 
@@ -173,10 +207,55 @@ function mergedLicensing(current: RegistrationRecord, changes: unknown): { licen
   return { licensing: { ...(current.settings.licensing as object | undefined), ...given } };
 }
 
+/** Maps an update merges into (JSON merge patch, RFC 7396): a given entry is set, an entry given as null is removed. */
+const MERGED_MAPS = ['locationMap', 'locationNumbers'] as const;
+
+function mergedMaps(current: RegistrationRecord, changes: unknown): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const key of MERGED_MAPS) {
+    const given = (changes as Record<string, unknown>)[key];
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) continue;
+    const entries = { ...(current.settings[key] as object | undefined), ...given } as Record<string, unknown>;
+    merged[key] = Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== null));
+  }
+  return merged;
+}
+
+/** The update as validated: map entries given as null are removals, not values. */
+function withoutRemovals(changes: unknown): unknown {
+  if (typeof changes !== 'object' || changes === null) return changes;
+  const copy: Record<string, unknown> = { ...changes };
+  for (const key of MERGED_MAPS) {
+    const given = copy[key];
+    if (typeof given === 'object' && given !== null && !Array.isArray(given)) copy[key] = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== null));
+  }
+  return copy;
+}
+
 /** Zod fills defaults even for optional fields; an update must change only what was sent. */
 function onlyGiven<T extends object>(parsed: T, input: unknown): T {
   const sent = new Set(Object.keys(input as object));
   return Object.fromEntries(Object.entries(parsed).filter(([key]) => sent.has(key))) as T;
+}
+
+/** Settings and credential labels as support reads them; token hashes never leave the store. */
+function describedSettings(record: RegistrationRecord): JsonObject {
+  return {
+    name: record.name,
+    ...record.settings,
+    ...(record.entraTenantId ? { entraTenantId: record.entraTenantId } : {}),
+  };
+}
+
+/** Only the settings that differ, before and after. */
+function changedSettings(before: JsonObject, after: JsonObject): [JsonObject, JsonObject] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+  const pick = (settings: JsonObject) => Object.fromEntries(keys.filter((key) => settings[key] !== undefined).map((key) => [key, settings[key]!]));
+  return [pick(before), pick(after)];
+}
+
+function describeBinding(binding: CertificateBinding): string {
+  return [binding.subject ? `subject ${binding.subject}` : undefined, binding.fingerprint256 ? `SHA-256 ${binding.fingerprint256}` : undefined, binding.label ? `label ${binding.label}` : undefined].filter(Boolean).join(', ');
 }
 
 function bindingKeys(binding: CertificateBinding): string[] {

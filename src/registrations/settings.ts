@@ -51,9 +51,13 @@ export const RegistrationSettingsSchema = z.object({
 
 export type RegistrationSettings = z.infer<typeof RegistrationSettingsSchema>;
 
+/**
+ * What the admin API accepts. Strict: a misspelt setting is refused rather than silently ignored,
+ * and there is no field for customer administrator credentials, so none can be stored (REG-3).
+ */
 export const RegistrationInputSchema = RegistrationSettingsSchema.extend({
   name: z.string().trim().min(1, 'is required').max(100),
   entraTenantId: z.uuid('must be the Entra tenant id (a GUID)').optional(),
-});
+}).strict();
 
 export type RegistrationInput = z.input<typeof RegistrationInputSchema>;

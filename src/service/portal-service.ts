@@ -79,7 +79,10 @@ export function createPortalService({ store, seats, licensePolicyOf, onChange = 
     }
   }
 
-  return { list: (registrationId: string) => store.voiceUsers.list(registrationId), get, createByHand, edit };
+  /** DEL-4: deleted voice users whose voicemails and recordings are still kept, soonest purge first. */
+  const retained = (registrationId: string) => store.retention.list(registrationId);
+
+  return { list: (registrationId: string) => store.voiceUsers.list(registrationId), get, createByHand, edit, retained };
 }
 
 export type PortalService = ReturnType<typeof createPortalService>;

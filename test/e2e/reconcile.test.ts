@@ -24,6 +24,7 @@ interface VoiceUser {
   origin: string;
   licenses: string[];
   extension?: string;
+  did?: string;
   directoryUserId?: string;
 }
 
@@ -74,13 +75,47 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
     expect(listed.Resources[0][VOICE_EXTENSION]).toEqual({ extension: '3001' });
   });
 
-  it('DEL-5 a location change deletes the voice user and recreates it in the new location', async () => {
+  it('MAP-7 the portal edits extension, DID and licences of a synced user with smtp: aliases, and refuses a user-name edit instead of letting Reconcile revert it', async () => {
+    const user = (await jit.scim.post('/Users', employee('exchange.user@contoso.example', 'Seattle', {
+      schemas: [USER_SCHEMA, ENTERPRISE, MAILBOX],
+      [MAILBOX]: { proxyAddresses: 'SMTP:exchange.user@contoso.example;smtp:eu@contoso.example' },
+    }))).body;
+    const voice = (await voiceUserOf('contoso', 'exchange.user'))!;
+    const edited = await service.admin.patch(`/registrations/contoso/voice-users/${voice.id}`, { extension: '5001', did: '+1 206 555 5001', licenses: ['voice-pro'] });
+    expect(edited.status, edited.text).toBe(200);
+    expect(edited.body).toMatchObject({ extension: '5001', additionalEmails: ['eu@contoso.example'] });
+    const renamed = await service.admin.patch(`/registrations/contoso/voice-users/${voice.id}`, { userName: 'someone.else' });
+    expect(renamed.status).toBe(409);
+    expect(renamed.body.message).toContain('userName of exchange.user is mastered by Azure AD (MAP-7)');
+    expect(user.id).toBeDefined();
+  });
+
+  it('DEL-5 a location change deletes the voice user and recreates it in the new location, carrying extension and DID', async () => {
     const user = (await jit.scim.post('/Users', employee('mover@contoso.example', 'Seattle'))).body;
     const before = (await voiceUserOf('contoso', 'mover'))!;
+    await service.admin.patch(`/registrations/contoso/voice-users/${before.id}`, { extension: '6001', did: '+44 20 7946 0600' });
     await jit.scim.patch(`/Users/${user.id}`, patch({ op: 'Replace', path: 'addresses[type eq "work"].locality', value: 'London' }));
     const after = (await voiceUserOf('contoso', 'mover'))!;
-    expect(after.locationId).toBe('loc-lon');
+    expect(after).toMatchObject({ locationId: 'loc-lon', extension: '6001', did: '+44 20 7946 0600' });
     expect(after.id).not.toBe(before.id);
+  });
+
+  it('DEL-5 a DID the new location does not allow stays behind, and the audit event says so', async () => {
+    await service.admin.patch('/registrations/contoso', { locationNumbers: { 'loc-lon': ['+4420'] } });
+    try {
+      const user = (await jit.scim.post('/Users', employee('traveller@contoso.example', 'Seattle'))).body;
+      const before = (await voiceUserOf('contoso', 'traveller'))!;
+      await service.admin.patch(`/registrations/contoso/voice-users/${before.id}`, { extension: '6002', did: '+1 206 555 0602' });
+      await jit.scim.patch(`/Users/${user.id}`, patch({ op: 'Replace', path: 'addresses[type eq "work"].locality', value: 'London' }));
+      const after = (await voiceUserOf('contoso', 'traveller'))!;
+      expect(after).toMatchObject({ locationId: 'loc-lon', extension: '6002' });
+      expect(after.did).toBeUndefined();
+      await service.service.audit.recorder.flush();
+      const events = (await service.admin.get(`/audit/events?registration=contoso&action=VoiceUser.Create&limit=5`)).body.events;
+      expect(JSON.stringify(events)).toContain('DID +1 206 555 0602 of traveller is not a number of location loc-lon');
+    } finally {
+      await service.admin.patch('/registrations/contoso', { locationNumbers: { 'loc-lon': null } });
+    }
   });
 
   it('DEL-1 a user deleted in Azure AD is deleted from the voice portal; DEL-4 its recordings are kept for the retention period, then purged and audited', async () => {
@@ -91,6 +126,9 @@ describe.each(STORE_KINDS)('Voice portal reconciliation over HTTPS (%s store)', 
     const retained = (await service.store.retention.list(jit.id)).find((r) => r.voiceUserId === voice.id)!;
     expect(new Date(retained.purgeAfter).getTime() - new Date(retained.deletedAt).getTime()).toBeGreaterThan(180 * 86_400_000);
 
+    await service.service.audit.recorder.flush();
+    const deletion = (await service.admin.get('/audit/events?registration=contoso&action=VoiceUser.Delete&limit=50')).body;
+    expect(JSON.stringify(deletion)).toContain(`voicemails and recordings kept until ${retained.purgeAfter.slice(0, 10)} (DEL-4)`);
     await service.service.recordings.purgeDue(new Date());
     expect(await service.store.retention.list(jit.id)).toContainEqual(retained);
     await service.service.recordings.purgeDue(new Date(new Date(retained.purgeAfter).getTime() + 1000));

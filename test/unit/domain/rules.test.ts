@@ -198,10 +198,11 @@ describe('planning (SYNC-4, DEL-*, MAP-6/7, REG-4)', () => {
     expect(reconcile(directory(), [handMade])).toEqual([]);
   });
 
-  it('REG-4 an ended registration deletes every provisioned voice user', () => {
+  it('REG-4 an ended registration deletes every voice user, hand-made ones too (no user remains after end of service)', () => {
     const existing = applyInMemory([], reconcile(directory(user('1', 'jane@contoso.com'), user('2', 'john@contoso.com'))));
-    const rows = planReconciliation(computeDesiredState(directory(), SETTINGS), existing, { registrationEnded: true }).rows;
-    expect(rows.map((r) => [r.kind, r.rule])).toEqual([['delete', 'REG-4'], ['delete', 'REG-4']]);
+    const handMade: VoiceUser = { ...existing[0]!, id: 'p1', userName: 'kim', primaryEmail: 'kim@contoso.com', origin: 'portal', directoryUserId: undefined };
+    const rows = planReconciliation(computeDesiredState(directory(), SETTINGS), [...existing, handMade], { registrationEnded: true }).rows;
+    expect(rows.map((r) => [r.kind, r.rule, r.userName])).toEqual([['delete', 'REG-4', 'jane'], ['delete', 'REG-4', 'john'], ['delete', 'REG-4', 'kim']]);
   });
 
   it('SYNC-5 one bad user never stops the others', () => {
