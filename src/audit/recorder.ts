@@ -33,6 +33,8 @@ export interface AuditRecorder {
   /** Stops the timer and flushes; records after close are refused. */
   close(): Promise<void>;
   readonly pending: number;
+  /** Events that never reached the audit store (logged instead when it stayed unreachable at shutdown). */
+  readonly dropped: number;
   /** True while the queue is at `maxQueue`. */
   readonly full: boolean;
 }
@@ -51,6 +53,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
   let writing = false;
   let failures = 0;
   let closed = false;
+  let dropped = 0;
 
   const hasRoom = () => queue.length < maxQueue;
 
@@ -133,12 +136,16 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       clearTimeout(timeout);
       if (flushed) return;
       clearTimeout(timer);
+      dropped += queue.length;
       logger.error('audit store unreachable at shutdown; unsaved audit events follow', { unsavedAuditEvents: queue.splice(0) });
       release();
       settleDrained();
     },
     get pending() {
       return queue.length;
+    },
+    get dropped() {
+      return dropped;
     },
     get full() {
       return !hasRoom();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalPath = z.string().min(1).optional();
+const logLevel = z.enum(['error', 'warn', 'info', 'http', 'debug']);
 
 /**
  * Every setting of the service, read from environment variables (or a JSON file named by
@@ -30,7 +31,13 @@ export const ConfigSchema = z
     ENTRA_JWKS_URL: z.string().url().default('https://login.microsoftonline.com/common/discovery/keys').describe('JWKS used to verify Entra-issued JWTs (only for registrations with an Entra tenant id)'),
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are purged daily (the only deletion of the audit trail)'),
-    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level'),
+    LOG_LEVEL: logLevel.default('info').describe('winston log level'),
+    REQUEST_LOG_LEVEL: logLevel.default('info').describe('Level of the one line logged per request (shown when LOG_LEVEL is this level or more verbose)'),
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('Secret a Prometheus scraper may use for GET /metrics instead of the admin token (secret)'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional().describe('OTLP/HTTP collector (e.g. http://otel-collector:4318); set = traces exported, unset = tracing not loaded'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000).describe('On SIGTERM/SIGINT, how long requests in progress, then background work, may take to finish before they are cut'),
+    MAX_CONCURRENT_REQUESTS_PER_REGISTRATION: z.coerce.number().int().min(1).default(64).describe('SCIM requests one registration may have in progress at once; more are answered 503 with Retry-After'),
+    MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(2000).describe('How long to wait for a reachable MongoDB server (at start-up and per operation) before giving up (then 503 with Retry-After)'),
   });
 
 /** The server certificate, its key and the client CA come together or not at all. */

@@ -5,6 +5,10 @@ import type { RegistrationService, BindBy } from '../registrations/registration-
 import { requireAdminToken } from './admin-auth.js';
 import { AdminError, createAdminErrorHandler } from './admin-errors.js';
 import { correlationId } from './request-context.js';
+import { requestLogContext } from '../log/log-context.js';
+import { logRequests } from '../log/request-log.js';
+import { noteRouteBase } from './route-template.js';
+import type { ListenerOperations } from './scim-app.js';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -17,15 +21,19 @@ export interface AdminAppDeps {
   extraRouters?: Router[];
   /** Mounted before admin-token authentication (the support console has its own login). */
   publicRouters?: Router[];
+  operations?: Omit<ListenerOperations, 'maxConcurrentPerRegistration'>;
 }
 
 /** The operators' listener: registrations, TLS reload and the routers other features add. */
-export function createAdminApp({ adminToken, registrations, logger, reloadTls, extraRouters = [], publicRouters = [] }: AdminAppDeps): Express {
+export function createAdminApp({ adminToken, registrations, logger, reloadTls, extraRouters = [], publicRouters = [], operations = {} }: AdminAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(correlationId);
+  if (operations.health) app.use(operations.health);
+  if (operations.metrics) app.use(operations.metrics);
+  app.use(correlationId, requestLogContext);
+  app.use(logRequests(logger, operations.requestLogLevel ?? 'info', 'admin'));
   for (const router of publicRouters) app.use(router);
-  app.use(ADMIN_BASE_PATH, requireAdminToken(adminToken), express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  app.use(ADMIN_BASE_PATH, noteRouteBase, requireAdminToken(adminToken), express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }), requestLogContext);
   app.use(ADMIN_BASE_PATH, registrationRoutes(registrations));
   app.post(`${ADMIN_BASE_PATH}/tls/reload`, (_req, res) => {
     reloadTls();

@@ -18,7 +18,7 @@ export function createScimErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(error);
     const scim = toScimError(error);
-    if (scim.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (scim.status === 503 && !res.get('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     if (scim.status >= 500) {
       logger.error('request failed', { correlationId: correlationIdOf(res), method: req.method, path: req.path, error: describe(error) });
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RetentionRecord, Store } from '../store/store.js';
+import { withLogContext } from '../log/log-context.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -35,7 +36,11 @@ export function createRecordingsPurge({ store, onPurged, onError, intervalMs = H
     }
   }
 
-  const runQuietly = () => void purgeDue().catch(onError);
+  let running: Promise<void> = Promise.resolve();
+  // Each run's log lines (and those of onPurged/onError) carry its run id.
+  const runQuietly = () => {
+    running = withLogContext({ job: 'recordings-purge', runId: randomUUID() }, () => purgeDue().then(() => undefined, onError));
+  };
 
   return {
     purgeDue,
@@ -43,8 +48,10 @@ export function createRecordingsPurge({ store, onPurged, onError, intervalMs = H
       runQuietly();
       timer = setInterval(runQuietly, intervalMs).unref();
     },
-    stop() {
+    /** No new run starts; resolves once the run in progress (if any) has finished. */
+    stop(): Promise<void> {
       clearInterval(timer);
+      return running;
     },
   };
 }

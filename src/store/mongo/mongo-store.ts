@@ -102,8 +102,9 @@ export class MongoStore implements Store {
   }
 }
 
-export async function openMongoStore(uri: string): Promise<MongoStore> {
-  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 2000, bufferCommands: false, autoIndex: false });
+/** `serverSelectionTimeoutMs`: how long an operation (and opening) waits for a reachable server (MONGODB_SERVER_SELECTION_TIMEOUT_MS). */
+export async function openMongoStore(uri: string, serverSelectionTimeoutMs = 2000): Promise<MongoStore> {
+  const connection = mongoose.createConnection(uri, { serverSelectionTimeoutMS: serverSelectionTimeoutMs, bufferCommands: false, autoIndex: false });
   await mongoSafely(() => connection.asPromise());
   const store = new MongoStore(connection);
   await mongoSafely(() => store.init());
