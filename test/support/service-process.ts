@@ -6,6 +6,10 @@ import type { TestService } from './test-service.js';
 
 export interface ServiceProcess {
   adminUrl: string;
+  /** Base URL of the SCIM API (`https://127.0.0.1:<port>/scim/v2`). */
+  scimUrl: string;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
   child: ChildProcess;
   /** Resolves with the signal or exit code once the process is gone. */
   exited: Promise<NodeJS.Signals | number | null>;
@@ -15,7 +19,7 @@ export interface ServiceProcess {
  * The real service (`src/main.ts`, as `npm start` runs it) in a process of its own, on the same
  * database and certificates as `service`: a process the test can kill without warning.
  */
-export async function startServiceProcess(service: TestService): Promise<ServiceProcess> {
+export async function startServiceProcess(service: TestService, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const ownDir = mkdtempSync(path.join(os.tmpdir(), 'scim-process-'));
   // tsx as a loader, not its CLI: the CLI runs the service in a grandchild that SIGKILL would miss.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -31,20 +35,21 @@ export async function startServiceProcess(service: TestService): Promise<Service
       ADMIN_TOKEN: service.adminToken,
       LOG_LEVEL: 'info',
       ...service.storeEnv,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   void exited.then(() => rmSync(ownDir, { recursive: true, force: true }));
-  const adminUrl = await new Promise<string>((resolve, reject) => {
-    let output = '';
+  let output = '';
+  const urls = await new Promise<{ adminUrl: string; scimUrl: string }>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const started = output.split('\n').find((line) => line.includes('"service started"'));
-      if (started) resolve(JSON.parse(started).adminUrl);
+      if (started) resolve(JSON.parse(started));
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((how) => reject(new Error(`service process ended (${how}) before it started:\n${output}`)));
   });
-  return { adminUrl, child, exited };
+  return { adminUrl: urls.adminUrl, scimUrl: urls.scimUrl, output: () => output, child, exited };
 }
