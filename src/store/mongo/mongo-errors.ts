@@ -1,6 +1,6 @@
 import { ConflictError, StoreUnavailableError } from '../store.js';
 
-const UNAVAILABLE = /MongoNetworkError|MongoServerSelectionError|MongoNotConnectedError|MongoTopologyClosedError|MongoNetworkTimeoutError|PoolClearedError/;
+const UNAVAILABLE = /MongoNetworkError|MongoServerSelectionError|MongooseServerSelectionError|MongoNotConnectedError|MongoTopologyClosedError|MongoNetworkTimeoutError|PoolClearedError/;
 
 /**
  * Server answers that mean "not now": shutting down, interrupted at shutdown, primary stepped down
