@@ -37,7 +37,7 @@ import { addServiceMetrics, type SeatUsage } from './metrics/service-metrics.js'
 import { createMetricsRouter } from './metrics/metrics-router.js';
 import { createHealthRouter, createReadiness, type Readiness } from './http/health.js';
 import { checkTlsMaterial, tlsExpiry, type TlsSources } from './pki/tls-check.js';
-import { createBackgroundWork, type BackgroundWork } from './lifecycle/background-work.js';
+import { createBackgroundWork, trackResponses, type BackgroundWork } from './lifecycle/background-work.js';
 import { StartupError } from './lifecycle/startup-error.js';
 import { withLogContext } from './log/log-context.js';
 
@@ -157,6 +157,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     operations: {
       health,
       metrics: metrics.httpMetrics('scim'),
+      inFlight: trackResponses(background),
       requestLogLevel: config.REQUEST_LOG_LEVEL,
       maxConcurrentPerRegistration: config.MAX_CONCURRENT_REQUESTS_PER_REGISTRATION,
     },
@@ -174,7 +175,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     reloadTls,
     extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), auditing.adminRouter],
     publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), auditing.consoleRouter],
-    operations: { health, metrics: metrics.httpMetrics('admin'), requestLogLevel: config.REQUEST_LOG_LEVEL },
+    operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });
   const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' } });
   addServiceMetrics(metrics, {
@@ -278,8 +279,9 @@ function reconcileLog(logger: Logger): ReconcileObserver {
   return {
     voiceUserChanged: () => undefined,
     userFailed: () => undefined,
-    runFinished: ({ runId, registrationId, trigger, dryRun, counts, durationMs, stopped, correlationId }) => {
-      if (!dryRun) logger.log(stopped ? 'warn' : 'info', 'reconcile run finished', { runId, registrationId, trigger, counts, durationMs, stopped, correlationId });
+    // A just-in-time run's line carries its request's correlation id from the log context.
+    runFinished: ({ runId, registrationId, trigger, dryRun, counts, durationMs, stopped }) => {
+      if (!dryRun) logger.log(stopped ? 'warn' : 'info', 'reconcile run finished', { runId, registrationId, trigger, counts, durationMs, stopped });
     },
   };
 }

@@ -29,7 +29,7 @@ export function createAdminApp({ adminToken, registrations, logger, reloadTls, e
   const app = express();
   app.disable('x-powered-by');
   if (operations.health) app.use(operations.health);
-  if (operations.metrics) app.use(operations.metrics);
+  for (const handler of [operations.inFlight, operations.metrics]) if (handler) app.use(handler);
   app.use(correlationId, requestLogContext);
   app.use(logRequests(logger, operations.requestLogLevel ?? 'info', 'admin'));
   for (const router of publicRouters) app.use(router);

@@ -33,6 +33,8 @@ export interface ListenerOperations {
   health?: Router;
   /** Counts and times every request (mounted before everything but the probes). */
   metrics?: RequestHandler;
+  /** Lets shutdown wait for responses in progress (mounted with the metrics). */
+  inFlight?: RequestHandler;
   /** Level of the one line per request (REQUEST_LOG_LEVEL); default `info`. */
   requestLogLevel?: string;
   /** SCIM requests one registration may have in progress (MAX_CONCURRENT_REQUESTS_PER_REGISTRATION). */
@@ -45,7 +47,7 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   if (operations.health) app.use(operations.health);
-  if (operations.metrics) app.use(operations.metrics);
+  for (const handler of [operations.inFlight, operations.metrics]) if (handler) app.use(handler);
   app.use(correlationId, requestLogContext);
   app.use(logRequests(logger, operations.requestLogLevel ?? 'info', 'scim'));
   app.use(auditing.scimRequests);

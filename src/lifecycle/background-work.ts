@@ -1,3 +1,5 @@
+import type { NextFunction, Request, Response } from 'express';
+
 /**
  * Work that outlives the request that started it, or runs on a timer, tracked so shutdown can
  * wait for it before the audit trail and the store close.
@@ -23,6 +25,24 @@ export function createBackgroundWork() {
       clearTimeout(timer);
       return running.size;
     },
+  };
+}
+
+/**
+ * Express middleware (mount first): shutdown also waits for each response to be written out, so
+ * the audit trail's `finish` handler has run before the recorder closes, even when the client
+ * hung up while the last bytes were on their way.
+ */
+export function trackResponses(background: BackgroundWork) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    void background.track(
+      new Promise<void>((resolve) => {
+        res.once('finish', resolve);
+        // Closed before the response was complete: no 'finish' will come.
+        res.once('close', () => !res.writableEnded && resolve());
+      }),
+    );
+    next();
   };
 }
 
