@@ -43,7 +43,7 @@ export function startTlsServer(
   listener: RequestListener,
   host: string,
   port: number,
-  { requestCert = true, name = { name: 'HTTPS', portSetting: 'the port setting' } }: { requestCert?: boolean; name?: ListenerName } = {},
+  { requestCert = true, name }: { requestCert?: boolean; name: ListenerName },
 ): Promise<RunningServer> {
   const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener);
   server.keepAliveTimeout = 65_000;
