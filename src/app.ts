@@ -41,6 +41,9 @@ import { createBackgroundWork, trackResponses, type BackgroundWork } from './lif
 import { StartupError } from './lifecycle/startup-error.js';
 import { withLogContext } from './log/log-context.js';
 
+/** The audit queue's last flush is never given less than this, even when requests used the whole shutdown timeout. */
+const MIN_AUDIT_FLUSH_MS = 2000;
+
 export interface TlsSetup {
   /** Re-reads the files on each call, so a reload picks up a new CA bundle or CRL. */
   load(): TlsMaterial;
@@ -86,6 +89,7 @@ export interface RunningService {
 export async function startService({ config, logger, store, tls, adminToken, metrics = createMetrics() }: ServiceDeps): Promise<RunningService> {
   let material = tls.load();
   checkTlsMaterial(material, tls.sources);
+  let serverCertificateExpires = expiryOf(material.cert);
   let draining = false;
   const background = createBackgroundWork();
   const auditing = await startAuditing({
@@ -136,7 +140,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const directory = createDirectoryService({ store, onChange: justInTime(store, reconcile, background) });
   const readiness = createReadiness({
     pingStore: () => store.ping(),
-    tlsLoaded: () => serverCertificateInForce(material.cert),
+    tlsLoaded: () => serverCertificateExpires > Date.now(),
     draining: () => draining,
     onPing: metrics.storePinged,
   });
@@ -165,6 +169,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const scim = await startTlsServer(material, scimApp, config.HOST, config.SCIM_PORT, { name: { name: 'SCIM', portSetting: 'SCIM_PORT' } });
   const reloadTls = () => {
     material = tls.load();
+    serverCertificateExpires = expiryOf(material.cert);
     scim.reload(material);
     logger.info('TLS trust material reloaded', { event: 'tls.reload' });
   };
@@ -217,15 +222,17 @@ export async function startService({ config, logger, store, tls, adminToken, met
     background.track(scheduler.stop());
     const unfinished = await background.settled(timeLeft());
     if (unfinished > 0) logger.warn('background work still running at SHUTDOWN_TIMEOUT_MS is left unfinished (a Reconcile run again finishes it, SYNC-4)', { unfinished });
-    await auditing.close();
+    // An unreachable audit store gets what is left of the timeout (at least a moment), then its
+    // queued events are written to the log instead.
+    await auditing.close(Math.max(timeLeft(), MIN_AUDIT_FLUSH_MS));
     logger.info('drained', { durationMs: Date.now() - started });
   };
   return { scim, audit: auditing, admin, registrations, recordings, metrics, readiness, reloadTls, close };
 }
 
-/** A running server certificate is one that has not expired (readiness). */
-function serverCertificateInForce(certificatePem: string): boolean {
-  return new Date(new X509Certificate(certificatePem).validTo) > new Date();
+/** When the server certificate stops being valid (ms since the epoch); readiness fails after it. */
+function expiryOf(certificatePem: string): number {
+  return new Date(new X509Certificate(certificatePem).validTo).getTime();
 }
 
 /** Seats used and bought of each active registration's counted licences (the seat ledger: at most a second old). */

@@ -28,8 +28,8 @@ export interface Auditing {
   consoleRouter: Router;
   /** For createAdminApp's `extraRouters` (behind the admin token). */
   adminRouter: Router;
-  /** Flushes every queued event, then closes the audit connection. */
-  close(): Promise<void>;
+  /** Flushes every queued event (waiting at most `timeoutMs` for an unreachable store), then closes the audit connection. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -51,9 +51,9 @@ export async function startAuditing({ store, logger, registrations, reconcile, r
     onRefusedAuth: recordRefusedAuth(recorder),
     consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
-    async close() {
+    async close(timeoutMs?: number) {
       clearInterval(purgeTimer);
-      await recorder.close();
+      await recorder.close(timeoutMs);
       await close();
     },
   };

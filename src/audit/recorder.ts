@@ -30,8 +30,11 @@ export interface AuditRecorder {
   whenRoom(): Promise<void>;
   /** Resolves once every event recorded so far is in the log (retrying failed appends). */
   flush(): Promise<void>;
-  /** Stops the timer and flushes; records after close are refused. */
-  close(): Promise<void>;
+  /**
+   * Stops the timer and flushes; records after close are refused. `timeoutMs` (default
+   * `shutdownTimeoutMs`) bounds the wait for an unreachable store: what is left of the shutdown.
+   */
+  close(timeoutMs?: number): Promise<void>;
   readonly pending: number;
   /** Events that never reached the audit store (logged instead when it stayed unreachable at shutdown). */
   readonly dropped: number;
@@ -129,10 +132,10 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
      * Flushes; if the audit store stays unreachable past `shutdownTimeoutMs`, the events still
      * queued (already redacted) go to the operational log instead, so shutting down loses none.
      */
-    async close() {
+    async close(timeoutMs = shutdownTimeoutMs) {
       closed = true;
       let timeout: NodeJS.Timeout | undefined;
-      const flushed = await Promise.race([flush().then(() => true), new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), shutdownTimeoutMs)))]);
+      const flushed = await Promise.race([flush().then(() => true), new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), timeoutMs)))]);
       clearTimeout(timeout);
       if (flushed) return;
       clearTimeout(timer);

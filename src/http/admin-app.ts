@@ -4,11 +4,9 @@ import type { RegistrationRecord } from '../store/store.js';
 import type { RegistrationService, BindBy } from '../registrations/registration-service.js';
 import { requireAdminToken } from './admin-auth.js';
 import { AdminError, createAdminErrorHandler } from './admin-errors.js';
-import { correlationId } from './request-context.js';
 import { requestLogContext } from '../log/log-context.js';
-import { logRequests } from '../log/request-log.js';
 import { noteRouteBase } from './route-template.js';
-import type { ListenerOperations } from './scim-app.js';
+import { useListenerOperations, type ListenerOperations } from './listener-operations.js';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -21,17 +19,14 @@ export interface AdminAppDeps {
   extraRouters?: Router[];
   /** Mounted before admin-token authentication (the support console has its own login). */
   publicRouters?: Router[];
-  operations?: Omit<ListenerOperations, 'maxConcurrentPerRegistration'>;
+  operations?: ListenerOperations;
 }
 
 /** The operators' listener: registrations, TLS reload and the routers other features add. */
 export function createAdminApp({ adminToken, registrations, logger, reloadTls, extraRouters = [], publicRouters = [], operations = {} }: AdminAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  if (operations.health) app.use(operations.health);
-  for (const handler of [operations.inFlight, operations.metrics]) if (handler) app.use(handler);
-  app.use(correlationId, requestLogContext);
-  app.use(logRequests(logger, operations.requestLogLevel ?? 'info', 'admin'));
+  useListenerOperations(app, logger, 'admin', operations);
   for (const router of publicRouters) app.use(router);
   app.use(ADMIN_BASE_PATH, noteRouteBase, requireAdminToken(adminToken), express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }), requestLogContext);
   app.use(ADMIN_BASE_PATH, registrationRoutes(registrations));

@@ -1,7 +1,6 @@
-import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../log/logger.js';
 import { requestLogContext } from '../log/log-context.js';
-import { logRequests } from '../log/request-log.js';
 import { createAuthenticator, type RefusedAttempt } from '../auth/authenticate.js';
 import type { CredentialResolver } from '../auth/credentials.js';
 import type { DirectoryService } from '../service/directory-service.js';
@@ -9,7 +8,8 @@ import type { ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
 import { createScimRouter } from './scim-router.js';
 import { createScimErrorHandler } from './error-handler.js';
-import { correlationId, correlationIdOf, setRequestContext } from './request-context.js';
+import { correlationIdOf, setRequestContext } from './request-context.js';
+import { useListenerOperations, type ListenerOperations } from './listener-operations.js';
 import { limitConcurrencyPerRegistration } from './concurrency-cap.js';
 import { noteRouteBase } from './route-template.js';
 
@@ -24,21 +24,10 @@ export interface ScimAppDeps {
   auditing: { scimRequests: RequestHandler; onRefusedAuth(req: Request, res: Response, attempt: RefusedAttempt): void };
   /** Base URL clients use (PUBLIC_BASE_URL); else derived from the Host header of each request. */
   publicBaseUrl?: string;
-  operations?: ListenerOperations;
-}
-
-/** What operations add to a listener (both listeners take the same). */
-export interface ListenerOperations {
-  /** `/healthz` and `/readyz`: mounted first, so probes are not logged, audited or authenticated. */
-  health?: Router;
-  /** Counts and times every request (mounted before everything but the probes). */
-  metrics?: RequestHandler;
-  /** Lets shutdown wait for responses in progress (mounted with the metrics). */
-  inFlight?: RequestHandler;
-  /** Level of the one line per request (REQUEST_LOG_LEVEL); default `info`. */
-  requestLogLevel?: string;
-  /** SCIM requests one registration may have in progress (MAX_CONCURRENT_REQUESTS_PER_REGISTRATION). */
-  maxConcurrentPerRegistration?: number;
+  operations?: ListenerOperations & {
+    /** SCIM requests one registration may have in progress (MAX_CONCURRENT_REQUESTS_PER_REGISTRATION). */
+    maxConcurrentPerRegistration?: number;
+  };
 }
 
 /** The provisioning listener: correlation id → authentication → body → SCIM routes → SCIM errors. */
@@ -46,10 +35,7 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  if (operations.health) app.use(operations.health);
-  for (const handler of [operations.inFlight, operations.metrics]) if (handler) app.use(handler);
-  app.use(correlationId, requestLogContext);
-  app.use(logRequests(logger, operations.requestLogLevel ?? 'info', 'scim'));
+  useListenerOperations(app, logger, 'scim', operations);
   app.use(auditing.scimRequests);
   app.use(
     SCIM_BASE_PATH,

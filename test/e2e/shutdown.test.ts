@@ -57,5 +57,5 @@ describe.each(STORE_KINDS)('SIGTERM drains the service (%s store)', (kind) => {
     expect(trail.body.events.find((event: { correlationId: string }) => event.correlationId === correlationId)).toMatchObject({ outcome: { status: 204, success: true } });
     const [voiceUser] = await service.store.voiceUsers.findByDirectoryUsers(registration.id, [created.body.id]);
     expect(voiceUser?.firstName).toBe('Drained');
-  });
+  }, 60_000);
 });

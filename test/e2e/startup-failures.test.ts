@@ -42,7 +42,8 @@ function expectClearFailure(result: { code: number | null; stderr: string }, ...
   expect(result.stderr).not.toMatch(/^\s+at /m);
 }
 
-describe('start-up failures are explained, without a stack trace, and the process exits non-zero', () => {
+// Each case starts a real process (a few seconds each on a busy machine).
+describe('start-up failures are explained, without a stack trace, and the process exits non-zero', { timeout: 60_000 }, () => {
   let dir: string;
   let ca: IssuedCertificate;
   let server: IssuedCertificate;

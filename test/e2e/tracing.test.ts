@@ -53,6 +53,7 @@ describe.each(STORE_KINDS)('OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOI
     await service.stop();
   });
 
+  // Loading every module through the instrumentation hook makes this start-up slow on a busy machine: a generous timeout.
   it('a SCIM request is exported as a trace that continues the incoming traceparent and carries the correlation id', async () => {
     const registration = await service.registration('traced');
     running = await startServiceProcess(service, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
@@ -71,5 +72,5 @@ describe.each(STORE_KINDS)('OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOI
     expect(trace.find((span) => span.attributes.correlation_id === correlationId)).toMatchObject({ attributes: { 'http.request.method': 'GET', 'http.route': '/scim/v2/Users' } });
     expect(trace.some((span) => span.attributes['express.type'] !== undefined)).toBe(true);
     if (kind === 'mongodb') expect(trace.some((span) => span.attributes['db.system'] === 'mongodb' || span.attributes['db.system.name'] === 'mongodb')).toBe(true);
-  });
+  }, 120_000);
 });
