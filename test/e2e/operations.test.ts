@@ -161,3 +161,20 @@ describe('A per-registration cap on SCIM requests in progress (MAX_CONCURRENT_RE
     expect(listed.body.totalResults).toBe(2);
   });
 });
+
+describe('REQUEST_LOG_LEVEL', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService('sqlite', { LOG_LEVEL: 'info', REQUEST_LOG_LEVEL: 'debug' });
+  });
+  afterAll(() => service.stop());
+
+  it('below LOG_LEVEL hides the request lines, and only them', async () => {
+    const client = await service.registration('quiet');
+    expect((await client.scim.get('/Users')).status).toBe(200);
+    expect((await service.scimClient({}).get('/Users')).status).toBe(401);
+    const lines = await logLinesOnceThere(service, (all) => all.some((line) => line.message === 'authentication refused'));
+    expect(lines.some((line) => line.message === 'authentication refused')).toBe(true);
+    expect(lines.filter((line) => line.message === 'request')).toEqual([]);
+  });
+});
