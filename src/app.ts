@@ -115,7 +115,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const registrations = createRegistrationService({
     store,
     removeVoiceUsers: reconcile.removeAllVoiceUsers,
-    onChange: (change) => void auditing.recorder.record(registrationChangeEvent(change, ADMIN_ACTOR)),
+    onChange: (change) => record(registrationChangeEvent(change, ADMIN_ACTOR)),
   });
   const portal = createPortalService({
     store,
