@@ -31,6 +31,9 @@ import { createRecordingsPurge, type RecordingsPurge } from './service/recording
 import type { AuditRecorder } from './audit/recorder.js';
 import type { DirectoryChange } from './service/directory-service.js';
 import type { RequestContext } from './service/context.js';
+import { createGraphClient } from './writeback/graph-client.js';
+import { createWriteBack, type WriteBack } from './writeback/write-back-service.js';
+import { writeBackAdminRoutes } from './writeback/admin-routes.js';
 
 export interface TlsSetup {
   /** Re-reads the files on each call, so a reload picks up a new CA bundle or CRL. */
@@ -55,6 +58,8 @@ export interface RunningService {
   registrations: RegistrationService;
   /** DEL-4: the hourly purge of recordings whose retention ended. */
   recordings: RecordingsPurge;
+  /** TWO-1: the write-back outbox; `backlogs()` gives each registration's pending count and oldest age (metrics). */
+  writeBack: WriteBack;
   reloadTls(): void;
   close(): Promise<void>;
 }
@@ -74,9 +79,25 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     return found ? settingsOf(found) : undefined;
   };
   const seats = createLicenseSeats(store);
+  const writeBack = createWriteBack({
+    store,
+    graph: createGraphClient({
+      graphBaseUrl: config.GRAPH_BASE_URL,
+      tokenUrlTemplate: config.ENTRA_TOKEN_URL_TEMPLATE,
+      ca: config.GRAPH_CA_FILE ? read(config.GRAPH_CA_FILE) : undefined,
+      timeoutMs: config.GRAPH_TIMEOUT_MS,
+    }),
+    settingsOf: settingsById,
+    audit: (event) => auditing.recorder.record(event),
+    logger,
+    drainIntervalMs: config.WRITEBACK_DRAIN_MS,
+    backoff: { baseMs: config.WRITEBACK_BACKOFF_BASE_MS, maxMs: config.WRITEBACK_BACKOFF_MAX_MS },
+    graphTimeoutMs: config.GRAPH_TIMEOUT_MS,
+  });
   const reconcile = createReconcileService({
     store,
     seats,
+    writeBack,
     registrations: { settingsOf: settingsById },
     observer: reconcileAudit(auditing.recorder),
   });
@@ -89,6 +110,7 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     store,
     seats,
     licensePolicyOf: async (id) => (await settingsById(id))?.licensing ?? NO_LICENSES,
+    writeBack,
     onChange: recordVoiceUserChanges(auditing.recorder, { actor: ADMIN_ACTOR }),
   });
   const imports = createImportService({
@@ -124,7 +146,7 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     registrations,
     logger,
     reloadTls,
-    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), auditing.adminRouter],
+    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), writeBackAdminRoutes({ registrations, writeBack, outbox: store.outbox }), auditing.adminRouter],
     publicRouters: [auditing.consoleRouter],
   });
   const admin = await startTlsServer(tls.load(), adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false });
@@ -147,15 +169,18 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     onError: (error) => logger.warn('recordings purge failed', { error: (error as Error).message }),
   });
   recordings.start();
+  writeBack.start();
   return {
     scim,
     audit: auditing,
     admin,
     registrations,
     recordings,
+    writeBack,
     reloadTls,
     close: async () => {
       recordings.stop();
+      await writeBack.stop();
       await scheduler.stop();
       await Promise.all([scim.close(), admin.close()]);
       await auditing.close();

@@ -30,6 +30,18 @@ export const ConfigSchema = z
     ENTRA_JWKS_URL: z.string().url().default('https://login.microsoftonline.com/common/discovery/keys').describe('JWKS used to verify Entra-issued JWTs (only for registrations with an Entra tenant id)'),
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are purged daily (the only deletion of the audit trail)'),
+    GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com').describe('Microsoft Graph base URL for the two-way write-back (TWO-1); a national cloud has its own'),
+    ENTRA_TOKEN_URL_TEMPLATE: z
+      .string()
+      .url()
+      .refine((url) => url.includes('{tenant}'), 'must contain {tenant}')
+      .default('https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token')
+      .describe('Token endpoint of the write-back app sign-in; {tenant} becomes the registration\'s tenant id'),
+    GRAPH_CA_FILE: optionalPath.describe('Extra CA certificates (PEM) trusted for Graph and the token endpoint, besides the system ones'),
+    GRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000).describe('Longest wait for one answer from Graph or the token endpoint'),
+    WRITEBACK_DRAIN_MS: z.coerce.number().int().min(10).default(5_000).describe('How often the write-back outbox is drained (a portal edit also starts a drain at once)'),
+    WRITEBACK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(2_000).describe('Write-back delay after a first failure; doubles per failure, with jitter'),
+    WRITEBACK_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(900_000).describe('Longest write-back delay between attempts (Graph\'s Retry-After may ask for more)'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level'),
   });
 
