@@ -34,6 +34,13 @@ const licensing = z
   })
   .default({ seats: {}, assignOnCreate: [] });
 
+/** A file on the service's hosts, named absolutely: relative paths would depend on each host's working directory. */
+const absolutePath = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^(\/|[A-Za-z]:[\\/])/, `must be the absolute path, on the service's hosts, of ${what}`);
+
 /**
  * TWO-1: where extension and DID go in the customer's Entra tenant, and how the service signs in
  * to Microsoft Graph (REG-3: the app's own certificate, never a customer administrator's
@@ -43,8 +50,8 @@ const licensing = z
 const writeBackFields = z.strictObject({
     tenantId: z.uuid('must be the customer\'s Entra tenant id (a GUID)'),
     clientId: z.uuid('must be the application (client) id of the app registration (a GUID)'),
-    certificateFile: z.string().trim().min(1, 'is required: path of the PEM certificate registered on the app'),
-    privateKeyFile: z.string().trim().min(1, 'is required: path of the PEM private key of that certificate'),
+    certificateFile: absolutePath('the PEM certificate registered on the app'),
+    privateKeyFile: absolutePath('the PEM private key of that certificate'),
     extensionAttribute: graphUserAttribute.default(DEFAULT_WRITE_BACK_ATTRIBUTES.extension),
     didAttribute: graphUserAttribute.default(DEFAULT_WRITE_BACK_ATTRIBUTES.did),
 });
