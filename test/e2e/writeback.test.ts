@@ -126,6 +126,41 @@ describe.each(STORE_KINDS)('TWO-1 two-way write-back to Microsoft Graph through 
     expect(appliedTo(dora.objectId).map((request) => request.body)).toEqual([{ onPremisesExtensionAttributes: { extensionAttribute1: '7001' } }]);
   });
 
+  it('TWO-1: a change Graph refuses for that user (on-premises mastered, 400) is dropped and audited as failed; the next change still goes', async () => {
+    const hal = await provision(twoWay, 'hal');
+    fake.misbehave({ kind: 'status', status: 400 });
+    await editVoiceUser('twoway', hal.voiceUserId, { extension: '6101' });
+    await waitFor('the refused PATCH of hal', () => fake.requests.some((request) => request.userId === hal.objectId && request.answered === 400));
+    await drained();
+    const failed = (await auditEvents('Outbox.Failed')).find((event) => event.summary.includes(' hal '));
+    expect(failed?.summary).toMatch(/^extension of hal not written back to Entra: Microsoft Graph refused the change \(HTTP 400 Request_BadRequest: Unable to update the specified properties for on-premises mastered/);
+    await editVoiceUser('twoway', hal.voiceUserId, { extension: '6102' });
+    await waitFor('the next PATCH of hal', () => appliedTo(hal.objectId).length > 0);
+    expect(appliedTo(hal.objectId).map((request) => request.body)).toEqual([{ onPremisesExtensionAttributes: { extensionAttribute1: '6102' } }]);
+  });
+
+  it('REG-3: a certificate Entra does not know for the app is refused at sign-in; the change waits with the reason, and goes once the right certificate is configured', async () => {
+    const rightApp = await fake.customerApp();
+    const wrongCertificate = (await fake.customerApp()).writeBack;
+    const client = await service.registration('rotating', {
+      syncDirection: 'two-way',
+      writeBack: { ...rightApp.writeBack, certificateFile: wrongCertificate.certificateFile, privateKeyFile: wrongCertificate.privateKeyFile },
+      locationMap: { Seattle: 'loc-sea' },
+    });
+    const ivy = await provision(client, 'ivy');
+    await editVoiceUser('rotating', ivy.voiceUserId, { did: '+14255550133' });
+    const waiting = await waitFor('a refused sign-in', async () => {
+      const current = await outbox('rotating');
+      return current.attempts && current;
+    });
+    expect(waiting).toMatchObject({ pending: 1, lastError: expect.stringMatching(/token endpoint refused the app's certificate sign-in \(invalid_client: AADSTS700027: x5t#S256 names no certificate registered on the app\)/) });
+    expect(fake.requests.filter((request) => request.userId === ivy.objectId)).toEqual([]);
+    const fixed = await service.admin.patch('/registrations/rotating', { writeBack: { certificateFile: rightApp.writeBack.certificateFile, privateKeyFile: rightApp.writeBack.privateKeyFile } });
+    expect(fixed.status, fixed.text).toBe(200);
+    await waitFor('the PATCH of ivy', () => appliedTo(ivy.objectId).length > 0);
+    expect(appliedTo(ivy.objectId).map((request) => request.body)).toEqual([{ businessPhones: ['+14255550133'] }]);
+  });
+
   it('MAP-8: a one-way registration records nothing and never calls Graph, even with write-back settings', async () => {
     const oneWay = await service.registration('oneway', { syncDirection: 'one-way', writeBack, locationMap: { Seattle: 'loc-sea' } });
     const erin = await provision(oneWay, 'erin');

@@ -23,7 +23,15 @@ export interface TokenRequest {
   reason?: string;
 }
 
-export type Misbehaviour = { kind: 'status'; status: 429 | 503; retryAfterSeconds?: number } | { kind: 'hang' };
+export type Misbehaviour = { kind: 'status'; status: 400 | 404 | 429 | 503; retryAfterSeconds?: number } | { kind: 'hang' };
+
+/** Error bodies as Graph words them. */
+const GRAPH_ERRORS = {
+  400: { code: 'Request_BadRequest', message: 'Unable to update the specified properties for on-premises mastered Directory Sync objects.' },
+  404: { code: 'Request_ResourceNotFound', message: 'Resource does not exist or one of its queried reference-property objects are not present.' },
+  429: { code: 'TooManyRequests', message: 'Too many requests.' },
+  503: { code: 'serviceNotAvailable', message: 'Service unavailable.' },
+};
 
 export interface AppCertificate {
   certificatePem: string;
@@ -117,7 +125,7 @@ export async function startFakeGraph({ tokenLifetimeSeconds = 3600 }: { tokenLif
     if (misbehaviour?.kind === 'status') {
       request.answered = misbehaviour.status;
       const retryAfter: Record<string, string> = misbehaviour.retryAfterSeconds === undefined ? {} : { 'retry-after': String(misbehaviour.retryAfterSeconds) };
-      reply(misbehaviour.status, { error: { code: misbehaviour.status === 429 ? 'TooManyRequests' : 'serviceNotAvailable', message: 'try later' } }, retryAfter);
+      reply(misbehaviour.status, { error: GRAPH_ERRORS[misbehaviour.status] }, retryAfter);
       return;
     }
     request.answered = 204;
