@@ -67,10 +67,7 @@ export function createPortalService({ store, seats, licensePolicyOf, onChange = 
     refuseDirectoryOwnedEdits(current, changes);
     const gaining = (changes.licenses ?? []).filter((license) => !current.licenses.includes(license));
     const next = { ...current, ...changes, updatedAt: new Date().toISOString() };
-    // The outbox entry goes first: a crash after it costs a harmless resend, never a lost change.
-    const writingBack = await writeBack.record(registrationId, current, next);
-    const updated = await withSeatsFor(registrationId, gaining, () => store.voiceUsers.replace(next, current.version));
-    if (writingBack) writeBack.kick();
+    const updated = await writeBack.writing(registrationId, current, next, () => withSeatsFor(registrationId, gaining, () => store.voiceUsers.replace(next, current.version)));
     await onChange(registrationId, { before: current, after: updated }, 'MAP-8');
     return updated;
   }

@@ -175,13 +175,8 @@ export function createReconcileService({ store, registrations, observer, seats =
 
   async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, { recordingRetention: retention, licensing }: ApplySettings, run: RunContext): Promise<true> {
     const changed = (change: VoiceUserChange) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
-    /** TWO-1: the outbox entry (if any) is recorded before the write it stands for. */
-    const writingBack = async (before: VoiceUserRecord | undefined, next: VoiceUserRecord, write: () => Promise<VoiceUserRecord>) => {
-      const recorded = await writeBack.record(registrationId, before, next);
-      const written = await write();
-      if (recorded) writeBack.kick();
-      return written;
-    };
+    /** TWO-1: a new extension/DID of a linked voice user is recorded for write-back with its write. */
+    const writingBack = (before: VoiceUserRecord | undefined, next: VoiceUserRecord, write: () => Promise<VoiceUserRecord>) => writeBack.writing(registrationId, before, next, write);
     switch (row.kind) {
       case 'create': {
         const { licenses, numbers } = await whatAMoveCarries(registrationId, row);

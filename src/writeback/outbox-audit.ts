@@ -49,6 +49,20 @@ export function outboxFailedEvent(subject: WriteBackSubject, failure: { fields: 
   };
 }
 
+/** TWO-1: a registration's whole backlog dropped, because it ended or went back to one-way. */
+export function outboxDroppedEvent(registrationId: string, changes: number, reason: string): AuditEventInput {
+  return {
+    registrationId,
+    correlationId: randomUUID(),
+    actor: ACTOR,
+    action: 'Outbox.Failed',
+    summary: `${changes} pending write-back change${changes > 1 ? 's' : ''} dropped: ${reason}`,
+    outcome: { status: 410, success: false, detail: reason },
+    rule: 'TWO-1',
+    details: { changes },
+  };
+}
+
 function base(subject: WriteBackSubject) {
   return {
     registrationId: subject.registrationId,

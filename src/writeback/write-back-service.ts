@@ -8,21 +8,19 @@ import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { graphPatchBody, WRITE_BACK_FIELDS, type WriteBackField } from './graph-attributes.js';
 import { GraphError, type GraphClient } from './graph-client.js';
 import type { OutboxEntry } from './outbox.js';
-import { outboxDeliveredEvent, outboxFailedEvent, outboxRetryEvent, type WriteBackSubject } from './outbox-audit.js';
+import { outboxDeliveredEvent, outboxDroppedEvent, outboxFailedEvent, outboxRetryEvent, type WriteBackSubject } from './outbox-audit.js';
 
-/** What the portal and the reconciliation call around a voice-user write (TWO-1). */
+/** What the portal and the reconciliation wrap a voice-user write in (TWO-1). */
 export interface WriteBackRecorder {
   /**
-   * Called just before `after` is written over `before` (or inserted): records an outbox entry
-   * when a two-way registration's linked voice user gets a new extension or DID. Returns whether
-   * it did; call `kick` once the write is done.
+   * Runs `write` (which stores `after` over `before`, or inserts it). When a two-way
+   * registration's linked voice user gets a new extension or DID, an outbox entry is recorded
+   * first, removed again if the write fails, and a drain is started once it succeeded.
    */
-  record(registrationId: string, before: VoiceUserRecord | undefined, after: VoiceUserRecord): Promise<boolean>;
-  /** Starts a drain soon instead of at the next tick. */
-  kick(): void;
+  writing<T>(registrationId: string, before: VoiceUserRecord | undefined, after: VoiceUserRecord, write: () => Promise<T>): Promise<T>;
 }
 
-export const NO_WRITE_BACK: WriteBackRecorder = { record: async () => false, kick: () => undefined };
+export const NO_WRITE_BACK: WriteBackRecorder = { writing: (_registrationId, _before, _after, write) => write() };
 
 export interface WriteBackDeps {
   store: Store;
@@ -71,13 +69,29 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
   let draining: Promise<void> = Promise.resolve();
   let drainQueued = false;
 
-  async function record(registrationId: string, before: VoiceUserRecord | undefined, after: VoiceUserRecord): Promise<boolean> {
+  async function writing<T>(registrationId: string, before: VoiceUserRecord | undefined, after: VoiceUserRecord, write: () => Promise<T>): Promise<T> {
+    const entry = await record(registrationId, before, after);
+    if (!entry) return write();
+    let written: T;
+    try {
+      written = await write();
+    } catch (error) {
+      // The change did not happen. Were this removal lost too (a crash), the entry would only
+      // re-send the current values after the landing grace.
+      await store.outbox.remove(registrationId, [entry.id]).catch(() => undefined);
+      throw error;
+    }
+    kick();
+    return written;
+  }
+
+  async function record(registrationId: string, before: VoiceUserRecord | undefined, after: VoiceUserRecord): Promise<OutboxEntry | undefined> {
     const fields = changedFields(before, after);
-    if (fields.length === 0) return false;
+    if (fields.length === 0) return undefined;
     // MAP-8: one-way registrations never write back.
-    if ((await settingsOf(registrationId))?.syncDirection !== 'two-way') return false;
+    if ((await settingsOf(registrationId))?.syncDirection !== 'two-way') return undefined;
     const now = new Date().toISOString();
-    await store.outbox.add({
+    const entry: OutboxEntry = {
       id: newAuditEventId(),
       registrationId,
       directoryUserId: after.directoryUserId!,
@@ -88,8 +102,9 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
       recordedAt: now,
       attempts: 0,
       nextAttemptAt: now,
-    });
-    return true;
+    };
+    await store.outbox.add(entry);
+    return entry;
   }
 
   /** One pass over every registration with pending changes, under the drain lease. */
@@ -174,7 +189,7 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
 
   async function dropAll(registrationId: string, reason: string): Promise<void> {
     const dropped = await store.outbox.deleteAll(registrationId);
-    if (dropped > 0) await audit(outboxFailedEvent({ registrationId, userName: '(all pending)', directoryUserId: '' }, { fields: [...WRITE_BACK_FIELDS], changes: dropped, reason: `${dropped} pending change(s) dropped: ${reason}` }));
+    if (dropped > 0) await audit(outboxDroppedEvent(registrationId, dropped, reason));
   }
 
   /** What support and metrics see: how many changes wait, since when, and why. */
@@ -207,7 +222,7 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
   }
 
   return {
-    record,
+    writing,
     kick,
     drainOnce,
     backlog,

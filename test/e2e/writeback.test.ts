@@ -161,6 +161,36 @@ describe.each(STORE_KINDS)('TWO-1 two-way write-back to Microsoft Graph through 
     expect(appliedTo(ivy.objectId).map((request) => request.body)).toEqual([{ businessPhones: ['+14255550133'] }]);
   });
 
+  it('TWO-1: an edit refused when it is written (no licence seat left) leaves nothing to write back', async () => {
+    expect((await service.admin.patch('/registrations/twoway', { licensing: { seats: { 'voice-premium': 0 } } })).status).toBe(200);
+    const kim = await provision(twoWay, 'kim');
+    const refused = await service.admin.patch(`/registrations/twoway/voice-users/${kim.voiceUserId}`, { extension: '6201', licenses: ['voice-premium'] });
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.code).toBe('voice_user.no_license_left');
+    expect((await outbox()).pending).toBe(0);
+    await editVoiceUser('twoway', kim.voiceUserId, { did: '+14255550144' });
+    await waitFor('the PATCH of kim', () => appliedTo(kim.objectId).length > 0);
+    expect(appliedTo(kim.objectId).map((request) => request.body)).toEqual([{ businessPhones: ['+14255550144'] }]);
+  });
+
+  it('MAP-8: a registration switched back to one-way drops what was still pending, and says so in the audit log', async () => {
+    const client = await service.registration('switching', { syncDirection: 'two-way', writeBack, locationMap: { Seattle: 'loc-sea' } });
+    const max = await provision(client, 'max');
+    await fake.down();
+    try {
+      await editVoiceUser('switching', max.voiceUserId, { extension: '6301' });
+      await waitFor('a failed attempt', async () => ((await outbox('switching')).attempts ?? 0) > 0);
+      expect((await service.admin.patch('/registrations/switching', { syncDirection: 'one-way' })).status).toBe(200);
+      await waitFor('the backlog to be dropped', async () => (await outbox('switching')).pending === 0);
+    } finally {
+      await fake.up();
+    }
+    await service.service.audit.recorder.flush();
+    const events = (await service.admin.get('/audit/events?registration=switching&action=Outbox.Failed')).body.events as { summary: string }[];
+    expect(events.map((event) => event.summary)).toEqual(['1 pending write-back change dropped: the registration is one-way now (MAP-8)']);
+    expect(fake.requests.filter((request) => request.userId === max.objectId)).toEqual([]);
+  });
+
   it('MAP-8: a one-way registration records nothing and never calls Graph, even with write-back settings', async () => {
     const oneWay = await service.registration('oneway', { syncDirection: 'one-way', writeBack, locationMap: { Seattle: 'loc-sea' } });
     const erin = await provision(oneWay, 'erin');
