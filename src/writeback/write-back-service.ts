@@ -98,7 +98,8 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
       voiceUserId: after.id,
       userName: after.userName,
       fields,
-      landsAtVersion: before ? before.version + 1 : after.version,
+      // A replace bumps the version; an insert (also a DEL-5 recreate under a new id) keeps it.
+      landsAtVersion: before?.id === after.id ? before.version + 1 : after.version,
       recordedAt: now,
       attempts: 0,
       nextAttemptAt: now,

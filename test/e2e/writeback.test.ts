@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { startFakeGraph, waitFor, type FakeGraph } from '../support/fake-graph.js';
-import { entraUser } from './scim-fixtures.js';
+import { entraUser, patch } from './scim-fixtures.js';
 
 interface Outbox {
   pending: number;
@@ -189,6 +189,23 @@ describe.each(STORE_KINDS)('TWO-1 two-way write-back to Microsoft Graph through 
     const events = (await service.admin.get('/audit/events?registration=switching&action=Outbox.Failed')).body.events as { summary: string }[];
     expect(events.map((event) => event.summary)).toEqual(['1 pending write-back change dropped: the registration is one-way now (MAP-8)']);
     expect(fake.requests.filter((request) => request.userId === max.objectId)).toEqual([]);
+  });
+
+  it('TWO-1/DEL-5: a move to a location whose numbers the DID does not fit clears the DID in Entra; the extension it kept is not sent again', async () => {
+    const client = await service.registration('movers', {
+      syncDirection: 'two-way', writeBack, locationMap: { Seattle: 'loc-sea', London: 'loc-lon' }, locationNumbers: { 'loc-sea': ['+1206'], 'loc-lon': ['+44'] },
+    });
+    const nia = await provision(client, 'nia');
+    await editVoiceUser('movers', nia.voiceUserId, { extension: '3001', did: '+12065550100' });
+    await waitFor('the PATCH of nia', () => appliedTo(nia.objectId).length > 0);
+    const directoryId = (await service.store.voiceUsers.get(client.id, nia.voiceUserId))!.directoryUserId!;
+    const moved = await client.scim.patch(`/Users/${directoryId}`, patch({ op: 'replace', path: 'addresses[type eq "work"].locality', value: 'London' }));
+    expect(moved.status, moved.text).toBe(204);
+    await waitFor('the PATCH after the move', () => appliedTo(nia.objectId).length > 1);
+    expect(appliedTo(nia.objectId).map((request) => request.body)).toEqual([
+      { onPremisesExtensionAttributes: { extensionAttribute1: '3001' }, businessPhones: ['+12065550100'] },
+      { businessPhones: [] },
+    ]);
   });
 
   it('MAP-8: a one-way registration records nothing and never calls Graph, even with write-back settings', async () => {

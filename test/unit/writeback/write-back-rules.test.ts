@@ -47,6 +47,11 @@ describe('TWO-1 what is written back, and to whom', () => {
     expect(changedFields(voiceUser({ directoryUserId: undefined }), voiceUser({ directoryUserId: undefined, extension: '9' }))).toEqual([]);
   });
 
+  it('DEL-5 a move that could not keep the DID clears it in Entra; what it kept is not sent again', () => {
+    const moved = voiceUser({ id: 'v2', version: 1, extension: '1', did: undefined });
+    expect(changedFields(voiceUser({ extension: '1', did: '+1' }), moved)).toEqual(['did']);
+  });
+
   it('the Entra object id sent as externalId is the Graph key; anything else falls back to the UPN', () => {
     const user = (externalId?: string): UserRecord => ({ id: 'd1', registrationId: 'r', userName: 'jane@contoso.example', version: 1, created: '', lastModified: '', resource: {}, ...(externalId ? { externalId } : {}) });
     expect(entraUserIdOf(user('6F9619FF-8B86-D011-B42D-00C04FC964FF'))).toBe('6F9619FF-8B86-D011-B42D-00C04FC964FF');
