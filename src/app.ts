@@ -43,6 +43,9 @@ import { withLogContext } from './log/log-context.js';
 
 /** The audit queue's last flush is never given less than this, even when requests used the whole shutdown timeout. */
 const MIN_AUDIT_FLUSH_MS = 2000;
+import { createGraphClient } from './writeback/graph-client.js';
+import { createWriteBack, type WriteBack } from './writeback/write-back-service.js';
+import { writeBackAdminRoutes } from './writeback/admin-routes.js';
 
 export interface TlsSetup {
   /** Re-reads the files on each call, so a reload picks up a new CA bundle or CRL. */
@@ -76,6 +79,8 @@ export interface RunningService {
   recordings: RecordingsPurge;
   metrics: Metrics;
   readiness: Readiness;
+  /** TWO-1: the write-back outbox; `backlogs()` gives each registration's pending count and oldest age (metrics). */
+  writeBack: WriteBack;
   reloadTls(): void;
   /**
    * Drains (SIGTERM): not ready from now on, listeners stop accepting, requests in progress
@@ -106,9 +111,25 @@ export async function startService({ config, logger, store, tls, adminToken, met
   };
   const seats = createLicenseSeats(store);
   const record = recordOrLog(auditing.recorder, logger);
+  const writeBack = createWriteBack({
+    store,
+    graph: createGraphClient({
+      graphBaseUrl: config.GRAPH_BASE_URL,
+      tokenUrlTemplate: config.ENTRA_TOKEN_URL_TEMPLATE,
+      ca: config.GRAPH_CA_FILE ? read(config.GRAPH_CA_FILE) : undefined,
+      timeoutMs: config.GRAPH_TIMEOUT_MS,
+    }),
+    settingsOf: settingsById,
+    audit: (event) => auditing.recorder.record(event),
+    logger,
+    drainIntervalMs: config.WRITEBACK_DRAIN_MS,
+    backoff: { baseMs: config.WRITEBACK_BACKOFF_BASE_MS, maxMs: config.WRITEBACK_BACKOFF_MAX_MS },
+    graphTimeoutMs: config.GRAPH_TIMEOUT_MS,
+  });
   const reconcile = createReconcileService({
     store,
     seats,
+    writeBack,
     registrations: { settingsOf: settingsById },
     observer: allOf([reconcileAudit(record), metrics.reconcileObserver, reconcileLog(logger)]),
   });
@@ -121,6 +142,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     store,
     seats,
     licensePolicyOf: async (id) => (await settingsById(id))?.licensing ?? NO_LICENSES,
+    writeBack,
     onChange: recordVoiceUserChanges(auditing.recorder, { actor: ADMIN_ACTOR }),
   });
   const imports = createImportService({
@@ -178,7 +200,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     registrations,
     logger,
     reloadTls,
-    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), auditing.adminRouter],
+    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), writeBackAdminRoutes({ registrations, writeBack, outbox: store.outbox }), auditing.adminRouter],
     publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), auditing.consoleRouter],
     operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });
@@ -189,6 +211,13 @@ export async function startService({ config, logger, store, tls, adminToken, met
     tlsExpiry: () => tlsExpiry(material),
     pingStore: readiness.pingStore,
   });
+  // TWO-1: what support and alerts need to see of the write-back outbox.
+  metrics.gaugeAtScrape('scim_writeback_pending', 'Write-back changes waiting for Microsoft Graph (TWO-1)', ['registration'], async () =>
+    (await writeBack.backlogs()).map((backlog) => ({ labels: { registration: backlog.registrationId }, value: backlog.pending })),
+  );
+  metrics.gaugeAtScrape('scim_writeback_oldest_age_seconds', 'Age of the oldest write-back change still waiting (TWO-1)', ['registration'], async () =>
+    (await writeBack.backlogs()).map((backlog) => ({ labels: { registration: backlog.registrationId }, value: backlog.oldestAgeSeconds ?? 0 })),
+  );
   const scheduler = createBatchScheduler({
     leases: store.leases,
     batchedRegistrations: async () =>
@@ -211,6 +240,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     onError: (error) => logger.warn('recordings purge failed', { error: (error as Error).message }),
   });
   recordings.start();
+  writeBack.start();
   const close = async () => {
     const started = Date.now();
     const timeLeft = () => Math.max(0, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started));
@@ -220,6 +250,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     if (scimCut.cut + adminCut.cut > 0) logger.warn('connections still busy at SHUTDOWN_TIMEOUT_MS were cut', { scim: scimCut.cut, admin: adminCut.cut });
     background.track(recordings.stop());
     background.track(scheduler.stop());
+    background.track(writeBack.stop());
     const unfinished = await background.settled(timeLeft());
     if (unfinished > 0) logger.warn('background work still running at SHUTDOWN_TIMEOUT_MS is left unfinished (a Reconcile run again finishes it, SYNC-4)', { unfinished });
     // An unreachable audit store gets what is left of the timeout (at least a moment), then its
@@ -227,7 +258,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     await auditing.close(Math.max(timeLeft(), MIN_AUDIT_FLUSH_MS));
     logger.info('drained', { durationMs: Date.now() - started });
   };
-  return { scim, audit: auditing, admin, registrations, recordings, metrics, readiness, reloadTls, close };
+  return { scim, audit: auditing, admin, registrations, recordings, writeBack, metrics, readiness, reloadTls, close };
 }
 
 /** When the server certificate stops being valid (ms since the epoch); readiness fails after it. */

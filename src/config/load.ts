@@ -23,7 +23,7 @@ export function loadConfig(env: Environment = process.env): Config {
   const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`)), ...incompleteTls(source)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const raw = parsed.data;
-  const missingFiles = (['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE', 'TLS_CRL_FILE'] as const)
+  const missingFiles = (['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE', 'TLS_CRL_FILE', 'GRAPH_CA_FILE'] as const)
     .filter((name) => raw[name] !== undefined && !existsSync(raw[name]!))
     .map((name) => `${name}: file ${raw[name]} does not exist`);
   if (missingFiles.length > 0) throw new ConfigError(missingFiles);

@@ -38,6 +38,18 @@ export const ConfigSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000).describe('On SIGTERM/SIGINT, how long requests in progress, then background work, may take to finish before they are cut'),
     MAX_CONCURRENT_REQUESTS_PER_REGISTRATION: z.coerce.number().int().min(1).default(64).describe('SCIM requests one registration may have in progress at once; more are answered 503 with Retry-After'),
     MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(2000).describe('How long to wait for a reachable MongoDB server (at start-up and per operation) before giving up (then 503 with Retry-After)'),
+    GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com').describe('Microsoft Graph base URL for the two-way write-back (TWO-1); a national cloud has its own'),
+    ENTRA_TOKEN_URL_TEMPLATE: z
+      .string()
+      .url()
+      .refine((url) => url.includes('{tenant}'), 'must contain {tenant}')
+      .default('https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token')
+      .describe('Token endpoint of the write-back app sign-in; {tenant} becomes the registration\'s tenant id'),
+    GRAPH_CA_FILE: optionalPath.describe('Extra CA certificates (PEM) trusted for Graph and the token endpoint, besides the system ones'),
+    GRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000).describe('Longest wait for one answer from Graph or the token endpoint'),
+    WRITEBACK_DRAIN_MS: z.coerce.number().int().min(10).default(5_000).describe('How often the write-back outbox is drained (a portal edit also starts a drain at once)'),
+    WRITEBACK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(2_000).describe('Write-back delay after a first failure; doubles per failure, with jitter'),
+    WRITEBACK_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(900_000).describe('Longest write-back delay between attempts (Graph\'s Retry-After may ask for more)'),
   });
 
 /** The server certificate, its key and the client CA come together or not at all. */

@@ -1,5 +1,6 @@
 import type { VoiceUser } from '../domain/types.js';
 import type { ListQuery, ListResult } from './query.js';
+import type { WriteBackOutbox } from '../writeback/outbox.js';
 
 /**
  * The storage port used by the SCIM and reconciliation services. Every method is
@@ -90,6 +91,8 @@ export interface Store {
   voiceUsers: VoiceUserCollection;
   retention: RetentionCollection;
   leases: LeaseCollection;
+  /** TWO-1: extension/DID changes waiting to be written back to Entra. */
+  outbox: WriteBackOutbox;
   /** Fails with StoreUnavailableError if the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -17,6 +17,7 @@ import { escapeKeys, unescapeKeys } from './field-names.js';
 import { MongoCredentials, MongoRegistrations, registryModels } from './registry.js';
 import { versionClaimModel, withVersionClaim } from './version-claims.js';
 import { MongoLeases, MongoRetention, MongoVoiceUsers, voicePortalModels } from './voice-portal.js';
+import { MongoOutbox, outboxModel } from './outbox.js';
 
 interface ResourceDocument {
   registrationId: string;
@@ -69,6 +70,7 @@ export class MongoStore implements Store {
   readonly voiceUsers: MongoVoiceUsers;
   readonly retention: MongoRetention;
   readonly leases: MongoLeases;
+  readonly outbox: MongoOutbox;
 
   constructor(readonly connection: Connection) {
     const memberships = connection.model<MembershipDocument>(
@@ -87,6 +89,7 @@ export class MongoStore implements Store {
     this.voiceUsers = new MongoVoiceUsers(portal.voiceUsers);
     this.retention = new MongoRetention(portal.retention);
     this.leases = new MongoLeases(portal.leases);
+    this.outbox = new MongoOutbox(outboxModel(connection));
   }
 
   async init(): Promise<void> {

@@ -14,6 +14,7 @@ import { compileFilter, compileOrder } from './sql-filter.js';
 import { sqliteSafely } from './sqlite-errors.js';
 import { createRegistryTables, SqliteCredentials, SqliteRegistrations } from './registry.js';
 import { createVoicePortalTables, SqliteLeases, SqliteRetention, SqliteVoiceUsers } from './voice-portal.js';
+import { createOutboxTable, SqliteOutbox } from './outbox.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
@@ -79,6 +80,7 @@ export class SqliteStore implements Store {
   readonly voiceUsers: SqliteVoiceUsers;
   readonly retention: SqliteRetention;
   readonly leases: SqliteLeases;
+  readonly outbox: SqliteOutbox;
 
   constructor(readonly db: Database.Database) {
     this.users = new SqliteUsers(db);
@@ -88,6 +90,7 @@ export class SqliteStore implements Store {
     this.voiceUsers = new SqliteVoiceUsers(db);
     this.retention = new SqliteRetention(db);
     this.leases = new SqliteLeases(db);
+    this.outbox = new SqliteOutbox(db);
   }
 
   ping(): Promise<void> {
@@ -107,6 +110,7 @@ export async function openSqliteStore(file: string): Promise<SqliteStore> {
   db.exec(SCHEMA);
   createRegistryTables(db);
   createVoicePortalTables(db);
+  createOutboxTable(db);
   return new SqliteStore(db);
 }
 
