@@ -24,6 +24,9 @@ import { NO_LICENSES } from './domain/licenses.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
+import { supportAdminRoutes } from './http/support-admin-routes.js';
+import { createUserStandingService } from './service/user-standing-service.js';
+import { createRegistrationOverview } from './service/registration-overview.js';
 import { createImportService, ImportError } from './import/import-service.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
@@ -100,6 +103,12 @@ export async function startService({ config, logger, store, tls, adminToken }: S
       return settings;
     },
   });
+  const standings = createUserStandingService({ reconcile });
+  const overviewOf = createRegistrationOverview({
+    reconcile,
+    settingsOf,
+    recentRuns: async (registrationId, limit) => (await auditing.search({ registrationIds: [registrationId], actions: ['Reconcile.Run'], limit })).events,
+  });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,
@@ -124,7 +133,7 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     registrations,
     logger,
     reloadTls,
-    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), auditing.adminRouter],
+    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), supportAdminRoutes({ registrations, overviewOf, standings }), auditing.adminRouter],
     publicRouters: [auditing.consoleRouter],
   });
   const admin = await startTlsServer(tls.load(), adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false });
