@@ -24,6 +24,9 @@ import { NO_LICENSES } from './domain/licenses.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
+import { supportAdminRoutes } from './http/support-admin-routes.js';
+import { createUserStandingService } from './service/user-standing-service.js';
+import { createRegistrationOverview } from './service/registration-overview.js';
 import { createImportService, ImportError } from './import/import-service.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
@@ -154,6 +157,21 @@ export async function startService({ config, logger, store, tls, adminToken, met
       return settings;
     },
   });
+  const standings = createUserStandingService({ reconcile });
+  const overviewOf = createRegistrationOverview({
+    reconcile,
+    settingsOf,
+    recentRuns: async (registrationId, limit) => (await auditing.search({ registrationIds: [registrationId], actions: ['Reconcile.Run'], limit })).events,
+    outboxBacklog: async (registrationId) => {
+      const backlog = (await writeBack.backlogs()).find((entry) => entry.registrationId === registrationId);
+      return { pending: backlog?.pending ?? 0, ...(backlog?.oldestRecordedAt ? { oldest: backlog.oldestRecordedAt } : {}) };
+    },
+    tlsExpiries: async () => {
+      const { serverCertificate, clientCa, crl } = await tlsExpiry(material);
+      const named = { 'the server certificate': serverCertificate, 'the client CA': clientCa, 'the CRL': crl };
+      return Object.entries(named).flatMap(([name, date]) => (date ? [{ name, notAfter: date.toISOString() }] : []));
+    },
+  });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,
@@ -200,7 +218,12 @@ export async function startService({ config, logger, store, tls, adminToken, met
     registrations,
     logger,
     reloadTls,
-    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), writeBackAdminRoutes({ registrations, writeBack, outbox: store.outbox }), auditing.adminRouter],
+    extraRouters: [
+      portalAdminRoutes({ registrations, reconcile, portal, imports }),
+      writeBackAdminRoutes({ registrations, writeBack, outbox: store.outbox }),
+      supportAdminRoutes({ registrations, overviewOf, standings }),
+      auditing.adminRouter,
+    ],
     publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), auditing.consoleRouter],
     operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });

@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit-log.js';
 import type { RequestHandler, Router } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
@@ -28,6 +29,8 @@ export interface Auditing {
   consoleRouter: Router;
   /** For createAdminApp's `extraRouters` (behind the admin token). */
   adminRouter: Router;
+  /** Reads the trail (AUD-2), for pages that show recent events next to other data. */
+  search: AuditLog['search'];
   /** Flushes every queued event (waiting at most `timeoutMs` for an unreachable store), then closes the audit connection. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -51,6 +54,7 @@ export async function startAuditing({ store, logger, registrations, reconcile, r
     onRefusedAuth: recordRefusedAuth(recorder),
     consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
+    search: (query) => auditLog.search(query),
     async close(timeoutMs?: number) {
       clearInterval(purgeTimer);
       await recorder.close(timeoutMs);

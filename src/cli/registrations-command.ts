@@ -8,7 +8,10 @@ type Print = (value: unknown) => void;
 export function registrationsCommand(call: () => AdminCall, print: Print): Command {
   const command = new Command('registrations').description('Create, inspect, change and end customer registrations');
   command.command('list').description('List registrations').action(async () => print(await call()('GET', '/registrations')));
-  command.command('show <registration>').description('Show one registration (name or id)').action(async (ref: string) => print(await call()('GET', `/registrations/${encodeURIComponent(ref)}`)));
+  command
+    .command('show <registration>')
+    .description('One registration (name or id) as support sees it: state line, settings, credentials, seats used vs bought, users by status, last runs')
+    .action(async (ref: string) => print(await call()('GET', `/registrations/${encodeURIComponent(ref)}/overview`)));
   command
     .command('create')
     .description('Create a registration')

@@ -70,10 +70,16 @@ export interface ReconcileServiceDeps {
 export function createReconcileService({ store, registrations, observer, seats = createLicenseSeats(store), writeBack = NO_WRITE_BACK }: ReconcileServiceDeps) {
   async function reconcileRegistration(registrationId: string, options: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<ReconcileReport> {
     const settings = await requireSettings(registrationId);
+    return execute(registrationId, (await planFor(registrationId, settings)).plan, settings, options);
+  }
+
+  /** What a whole-registration Reconcile would do now, without doing it or recording a run. */
+  async function planFor(registrationId: string, settings?: Awaited<ReturnType<typeof requireSettings>>) {
+    const current = settings ?? (await requireSettings(registrationId));
     const [directory, voiceUsers] = await Promise.all([loadDirectory(registrationId), store.voiceUsers.list(registrationId)]);
-    const licenses = { policy: settings.licensing, usage: usageOf(settings.licensing, voiceUsers) };
-    const plan = planReconciliation(computeDesiredState(directory, settings), voiceUsers, { licenses, locationNumbers: settings.locationNumbers });
-    return execute(registrationId, plan, settings, options);
+    const licenses = { policy: current.licensing, usage: usageOf(current.licensing, voiceUsers) };
+    const desired = computeDesiredState(directory, current);
+    return { directory, voiceUsers, desired, plan: planReconciliation(desired, voiceUsers, { licenses, locationNumbers: current.locationNumbers }) };
   }
 
   /** Just-in-time (SYNC-1): only the directory users a SCIM write touched. */
@@ -245,7 +251,7 @@ export function createReconcileService({ store, registrations, observer, seats =
     return { licenses: latest.licenses ?? row.licenses, numbers: latest.carried ?? {} };
   }
 
-  return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers };
+  return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers, planFor: (registrationId: string) => planFor(registrationId) };
 }
 
 export type ReconcileService = ReturnType<typeof createReconcileService>;
