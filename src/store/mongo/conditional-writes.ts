@@ -27,7 +27,7 @@ export interface WriteModeChoice {
 export class WriteModeRefusedError extends StoreError {}
 
 /**
- * Longer than any single operation's deadline (see `OPERATION_TIMEOUT_MS`): a claim is taken over
+ * Longer than any single operation's deadline (`socketTimeoutMS` in mongo-store.ts): a claim is taken over
  * only when the write that left it can no longer be applied by the server.
  */
 export const CLAIM_EXPIRY_MS = 30_000;

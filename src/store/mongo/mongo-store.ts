@@ -46,8 +46,13 @@ interface MembershipDocument {
   type?: string;
 }
 
-/** Every call's deadline: a frozen server fails the request (503) long before Entra gives up after 60 s. */
-const DEADLINES = { serverSelectionTimeoutMS: 2_000, connectTimeoutMS: 2_000, socketTimeoutMS: 10_000 } as const;
+/**
+ * Every call's deadline: a frozen server fails the request (503) long before Entra gives up after
+ * 60 s. (The driver's `timeoutMS` is inert in this driver version; the socket timeout is what ends a
+ * call to a server that stopped answering.) Command monitoring is on so that tests and tracing can
+ * count round trips.
+ */
+const CLIENT_OPTIONS = { serverSelectionTimeoutMS: 2_000, connectTimeoutMS: 2_000, socketTimeoutMS: 10_000, monitorCommands: true } as const;
 
 function resourceModel(connection: Connection, name: string, collection: string, lowerField: 'userNameLower' | 'displayNameLower'): Model<ResourceDocument> {
   const schema = new Schema<ResourceDocument>(
@@ -135,7 +140,7 @@ export interface MongoStoreOptions {
 }
 
 export async function openMongoStore(uri: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
-  const connection = mongoose.createConnection(uri, { ...DEADLINES, bufferCommands: false, autoIndex: false });
+  const connection = mongoose.createConnection(uri, { ...CLIENT_OPTIONS, bufferCommands: false, autoIndex: false });
   await mongoSafely(() => connection.asPromise());
   try {
     const choice = await mongoSafely(() => chooseWriteMode(connection.db!, options.writeMode ?? 'auto'));

@@ -112,6 +112,8 @@ export class SqliteStore implements Store {
   readonly retention: SqliteRetention;
   readonly leases: SqliteLeases;
   readonly facts = { kind: 'sqlite', writeMode: 'conditional UPDATE … WHERE version = ? (transactions)' };
+  /** Statements run so far (better-sqlite3's `verbose` hook): the embedded store's "round trips". */
+  statementsRun = 0;
 
   constructor(readonly db: Database.Database) {
     this.users = new SqliteUsers(db);
@@ -133,7 +135,8 @@ export class SqliteStore implements Store {
 }
 
 export async function openSqliteStore(file: string): Promise<SqliteStore> {
-  const db = new Database(file);
+  let store: SqliteStore | undefined;
+  const db = new Database(file, { verbose: () => void (store && store.statementsRun++) });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -141,7 +144,8 @@ export async function openSqliteStore(file: string): Promise<SqliteStore> {
   createUserEmails(db);
   createRegistryTables(db);
   createVoicePortalTables(db);
-  return new SqliteStore(db);
+  store = new SqliteStore(db);
+  return store;
 }
 
 /** What users and groups share: a table of SCIM resources scoped by registration. */

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
+import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
+import { entraUser, patch } from './scim-fixtures.js';
+
+describe.each(STORE_KINDS)('A failed write leaves the resource writable (%s store)', (kind) => {
+  let service: TestService;
+  let client: RegisteredClient;
+  beforeAll(async () => {
+    service = await startTestService(kind);
+    client = await service.registration('contoso');
+  });
+  afterAll(() => service.stop());
+
+  it('a PATCH renaming a user to a taken userName is 409 uniqueness; the next PATCH and PUT of that user succeed at once', async () => {
+    await client.scim.post('/Users', entraUser('taken@contoso.example'));
+    const renamed = (await client.scim.post('/Users', entraUser('renamed@contoso.example'))).body;
+    const clash = await client.scim.patch(`/Users/${renamed.id}`, patch({ op: 'replace', path: 'userName', value: 'TAKEN@contoso.example' }));
+    expect(clash.status, clash.text).toBe(409);
+    expect(clash.body.scimType).toBe('uniqueness');
+    const next = await client.scim.patch(`/Users/${renamed.id}`, patch({ op: 'replace', path: 'title', value: 'Engineer' }));
+    expect(next.status, next.text).toBe(204);
+    const put = await client.scim.put(`/Users/${renamed.id}`, { ...entraUser('renamed@contoso.example'), title: 'Lead' });
+    expect(put.status, put.text).toBe(200);
+    expect(put.body.title).toBe('Lead');
+  });
+});
+
+/** A MongoDB-protocol server of this file's own, never MONGODB_URI's: this test freezes it. */
+async function startOwnDatabase(): Promise<MongoServer> {
+  const saved = process.env.MONGODB_URI;
+  delete process.env.MONGODB_URI;
+  try {
+    return await startMongoServer();
+  } finally {
+    if (saved) process.env.MONGODB_URI = saved;
+  }
+}
+
+describe('A frozen database (process stopped, not closed) answers 503 with Retry-After well before Entra gives up (60 s)', () => {
+  let database: MongoServer;
+  let service: TestService;
+  let client: RegisteredClient;
+  let userId: string;
+
+  beforeAll(async () => {
+    database = await startOwnDatabase();
+    service = await startTestService('mongodb', {}, () => `${database.uri}frozen`);
+    client = await service.registration('contoso');
+    userId = (await client.scim.post('/Users', entraUser('frozen@contoso.example'))).body.id;
+  }, 120_000);
+  afterAll(async () => {
+    if (database.pid) process.kill(database.pid, 'SIGCONT');
+    await service.stop();
+    await database.stop();
+  });
+
+  it('GET and PATCH answer 503 within the store deadline, and the service answers again once the database runs', async () => {
+    expect(database.pid, 'the test database runs in a process of its own').toBeDefined();
+    process.kill(database.pid!, 'SIGSTOP');
+    const started = Date.now();
+    const [read, write] = await Promise.all([client.scim.get(`/Users/${userId}`), client.scim.patch(`/Users/${userId}`, patch({ op: 'replace', path: 'title', value: 'Frozen' }))]);
+    const elapsed = Date.now() - started;
+    for (const response of [read, write]) {
+      expect(response.status, response.text).toBe(503);
+      expect(response.headers['retry-after']).toBeDefined();
+    }
+    expect(elapsed).toBeLessThan(30_000);
+    process.kill(database.pid!, 'SIGCONT');
+    let answer = await client.scim.get(`/Users/${userId}`);
+    for (let tries = 0; answer.status !== 200 && tries < 100; tries++) answer = await client.scim.get(`/Users/${userId}`);
+    expect(answer.status).toBe(200);
+  }, 60_000);
+});
