@@ -23,6 +23,7 @@ describe.each(STORE_KINDS)('A failed write leaves the resource writable (%s stor
     const put = await client.scim.put(`/Users/${renamed.id}`, { ...entraUser('renamed@contoso.example'), title: 'Lead' });
     expect(put.status, put.text).toBe(200);
     expect(put.body.title).toBe('Lead');
+    expect((await client.scim.get(`/Users/${renamed.id}?attributes=title`)).body.title).toBe('Lead');
   });
 });
 
