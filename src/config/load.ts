@@ -51,7 +51,7 @@ function definedOnly(env: Environment): Environment {
 
 function storeOf(raw: RawConfig): Config['store'] {
   return raw.MONGODB_URI
-    ? { kind: 'mongodb', uri: raw.MONGODB_URI, writeMode: raw.MONGODB_WRITE_MODE }
+    ? { kind: 'mongodb', uri: raw.MONGODB_URI, ...(raw.MONGODB_WRITE_MODE ? { writeMode: raw.MONGODB_WRITE_MODE } : {}) }
     : { kind: 'sqlite', file: path.join(raw.DATA_DIR, 'scim.db') };
 }
 
