@@ -25,15 +25,21 @@ export function createKeyedLock(limits: KeyedLockLimits = DEFAULT_LIMITS) {
   const queues = new Map<string, { tail: Promise<unknown>; waiting: number }>();
   let waiting = 0;
   return async function withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const queue = queues.get(key) ?? { tail: Promise.resolve(), waiting: 0 };
-    if (queue.waiting >= limits.maxWaitingPerKey || waiting >= limits.maxWaiting) {
-      throw new WriteQueueFullError(`Too many writes are waiting (${queue.waiting} for this resource, ${waiting} in all)`);
+    const busy = queues.get(key);
+    if (busy && (busy.waiting >= limits.maxWaitingPerKey || waiting >= limits.maxWaiting)) {
+      throw new WriteQueueFullError(`Too many writes are waiting (${busy.waiting} for this resource, ${waiting} in all)`);
     }
-    queue.waiting++;
-    waiting++;
+    const queue = busy ?? { tail: Promise.resolve(), waiting: 0 };
+    // Only tasks behind another one count as waiting.
+    if (busy) {
+      queue.waiting++;
+      waiting++;
+    }
     const start = () => {
-      queue.waiting--;
-      waiting--;
+      if (busy) {
+        queue.waiting--;
+        waiting--;
+      }
       return task();
     };
     const run = queue.tail.then(start, start);

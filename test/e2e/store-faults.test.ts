@@ -1,4 +1,9 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mongoUriForTest } from '../support/mongo-uri.js';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
 import { entraUser, patch } from './scim-fixtures.js';
@@ -71,5 +76,55 @@ describe('A frozen database (process stopped, not closed) answers 503 with Retry
     let answer = await client.scim.get(`/Users/${userId}`);
     for (let tries = 0; answer.status !== 200 && tries < 100; tries++) answer = await client.scim.get(`/Users/${userId}`);
     expect(answer.status).toBe(200);
+  }, 60_000);
+});
+
+/** `npm start` on the suite's MongoDB-protocol server: what its first log line says about the store, or how it fails. */
+async function startMain(env: Record<string, string>): Promise<{ started?: Record<string, unknown>; exitCode?: number | null; output: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'write-mode-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', SCIM_PORT: '0', ADMIN_PORT: '0', DATA_DIR: dataDir, MONGODB_URI: mongoUriForTest(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  try {
+    return await new Promise((resolve) => {
+      const read = (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = output.split('\n').find((text) => text.includes('"service started"'));
+        if (line) resolve({ started: JSON.parse(line), output });
+      };
+      child.stdout!.on('data', read);
+      child.stderr!.on('data', read);
+      child.once('exit', (exitCode) => resolve({ exitCode, output }));
+    });
+  } finally {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+describe('The start-up log names the MongoDB write mode; atomic mode is refused where the server fails its check', () => {
+  it('auto: FerretDB gets version claims and the log says why; MongoDB gets atomic updates', async () => {
+    const { started, output } = await startMain({});
+    expect(started, output).toBeDefined();
+    const store = started!.store as Record<string, string>;
+    expect(store).toMatchObject({ kind: 'mongodb', writeMode: expect.stringMatching(/^(atomic|claimed)$/), writeModeReason: expect.any(String), server: expect.any(String) });
+    expect(store.writeMode).toBe(store.server!.startsWith('FerretDB') ? 'claimed' : 'atomic');
+  }, 60_000);
+
+  it('MONGODB_WRITE_MODE=atomic on FerretDB stops the start with the reason; elsewhere it starts in atomic mode', async () => {
+    const { started, exitCode, output } = await startMain({ MONGODB_WRITE_MODE: 'atomic' });
+    if (started) {
+      expect((started.store as Record<string, string>).server).not.toMatch(/^FerretDB/);
+      expect((started.store as Record<string, string>).writeMode).toBe('atomic');
+    } else {
+      expect(exitCode).toBe(1);
+      expect(output).toMatch(/MONGODB_WRITE_MODE=atomic refused: FerretDB v[\d.]+ does not apply an update's filter atomically/);
+    }
   }, 60_000);
 });
