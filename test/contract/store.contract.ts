@@ -125,6 +125,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       expect((await store.groups.listMembers(reg, group.id)).map((m) => m.value)).toEqual([member]);
       expect(await store.groups.allMemberships(reg)).toEqual(expect.arrayContaining([{ groupId: group.id, userId: member }]));
       expect(await store.groups.allMemberships(other)).toEqual([]);
+      expect(await store.groups.listMembers(other, group.id)).toEqual([]);
+      expect(await store.groups.groupsOfUser(other, member!)).toEqual([]);
+      await store.groups.removeUserEverywhere(other, member!);
+      expect(await store.groups.groupsOfUser(reg, member!)).toEqual([group.id]);
     });
 
     it('DEL-1: a user deleted while a member add runs never stays a member (no dangling memberships)', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
-import { entraUser, patch } from './scim-fixtures.js';
+import { entraGroup, entraUser, patch } from './scim-fixtures.js';
 
 describe.each(STORE_KINDS)('A failed write leaves the resource writable (%s store)', (kind) => {
   let service: TestService;
@@ -29,6 +29,19 @@ describe.each(STORE_KINDS)('A failed write leaves the resource writable (%s stor
     expect(put.status, put.text).toBe(200);
     expect(put.body.title).toBe('Lead');
     expect((await client.scim.get(`/Users/${renamed.id}?attributes=title`)).body.title).toBe('Lead');
+  });
+
+  it('32 concurrent member PATCHes on one group: each answers the ETag of its own write, and the membership is exact', async () => {
+    const members: string[] = [];
+    for (let n = 0; n < 32; n++) members.push((await client.scim.post('/Users', entraUser(`busy.${n}@contoso.example`))).body.id);
+    const group = (await client.scim.post('/Groups', entraGroup('Busy', []))).body;
+    const answers = await Promise.all(members.map((value) => client.scim.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value }] }))));
+    expect(answers.map((answer) => answer.status)).toEqual(members.map(() => 204));
+    const etags = answers.map((answer) => answer.headers.etag);
+    expect(new Set(etags).size).toBe(32);
+    const final = await client.scim.get(`/Groups/${group.id}`);
+    expect(final.body.members.map((m: { value: string }) => m.value).sort()).toEqual([...members].sort());
+    expect(etags).toContain(final.headers.etag);
   });
 });
 
