@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Document, Filter, UpdateFilter, WithId } from 'mongodb';
 import { StoreError } from '../store.js';
-import { isDuplicateKey, isUnavailable } from './mongo-errors.js';
+import { isDuplicateKey, isNotImplemented, isUnavailable } from './mongo-errors.js';
 
 /**
  * How a conditional write ("update this document if it is still at version n") is made safe:
@@ -82,7 +82,13 @@ export class ConditionalWrites {
   /** A TTL index lets MongoDB drop claims left by killed writers; FerretDB v1 has no TTL (takeover covers it). */
   async init(): Promise<void> {
     if (this.mode === 'atomic') return;
-    await this.claims.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 }).catch(() => this.claims.deleteMany({ expiresAt: { $lte: new Date() } }));
+    try {
+      await this.claims.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+    } catch (error) {
+      if (!isNotImplemented(error)) throw error;
+      // Without TTL, expired claims are taken over by the next write; those of resources never written again are dropped here.
+      await this.claims.deleteMany({ expiresAt: { $lte: new Date() } });
+    }
   }
 
   /**

@@ -82,6 +82,11 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 1 && /context (canceled|deadline exceeded)/.test(error.message);
 }
 
+/** The server does not implement the command or option (FerretDB v1: TTL indexes, transactions). */
+export function isNotImplemented(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 238;
+}
+
 /** Names the field of a duplicate from the index keys: `{registrationId, userNameLower}` → `userName`. */
 export function conflictFieldOf({ keyFields }: DuplicateKey, fallback: string): string {
   const field = keyFields?.find((key) => key !== 'registrationId' && key !== '_id');
