@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const service = await startService({ config, logger, store, tls, adminToken: admin.token, metrics: createMetrics() });
   if (tls.development) await ensureDevelopmentRegistration(service.registrations, tls.development.clientCert);
   logger.info('service started', {
-    store: config.store.kind === 'sqlite' ? { kind: 'sqlite', file: config.store.file } : { kind: 'mongodb' },
+    store: config.store.kind === 'sqlite' ? { ...store.facts, file: config.store.file } : store.facts,
     scimUrl: `https://${config.HOST}:${service.scim.port}${SCIM_BASE_PATH}`,
     adminUrl: `https://${config.HOST}:${service.admin.port}`,
     adminTokenFile: admin.file ?? 'ADMIN_TOKEN',

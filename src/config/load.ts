@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigSchema, TLS_FILE_SETTINGS, type RawConfig } from './schema.js';
 
 export interface Config extends RawConfig {
-  store: { kind: 'mongodb'; uri: string } | { kind: 'sqlite'; file: string };
+  store: { kind: 'mongodb'; uri: string; writeMode?: 'auto' | 'atomic' | 'claimed' } | { kind: 'sqlite'; file: string };
   tls: { source: 'configured'; certFile: string; keyFile: string; clientCaFile: string; crlFile?: string } | { source: 'development'; dir: string };
 }
 
@@ -51,7 +51,7 @@ function definedOnly(env: Environment): Environment {
 
 function storeOf(raw: RawConfig): Config['store'] {
   return raw.MONGODB_URI
-    ? { kind: 'mongodb', uri: raw.MONGODB_URI }
+    ? { kind: 'mongodb', uri: raw.MONGODB_URI, ...(raw.MONGODB_WRITE_MODE ? { writeMode: raw.MONGODB_WRITE_MODE } : {}) }
     : { kind: 'sqlite', file: path.join(raw.DATA_DIR, 'scim.db') };
 }
 

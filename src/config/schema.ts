@@ -21,6 +21,10 @@ export const ConfigSchema = z
       .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
       .optional()
       .describe('Selects the MongoDB store (through mongoose); unset = embedded SQLite store under DATA_DIR'),
+    MONGODB_WRITE_MODE: z
+      .enum(['auto', 'atomic', 'claimed'])
+      .optional()
+      .describe('Conditional writes on MongoDB (default auto): auto = atomic updates where the server passes the check at connect, else version claims; atomic is refused on a server that fails it'),
     TLS_CERT_FILE: optionalPath.describe('Server certificate (PEM); unset = development certificates under DATA_DIR/certs'),
     TLS_KEY_FILE: optionalPath.describe('Server private key (PEM)'),
     TLS_CLIENT_CA_FILE: optionalPath.describe('CA bundle (PEM) trusted to sign client certificates'),

@@ -7,7 +7,7 @@ import type { Store } from './store.js';
 export async function openStore(store: Config['store'], { serverSelectionTimeoutMs }: { serverSelectionTimeoutMs?: number } = {}): Promise<Store> {
   if (store.kind === 'mongodb') {
     const { openMongoStore } = await import('./mongo/mongo-store.js');
-    return openMongoStore(store.uri, serverSelectionTimeoutMs);
+    return openMongoStore(store.uri, { writeMode: store.writeMode, serverSelectionTimeoutMs });
   }
   mkdirSync(path.dirname(store.file), { recursive: true });
   const { openSqliteStore } = await import('./sqlite/sqlite-store.js');

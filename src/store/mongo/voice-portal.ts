@@ -10,7 +10,8 @@ import {
   type VoiceUserCollection,
   type VoiceUserRecord,
 } from '../store.js';
-import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
+import { conflictFieldOf, duplicateKeyOf, isDuplicateKey, mongoSafely } from './mongo-errors.js';
+import type { ConditionalWrites } from './conditional-writes.js';
 import { uniqueKeysOf, VOICE_USER_UNIQUE_FIELDS } from '../voice-user-keys.js';
 
 interface VoiceUserDocument {
@@ -61,7 +62,10 @@ export function voicePortalModels(connection: Connection) {
 const documentId = (registrationId: string, id: string) => `${registrationId}:${id}`;
 
 export class MongoVoiceUsers implements VoiceUserCollection {
-  constructor(private readonly model: Model<VoiceUserDocument>) {}
+  constructor(
+    private readonly model: Model<VoiceUserDocument>,
+    private readonly writes: ConditionalWrites,
+  ) {}
 
   list(registrationId: string): Promise<VoiceUserRecord[]> {
     return mongoSafely(async () => (await this.model.find({ registrationId }, { record: 1 }).lean()).map((doc) => doc.record));
@@ -87,12 +91,14 @@ export class MongoVoiceUsers implements VoiceUserCollection {
     });
   }
 
-  /** FerretDB's E11000 does not name the index, so the clashing field is found by asking. */
+  /** MongoDB names the clashing index keys; FerretDB's duplicate error does not, so there the field is found by asking. */
   private async explainDuplicates<T>(document: VoiceUserDocument, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      const duplicate = duplicateKeyOf(error);
+      if (!duplicate) throw error;
+      if (duplicate.keyFields) throw new ConflictError(conflictFieldOf(duplicate, 'id'));
       for (const [field] of VOICE_USER_UNIQUE_FIELDS) {
         const clash = await this.model.exists({ registrationId: document.registrationId, [`keys.${field}`]: document.keys[field], _id: { $ne: document._id } });
         if (clash) throw new ConflictError(field);
@@ -106,7 +112,7 @@ export class MongoVoiceUsers implements VoiceUserCollection {
       const next = { ...record, version: expectedVersion + 1 };
       const document = toDocument(next);
       const { _id, ...fields } = document;
-      const updated = await this.explainDuplicates(document, () => this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { returnDocument: 'after' }).lean());
+      const updated = await this.explainDuplicates(document, () => this.writes.update(this.model.collection, _id, { _id }, expectedVersion, { $set: fields }));
       if (!updated) {
         if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
