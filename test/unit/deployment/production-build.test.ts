@@ -51,7 +51,7 @@ describe('The production build runs compiled JavaScript without its sources', ()
     const builtins = new Set(builtinModules);
     const imported = new Set<string>();
     for (const file of compiledFiles(path.join(root, 'dist')).filter((name) => name.endsWith('.js'))) {
-      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'".][^'"]*)['"]/g)) imported.add(packageName(specifier!));
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:^\s*import\s+|\bfrom\s+|\bimport\(\s*)['"]([^'"./\s][^'"\s]*)['"]/gm)) imported.add(packageName(specifier!));
     }
     const missing = [...imported].filter((name) => !name.startsWith('node:') && !builtins.has(name) && !production.has(name));
     expect(missing, 'packages dist/ imports that npm ci --omit=dev would not install').toEqual([]);
@@ -71,6 +71,9 @@ describe('The production build runs compiled JavaScript without its sources', ()
       expect(schemas.status).toBe(200);
       const ids = schemas.body.Resources.map((schema: { id: string }) => schema.id);
       expect(ids).toEqual(expect.arrayContaining(['urn:ietf:params:scim:schemas:extension:voiceportal:2.0:User', 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox']));
+      // Entra's Test Connection, with the README's Tenant URL carrying the aadOptscim062020 flag.
+      const probe = await scim.get(`/Users?aadOptscim062020&filter=${encodeURIComponent('userName eq "5c1f0c2e-3a5b-4f51-9d37-0f4c1c0b7a11"')}`);
+      expect([probe.status, probe.body.totalResults, probe.body.Resources]).toEqual([200, 0, []]);
     } finally {
       scim.close();
     }
