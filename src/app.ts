@@ -193,7 +193,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
       scimRequests: auditing.scimRequests,
       onRefusedAuth: (req, res, attempt) => {
         metrics.authRefused(attempt.reason);
-        auditing.onRefusedAuth(req, res, attempt);
+        return auditing.onRefusedAuth(req, res, attempt);
       },
     },
     limits: { maxPageSize: config.MAX_PAGE_SIZE, maxBodyBytes: config.MAX_BODY_BYTES },
