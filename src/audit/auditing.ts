@@ -18,6 +18,8 @@ export interface AuditingDeps {
   reconcile?: ConsoleReconcile;
   /** Events older than this are purged once a day (the only deletion). Default 365. */
   retentionDays?: number;
+  /** Refusals per source address per minute before the next are answered 429. */
+  maxRefusalsPerMinute?: number;
 }
 
 export interface Auditing {
@@ -39,10 +41,10 @@ export interface Auditing {
 const DAY_MS = 86_400_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365 }: AuditingDeps): Promise<Auditing> {
+export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365, maxRefusalsPerMinute }: AuditingDeps): Promise<Auditing> {
   const { auditLog, supportAccounts, close } = await openAuditStores(store);
   const recorder = createAuditRecorder({ log: auditLog, logger });
-  const refusals = createRefusalLedger({ recorder });
+  const refusals = createRefusalLedger({ recorder, limits: maxRefusalsPerMinute ? { maxPerAddress: maxRefusalsPerMinute } : {} });
   const purge = () =>
     auditLog.purgeOlderThan(new Date(Date.now() - retentionDays * DAY_MS)).then(
       (purged) => purged > 0 && logger.info('audit retention purge', { purged, retentionDays }),

@@ -9,7 +9,7 @@ import type { AuditRecorder } from './recorder.js';
 export const REFUSAL_LIMITS = {
   /** Counting window: refusals are counted per source address per window. */
   windowMs: 60_000,
-  /** Refusals one address may have in a window before the next ones are answered 429. */
+  /** Refusals one address may have in a window before the next ones are answered 429 (MAX_REFUSALS_PER_MINUTE). */
   maxPerAddress: 30,
   /** Kinds of refusal (address + reason + certificate) stored in full per window; further kinds share one counter per reason. */
   maxSampledKeys: 100,
