@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { AuditSearchError, createAuditSearch, type AuditAccess, type RegistrationDirectory } from '../audit/audit-search.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditRecorder } from '../audit/recorder.js';
+import { excerpt } from '../audit/refusal-ledger.js';
 import type { Logger } from '../log/logger.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import type { SafeHtml } from './html.js';
@@ -109,7 +110,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       action,
       summary: `${action === 'Support.Login' ? 'sign-in' : action === 'Support.Logout' ? 'sign-out' : 'failed sign-in'} of support account ${name} from ${req.ip}`,
       outcome: { status, success: action !== 'Support.LoginFailed', ...(detail ? { detail } : {}) },
-      details: { address: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '' },
+      details: { address: req.ip ?? 'unknown', userAgent: excerpt(req.get('user-agent') ?? '') },
     });
   }
 

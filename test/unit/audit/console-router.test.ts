@@ -150,6 +150,20 @@ describe('support console and audit admin API', () => {
     expect((await auditLog.search({ actions: ['Support.Login'] })).events.length).toBeGreaterThan(0);
   });
 
+  it('AUD-1: a failed sign-in stores a short excerpt of its User-Agent, not the 8 kB it was sent', async () => {
+    const form = await fetch(`${base}/console/login`);
+    const cookie = form.headers.getSetCookie()[0]!.split(';')[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const userAgent = `agent-${'u'.repeat(8_000)}`;
+    const body = new URLSearchParams({ csrf, name: 'long-agent', password: 'wrong password!' }).toString();
+    const answer = await fetch(`${base}/console/login`, { method: 'POST', headers: { cookie, 'user-agent': userAgent, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(answer.status).toBe(401);
+    await recorder.flush();
+    const [failed] = (await auditLog.search({ actions: ['Support.LoginFailed'], limit: 1 })).events;
+    expect(failed!.details!.userAgent).toMatch(/^agent-u+…\(8006 chars\)$/);
+    expect(JSON.stringify(failed).length).toBeLessThan(1_000);
+  });
+
   it('AUD-2: an attacker-controlled value is shown as text, never as markup', async () => {
     const user = browser(base);
     await user.signIn('alice');
