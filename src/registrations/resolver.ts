@@ -4,7 +4,7 @@ import type { CredentialIndex, RegistrationCollection, RegistrationRecord } from
 import { certificateKeys, credentialKey } from './credential-keys.js';
 import { parseToken, secretMatches, UNKNOWN_SECRET_HASH } from './tokens.js';
 
-/** Read in place of a registration when a credential is bound to none (no record has this id). */
+/** Read in place of a registration when a credential is bound to none, until one has been read (no record has this id). */
 const NO_REGISTRATION_ID = 'no-registration';
 
 export interface ResolverDeps {
@@ -21,11 +21,16 @@ export interface ResolverDeps {
  * time of the answer does not tell an unauthenticated caller which customers exist.
  */
 export function createRegistrationResolver({ registrations, credentials, verifyEntraJwt }: ResolverDeps): CredentialResolver {
+  /** The last registration a credential led to: read in its place when nothing is bound. */
+  let decoyId = NO_REGISTRATION_ID;
+
   async function activeRegistration(key: string): Promise<RegistrationRecord | 'unbound' | 'ended'> {
     const registrationId = await credentials.lookup(key);
-    // Read even when nothing is bound: an unknown credential costs the reads of a known one.
-    const registration = await registrations.get(registrationId ?? NO_REGISTRATION_ID);
+    // Read even when nothing is bound, and a real record (a miss comes back faster than a
+    // document): an unknown credential costs the reads of a known one. The record is discarded.
+    const registration = await registrations.get(registrationId ?? decoyId);
     if (!registrationId) return 'unbound';
+    decoyId = registrationId;
     return registration && registration.status === 'active' ? registration : 'ended';
   }
 
