@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit-log.js';
-import type { RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import { createConsoleRouter, type ConsoleReconcile } from '../console/console-router.js';
@@ -7,7 +7,8 @@ import { createAuditAdminRouter } from './admin-router.js';
 import type { RegistrationDirectory } from './audit-search.js';
 import { openAuditStores } from './open-audit-stores.js';
 import { createAuditRecorder, type AuditRecorder } from './recorder.js';
-import { auditScimRequests, recordRefusedAuth } from './scim-audit.js';
+import { createRefusalLedger, type RefusalTally } from './refusal-ledger.js';
+import { auditScimRequests, type RefusedAuthAttempt } from './scim-audit.js';
 
 export interface AuditingDeps {
   store: Config['store'];
@@ -17,14 +18,16 @@ export interface AuditingDeps {
   reconcile?: ConsoleReconcile;
   /** Events older than this are purged once a day (the only deletion). Default 365. */
   retentionDays?: number;
+  /** Refusals per source address per minute before the next are answered 429. */
+  maxRefusalsPerMinute?: number;
 }
 
 export interface Auditing {
   recorder: AuditRecorder;
   /** Mount in the SCIM app right after the correlation-id middleware. */
   scimRequests: RequestHandler;
-  /** Call from the authenticator's `onRefused`. */
-  onRefusedAuth: ReturnType<typeof recordRefusedAuth>;
+  /** Call from the authenticator's `onRefused`: counts and (within bounds) records the refusal. */
+  onRefusedAuth(req: Request, res: Response, attempt: RefusedAuthAttempt): RefusalTally;
   /** For createAdminApp's `publicRouters` (the console has its own login). */
   consoleRouter: Router;
   /** For createAdminApp's `extraRouters` (behind the admin token). */
@@ -38,9 +41,10 @@ export interface Auditing {
 const DAY_MS = 86_400_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365 }: AuditingDeps): Promise<Auditing> {
+export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365, maxRefusalsPerMinute }: AuditingDeps): Promise<Auditing> {
   const { auditLog, supportAccounts, close } = await openAuditStores(store);
   const recorder = createAuditRecorder({ log: auditLog, logger });
+  const refusals = createRefusalLedger({ recorder, limits: maxRefusalsPerMinute ? { maxPerAddress: maxRefusalsPerMinute } : {} });
   const purge = () =>
     auditLog.purgeOlderThan(new Date(Date.now() - retentionDays * DAY_MS)).then(
       (purged) => purged > 0 && logger.info('audit retention purge', { purged, retentionDays }),
@@ -50,13 +54,14 @@ export async function startAuditing({ store, logger, registrations, reconcile, r
   const purgeTimer = setInterval(purge, DAY_MS).unref();
   return {
     recorder,
-    scimRequests: auditScimRequests(recorder),
-    onRefusedAuth: recordRefusedAuth(recorder),
+    scimRequests: auditScimRequests(recorder, { refusals }),
+    onRefusedAuth: (req, res, attempt) => refusals.note(req, res, { ...attempt, status: 401, limitable: true }),
     consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
     search: (query) => auditLog.search(query),
     async close(timeoutMs?: number) {
       clearInterval(purgeTimer);
+      refusals.close();
       await recorder.close(timeoutMs);
       await close();
     },
