@@ -4,7 +4,7 @@ import passport from 'passport';
 import { Strategy as ClientCertStrategy, type VerifyFunctionWithRequest } from 'passport-client-cert';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { scimError } from '../scim/errors.js';
-import { distinguishedName } from './distinguished-name.js';
+import { certificateNames } from './distinguished-name.js';
 import type { AuthenticatedCaller, CertificateIdentity, CredentialResolver, RefusalReason, Resolution } from './credentials.js';
 
 export interface RefusedAttempt {
@@ -85,17 +85,16 @@ type Done = (error: any, caller?: any) => void;
 
 
 interface PeerCertificate {
-  subject?: Record<string, string | string[]>;
-  issuer?: Record<string, string | string[]>;
+  raw?: Buffer;
   fingerprint256?: string;
   serialNumber?: string;
 }
 
+/** Names come from the certificate's DER, never from the socket's parsed name object (which loses escaping). */
 function identityOf(certificate: PeerCertificate): CertificateIdentity {
   return {
     fingerprint256: certificate.fingerprint256 ?? '',
-    subject: distinguishedName(certificate.subject),
-    issuer: distinguishedName(certificate.issuer),
+    ...(certificate.raw ? certificateNames(certificate.raw) : { issuer: '', subject: '', nameDigest: '' }),
     serialNumber: certificate.serialNumber ?? '',
   };
 }

@@ -3,8 +3,11 @@ import type { CallerIdentity } from '../service/context.js';
 /** What the TLS socket tells us about a client certificate (never the certificate itself). */
 export interface CertificateIdentity {
   fingerprint256: string;
+  /** Node's escaped one-line forms (see certificateNames). */
   subject: string;
   issuer: string;
+  /** SHA-256 of the issuer and subject DER, the issuer + subject binding key. */
+  nameDigest: string;
   serialNumber: string;
 }
 

@@ -63,12 +63,15 @@ export async function issueServerCertificate(
   ]);
 }
 
-/** A client certificate for mutual TLS; `notBefore`/`notAfter` let tests make an expired one. */
+/**
+ * A client certificate for mutual TLS; `notBefore`/`notAfter` let tests make an expired one.
+ * The names are taken literally: a comma in `commonName` stays inside the CN.
+ */
 export async function issueClientCertificate(
   ca: CertificateAuthority,
   { commonName, organization, ...period }: { commonName: string; organization?: string } & Validity,
 ): Promise<IssuedCertificate> {
-  const subject = organization ? `CN=${commonName}, O=${organization}` : `CN=${commonName}`;
+  const subject: x509.JsonName = [{ CN: [commonName] }, ...(organization ? [{ O: [organization] }] : [])];
   return issue(ca, subject, period, [
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
@@ -115,7 +118,7 @@ export function certificateIdentity(pem: string) {
   };
 }
 
-async function issue(ca: CertificateAuthority, subject: string, period: Validity, extensions: x509.Extension[]): Promise<IssuedCertificate> {
+async function issue(ca: CertificateAuthority, subject: string | x509.JsonName, period: Validity, extensions: x509.Extension[]): Promise<IssuedCertificate> {
   const keys = await generateKeys();
   const caCertificate = new x509.X509Certificate(ca.certificatePem);
   const certificate = await x509.X509CertificateGenerator.create({

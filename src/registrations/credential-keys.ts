@@ -1,14 +1,35 @@
 import type { CertificateIdentity } from '../auth/credentials.js';
+import type { CertificateBinding } from '../store/store.js';
 
 /** Keys of the credential index; one namespace per kind of credential. */
 export const credentialKey = {
   fingerprint: (fingerprint256: string) => `certificate-sha256:${fingerprint256.toUpperCase()}`,
-  distinguishedName: (issuer: string, subject: string) => `certificate-dn:${issuer}\n${subject}`,
+  /** Issuer + subject, compared as DER bytes (their SHA-256). */
+  names: (nameDigest: string) => `certificate-names:${nameDigest}`,
+  /**
+   * Issuer + subject as Node's escaped one-line forms: the key bindings got before the DER digest
+   * existed. Still looked up so that those bindings keep working; both sides now derive it from the
+   * certificate's DER the same way, so a comma inside a value cannot pass for a separator.
+   */
+  legacyDistinguishedName: (issuer: string, subject: string) => `certificate-dn:${issuer}\n${subject}`,
   token: (tokenId: string) => `token:${tokenId}`,
   entraTenant: (tenantId: string) => `entra-tenant:${tenantId.toLowerCase()}`,
 };
 
-/** Fingerprint first (exact certificate), then issuer + subject (any certificate re-issued to that name). */
+/** Fingerprint first (exact certificate), then issuer + subject (any certificate re-issued to those names). */
 export function certificateKeys(identity: CertificateIdentity): string[] {
-  return [credentialKey.fingerprint(identity.fingerprint256), credentialKey.distinguishedName(identity.issuer, identity.subject)];
+  return [
+    credentialKey.fingerprint(identity.fingerprint256),
+    credentialKey.names(identity.nameDigest),
+    credentialKey.legacyDistinguishedName(identity.issuer, identity.subject),
+  ];
+}
+
+/** The index keys a stored binding holds. */
+export function bindingKeys(binding: CertificateBinding): string[] {
+  return [
+    ...(binding.fingerprint256 ? [credentialKey.fingerprint(binding.fingerprint256)] : []),
+    ...(binding.nameDigest ? [credentialKey.names(binding.nameDigest)] : []),
+    ...(!binding.nameDigest && binding.issuer && binding.subject ? [credentialKey.legacyDistinguishedName(binding.issuer, binding.subject)] : []),
+  ];
 }

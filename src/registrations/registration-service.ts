@@ -1,9 +1,9 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { ConflictError, type CertificateBinding, type JsonObject, type RegistrationRecord, type Store } from '../store/store.js';
 import { CheckedSettingsSchema, RegistrationChangesSchema, RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationInput, type RegistrationSettings } from './settings.js';
-import { credentialKey } from './credential-keys.js';
+import { bindingKeys, credentialKey } from './credential-keys.js';
 import { issueToken } from './tokens.js';
-import { distinguishedNameOf } from '../auth/distinguished-name.js';
+import { certificateNames } from '../auth/distinguished-name.js';
 import { CodedError } from '../coded-error.js';
 
 export class RegistrationError extends CodedError {}
@@ -110,7 +110,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     const certificate = readCertificate(pem);
     const binding: CertificateBinding = {
       ...(bindBy !== 'subject' ? { fingerprint256: certificate.fingerprint256 } : {}),
-      ...(bindBy !== 'fingerprint' ? { issuer: distinguishedNameOf(certificate.issuer), subject: distinguishedNameOf(certificate.subject) } : {}),
+      ...(bindBy !== 'fingerprint' ? certificateNames(certificate.raw) : {}),
       ...(label ? { label } : {}),
       addedAt: new Date().toISOString(),
     };
@@ -262,13 +262,6 @@ function changedSettings(before: JsonObject, after: JsonObject): [JsonObject, Js
 
 function describeBinding(binding: CertificateBinding): string {
   return [binding.subject ? `subject ${binding.subject}` : undefined, binding.fingerprint256 ? `SHA-256 ${binding.fingerprint256}` : undefined, binding.label ? `label ${binding.label}` : undefined].filter(Boolean).join(', ');
-}
-
-function bindingKeys(binding: CertificateBinding): string[] {
-  return [
-    ...(binding.fingerprint256 ? [credentialKey.fingerprint(binding.fingerprint256)] : []),
-    ...(binding.issuer && binding.subject ? [credentialKey.distinguishedName(binding.issuer, binding.subject)] : []),
-  ];
 }
 
 function readCertificate(pem: string): X509Certificate {

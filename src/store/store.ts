@@ -150,6 +150,8 @@ export interface CertificateBinding {
   fingerprint256?: string;
   issuer?: string;
   subject?: string;
+  /** SHA-256 of issuer + subject DER; absent on issuer + subject bindings made before it existed. */
+  nameDigest?: string;
   label?: string;
   addedAt: string;
 }

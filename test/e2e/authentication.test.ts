@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:https';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
@@ -132,6 +133,45 @@ describe.each(STORE_KINDS)('Authentication and refusals (%s store)', (kind) => {
     const ended = await service.admin.delete('/registrations/leaving');
     expect(ended.body).toMatchObject({ dryRun: false, users: 1 });
     await expect401(service.scimClient({ cert: leaving.certificate }).get('/Users'));
+  });
+
+  describe('issuer + subject bindings compare the DER names byte for byte', () => {
+    const bindBySubject = async (name: string, certificate: { certificatePem: string }) => {
+      await service.admin.post('/registrations', { name, portalAccountId: `acct-${name}`, accountDomains: [`${name}.example`] });
+      const bound = await service.admin.post(`/registrations/${name}/certificates`, { pem: certificate.certificatePem, bindBy: 'subject' });
+      expect(bound.status).toBe(201);
+      return bound.body;
+    };
+
+    it('REG-2: a CN holding ", O=Contoso" from the same CA does not pass for CN=x, O=Contoso', async () => {
+      const bound = await bindBySubject('subject-bound', await issueClientCertificate(service.ca, { commonName: 'x', organization: 'Contoso', validDays: 30 }));
+      expect(bound.subject).toBe('CN=x, O=Contoso');
+      const reissued = await issueClientCertificate(service.ca, { commonName: 'x', organization: 'Contoso', validDays: 30 });
+      expect((await service.scimClient({ cert: reissued }).get('/Users')).status).toBe(200);
+      const lookalike = await issueClientCertificate(service.ca, { commonName: 'x, O=Contoso', validDays: 30 });
+      await expect401(service.scimClient({ cert: lookalike }).get('/Users'));
+    });
+
+    it('REG-2: a subject with a comma inside a value binds, and a certificate re-issued to it signs in', async () => {
+      const names = { commonName: 'Contoso, Ltd provisioning', organization: 'Contoso, Ltd', validDays: 30 };
+      const bound = await bindBySubject('comma-subject', await issueClientCertificate(service.ca, names));
+      expect(bound.subject).toBe('CN=Contoso\\, Ltd provisioning, O=Contoso\\, Ltd');
+      const reissued = await issueClientCertificate(service.ca, names);
+      const response = await service.scimClient({ cert: reissued }).post('/Users', entraUser('comma@comma-subject.example'));
+      expect(response.status).toBe(201);
+    });
+
+    it('REG-2: an issuer + subject binding stored by an earlier version keeps working, and still refuses the lookalike', async () => {
+      const original = await issueClientCertificate(service.ca, { commonName: 'y', organization: 'Fabrikam', validDays: 30 });
+      const created = await service.admin.post('/registrations', { name: 'legacy-subject', portalAccountId: 'acct-legacy', accountDomains: ['legacy.example'] });
+      // What versions before the DER digest wrote: Node's escaped names, one line each, joined by ", ".
+      const oneLine = (x509Name: string) => x509Name.split('\n').filter(Boolean).join(', ');
+      const x509 = new X509Certificate(original.certificatePem);
+      await service.store.credentials.bind(`certificate-dn:${oneLine(x509.issuer)}\n${oneLine(x509.subject)}`, created.body.id);
+      const reissued = await issueClientCertificate(service.ca, { commonName: 'y', organization: 'Fabrikam', validDays: 30 });
+      expect((await service.scimClient({ cert: reissued }).get('/Users')).status).toBe(200);
+      await expect401(service.scimClient({ cert: await issueClientCertificate(service.ca, { commonName: 'y, O=Fabrikam', validDays: 30 }) }).get('/Users'));
+    });
   });
 
   it('a certificate cannot be bound to two registrations', async () => {
