@@ -9,6 +9,8 @@ import { createDirectoryService } from './service/directory-service.js';
 import { createScimApp } from './http/scim-app.js';
 import { createAdminApp } from './http/admin-app.js';
 import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls-server.js';
+import { createTlsReloader, type CertificateExpiry } from './http/tls-reload.js';
+import { boundCertificateExpiries } from './registrations/credential-keys.js';
 import { createRegistrationResolver } from './registrations/resolver.js';
 import { createRegistrationService, type RegistrationService } from './registrations/registration-service.js';
 import { registrationChangeEvent } from './audit/registration-audit.js';
@@ -55,6 +57,8 @@ export interface TlsSetup {
   load(): TlsMaterial;
   /** Where each part comes from (setting and file), for start-up messages. */
   sources: TlsSources;
+  /** Files whose change reloads the listeners' trust material: the client CA bundle and the CRL. */
+  watched: string[];
   /** Set when development certificates are in use: where they are, for the start-up message. */
   development?: { dir: string; created: boolean; clientCert: string; clientKey: string; caCert: string };
 }
@@ -84,7 +88,10 @@ export interface RunningService {
   readiness: Readiness;
   /** TWO-1: the write-back outbox; `backlogs()` gives each registration's pending count and oldest age (metrics). */
   writeBack: WriteBack;
+  /** SIGHUP: reads the certificate files again; unusable files are logged and the old ones kept. */
   reloadTls(): void;
+  /** Each expiry date in use: server certificate, client CAs, CRLs (nextUpdate), bound client certificates. */
+  tlsExpiries(): Promise<CertificateExpiry[]>;
   /**
    * Drains (SIGTERM): not ready from now on, listeners stop accepting, requests in progress
    * finish, then background work (just-in-time reconciles, a batched run, a purge); all within
@@ -208,17 +215,11 @@ export async function startService({ config, logger, store, tls, adminToken, met
     },
   });
   const scim = await startTlsServer(material, scimApp, config.HOST, config.SCIM_PORT, { name: { name: 'SCIM', portSetting: 'SCIM_PORT' } });
-  const reloadTls = () => {
-    material = tls.load();
-    serverCertificateExpires = expiryOf(material.cert);
-    scim.reload(material);
-    logger.info('TLS trust material reloaded', { event: 'tls.reload' });
-  };
   const adminApp = createAdminApp({
     adminToken,
     registrations,
     logger,
-    reloadTls,
+    reloadTls: () => tlsReloader.reload('admin-api'),
     extraRouters: [
       portalAdminRoutes({ registrations, reconcile, portal, imports }),
       writeBackAdminRoutes({ registrations, writeBack, outbox: store.outbox }),
@@ -229,6 +230,24 @@ export async function startService({ config, logger, store, tls, adminToken, met
     operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });
   const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' } });
+  const tlsReloader = createTlsReloader({
+    initial: material,
+    load: () => {
+      const next = tls.load();
+      checkTlsMaterial(next, tls.sources);
+      return next;
+    },
+    apply: (next) => {
+      [scim, admin].forEach((listener) => listener.reload(next));
+      material = next;
+      serverCertificateExpires = expiryOf(next.cert);
+    },
+    watched: tls.watched,
+    boundCertificates: async () => boundCertificateExpiries(await store.registrations.list()),
+    logger,
+    warnBefore: { certificateDays: config.TLS_EXPIRY_WARNING_DAYS, crlHours: config.TLS_CRL_WARNING_HOURS },
+  });
+  tlsReloader.start();
   addServiceMetrics(metrics, {
     audit: auditing.recorder,
     seatUsage: () => seatUsage(store, seats),
@@ -269,6 +288,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     const started = Date.now();
     const timeLeft = () => Math.max(0, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started));
     draining = true;
+    tlsReloader.stop();
     logger.info('draining: readiness is now 503, listeners stop accepting', { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
     const [scimCut, adminCut] = await Promise.all([scim.close(timeLeft()), admin.close(timeLeft())]);
     if (scimCut.cut + adminCut.cut > 0) logger.warn('connections still busy at SHUTDOWN_TIMEOUT_MS were cut', { scim: scimCut.cut, admin: adminCut.cut });
@@ -282,7 +302,8 @@ export async function startService({ config, logger, store, tls, adminToken, met
     await auditing.close(Math.max(timeLeft(), MIN_AUDIT_FLUSH_MS));
     logger.info('drained', { durationMs: Date.now() - started });
   };
-  return { scim, audit: auditing, admin, registrations, recordings, writeBack, metrics, readiness, reloadTls, close };
+  const reloadTls = () => void tlsReloader.tryReload('signal');
+  return { scim, audit: auditing, admin, registrations, recordings, writeBack, metrics, readiness, reloadTls, tlsExpiries: tlsReloader.expiries, close };
 }
 
 /** When the server certificate stops being valid (ms since the epoch); readiness fails after it. */
@@ -363,6 +384,7 @@ export async function prepareTls(config: Config): Promise<TlsSetup> {
     const sources = { cert: `TLS_CERT_FILE (${certFile})`, key: `TLS_KEY_FILE (${keyFile})`, clientCa: `TLS_CLIENT_CA_FILE (${clientCaFile})`, crl: `TLS_CRL_FILE (${crlFile})` };
     return {
       sources,
+      watched: [clientCaFile, ...(crlFile ? [crlFile] : [])],
       load: () => ({
         cert: readTlsFile(certFile, sources.cert),
         key: readTlsFile(keyFile, sources.key),
@@ -376,6 +398,7 @@ export async function prepareTls(config: Config): Promise<TlsSetup> {
   return {
     sources: { cert: `development certificate ${files.serverCert}`, key: `development key ${files.serverKey}`, clientCa: `development CA ${files.caCert}`, crl: 'no CRL' },
     load: () => ({ cert: read(files.serverCert), key: read(files.serverKey), clientCa: read(files.caCert) }),
+    watched: [files.caCert],
     development: { dir, created, clientCert: files.clientCert, clientKey: files.clientKey, caCert: files.caCert },
   };
 }

@@ -30,6 +30,8 @@ export const ConfigSchema = z
     TLS_KEY_FILE: optionalPath.describe('Server private key (PEM)'),
     TLS_CLIENT_CA_FILE: optionalPath.describe('CA bundle (PEM) trusted to sign client certificates'),
     TLS_CRL_FILE: optionalPath.describe('Certificate revocation list(s) (PEM) for client certificates'),
+    TLS_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).default(14).describe('Warn in the log this many days before the server certificate, a client CA or a bound client certificate expires'),
+    TLS_CRL_WARNING_HOURS: z.coerce.number().int().min(1).default(24).describe("Warn in the log this many hours before a CRL's nextUpdate (after it, every client certificate of that CA is refused)"),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576).describe('Largest accepted request body (advertised as bulk.maxPayloadSize)'),
     MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000).describe('Largest page a list returns (advertised as filter.maxResults)'),
     ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('Secret for the admin API and CLI (secret); unset = generated once into DATA_DIR/admin-token'),

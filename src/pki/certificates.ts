@@ -105,6 +105,33 @@ export function pemBlocks(bundle: string): string[] {
   return bundle.match(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g)?.map((block) => `${block}\n`) ?? [];
 }
 
+/** Something in use whose validity ends: published as a metric, warned about in the log before it ends. */
+export interface CertificateExpiry {
+  kind: 'server-certificate' | 'client-ca' | 'crl' | 'client-certificate';
+  /** Who it is: a subject, a CRL's issuer, or `registration: subject` for a bound client certificate. */
+  name: string;
+  /** End of validity; for a CRL its `nextUpdate`, after which OpenSSL refuses every certificate it covers. */
+  notAfter: Date;
+}
+
+/** Subject and end of validity of every certificate in a PEM bundle (a chain or a CA bundle). */
+export function certificateValidities(bundle: string): { subject: string; notAfter: Date }[] {
+  return pemBlocks(bundle)
+    .filter((block) => block.startsWith('-----BEGIN CERTIFICATE-----'))
+    .map((block) => {
+      const certificate = new NodeX509Certificate(block);
+      return { subject: certificate.subject.split('\n').filter(Boolean).join(', '), notAfter: new Date(certificate.validTo) };
+    });
+}
+
+/** Issuer and `nextUpdate` (when a fresh CRL is due; absent = never) of every CRL in a PEM file. */
+export function revocationListUpdates(crlBundle: string): { issuer: string; nextUpdate?: Date }[] {
+  return pemBlocks(crlBundle).map((block) => {
+    const crl = new x509.X509Crl(block);
+    return { issuer: crl.issuer, nextUpdate: crl.nextUpdate };
+  });
+}
+
 /** What Node's TLS layer would report for this certificate. */
 export function certificateIdentity(pem: string) {
   const certificate = new NodeX509Certificate(pem);

@@ -1,5 +1,6 @@
 import type { CertificateIdentity } from '../auth/credentials.js';
-import type { CertificateBinding } from '../store/store.js';
+import type { CertificateExpiry } from '../pki/certificates.js';
+import type { CertificateBinding, RegistrationRecord } from '../store/store.js';
 
 /** Keys of the credential index; one namespace per kind of credential. */
 export const credentialKey = {
@@ -32,4 +33,17 @@ export function bindingKeys(binding: CertificateBinding): string[] {
     ...(binding.nameDigest ? [credentialKey.names(binding.nameDigest)] : []),
     ...(!binding.nameDigest && binding.issuer && binding.subject ? [credentialKey.legacyDistinguishedName(binding.issuer, binding.subject)] : []),
   ];
+}
+
+/** When the client certificates bound to active registrations expire (bindings that noted it). */
+export function boundCertificateExpiries(registrations: RegistrationRecord[]): CertificateExpiry[] {
+  return registrations
+    .filter((registration) => registration.status === 'active')
+    .flatMap((registration) =>
+      registration.certificates.flatMap((binding) =>
+        binding.notAfter
+          ? [{ kind: 'client-certificate' as const, name: `${registration.name}: ${binding.label ?? binding.subject ?? binding.fingerprint256}`, notAfter: new Date(binding.notAfter) }]
+          : [],
+      ),
+    );
 }

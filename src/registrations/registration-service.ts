@@ -111,6 +111,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     const binding: CertificateBinding = {
       ...(bindBy !== 'subject' ? { fingerprint256: certificate.fingerprint256 } : {}),
       ...(bindBy !== 'fingerprint' ? certificateNames(certificate.raw) : {}),
+      notAfter: new Date(certificate.validTo).toISOString(),
       ...(label ? { label } : {}),
       addedAt: new Date().toISOString(),
     };

@@ -152,6 +152,8 @@ export interface CertificateBinding {
   subject?: string;
   /** SHA-256 of issuer + subject DER; absent on issuer + subject bindings made before it existed. */
   nameDigest?: string;
+  /** End of validity of the certificate bound (ISO); absent on bindings made before it was kept. */
+  notAfter?: string;
   label?: string;
   addedAt: string;
 }
