@@ -229,6 +229,8 @@ export async function startService({ config, logger, store, tls, adminToken, met
     publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), auditing.consoleRouter],
     operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });
+  // The console's sign-in throttle and audit key on req.ip: the client behind the proxies trusted here.
+  adminApp.set('trust proxy', config.TRUST_PROXY);
   const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' } });
   const tlsReloader = createTlsReloader({
     initial: material,

@@ -1,9 +1,33 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { REFUSAL_LIMITS } from '../audit/refusal-ledger.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalPath = z.string().min(1).optional();
 const logLevel = z.enum(['error', 'warn', 'info', 'http', 'debug']);
+
+/**
+ * Express `trust proxy` for the admin/console listener: `true`, `false`, a number of proxy hops, or a
+ * comma-separated list of proxy addresses/subnets (`loopback`, `linklocal`, `uniquelocal` allowed).
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, context): boolean | number | string[] => {
+    if (value === undefined || value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim());
+    const wrong = entries.filter((entry) => !isProxyAddress(entry));
+    if (wrong.length > 0) context.addIssue({ code: 'custom', message: `not an address, subnet, hop count, true or false: ${wrong.join(', ')}` });
+    return entries;
+  });
+
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  return rest.length === 0 && isIP(address) !== 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
+}
 
 /**
  * Every setting of the service, read from environment variables (or a JSON file named by
@@ -21,7 +45,7 @@ export const ConfigSchema = z
       .string()
       .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
       .optional()
-      .describe('Selects the MongoDB store (through mongoose); unset = embedded SQLite store under DATA_DIR'),
+      .describe('Selects the MongoDB store (through mongoose); unset = embedded SQLite store under DATA_DIR (secret: may hold a password)'),
     MONGODB_WRITE_MODE: z
       .enum(['auto', 'atomic', 'claimed'])
       .optional()
@@ -40,6 +64,7 @@ export const ConfigSchema = z
     MAX_REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).default(REFUSAL_LIMITS.maxPerAddress).describe('Refused requests one source address may have per minute before the next are answered 429 (per instance)'),
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are purged daily (the only deletion of the audit trail)'),
+    TRUST_PROXY: trustProxy.describe('Proxies in front of the admin/console listener whose X-Forwarded-For is believed (the sign-in throttle and audit key on that address): true, a hop count, or addresses/subnets; unset = none'),
     LOG_LEVEL: logLevel.default('info').describe('winston log level'),
     REQUEST_LOG_LEVEL: logLevel.default('info').describe('Level of the one line logged per request (shown when LOG_LEVEL is this level or more verbose)'),
     METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('Secret a Prometheus scraper may use for GET /metrics instead of the admin token (secret)'),
@@ -60,6 +85,12 @@ export const ConfigSchema = z
     WRITEBACK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(2_000).describe('Write-back delay after a first failure; doubles per failure, with jitter'),
     WRITEBACK_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(900_000).describe('Longest write-back delay between attempts (Graph\'s Retry-After may ask for more)'),
   });
+
+/**
+ * Settings holding secrets. Each may instead be read from a file named by `<NAME>_FILE` (Docker and
+ * Kubernetes secrets); their values are never logged.
+ */
+export const SECRET_SETTINGS = ['ADMIN_TOKEN', 'METRICS_TOKEN', 'MONGODB_URI'] as const satisfies readonly (keyof z.infer<typeof ConfigSchema>)[];
 
 /** The server certificate, its key and the client CA come together or not at all. */
 export const TLS_FILE_SETTINGS = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE'] as const;
