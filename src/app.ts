@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import path from 'node:path';
-import type { Config } from './config/load.js';
+import { dataPaths, type Config } from './config/load.js';
 import type { Logger } from './log/logger.js';
 import type { Store } from './store/store.js';
 import { ensureDevCertificates } from './pki/dev-certificates.js';
@@ -408,7 +408,7 @@ export async function prepareTls(config: Config): Promise<TlsSetup> {
 /** ADMIN_TOKEN, or a random one generated once into DATA_DIR/admin-token (mode 0600). */
 export function ensureAdminToken(config: Config): { token: string; file?: string } {
   if (config.ADMIN_TOKEN) return { token: config.ADMIN_TOKEN };
-  const file = path.resolve(config.DATA_DIR, 'admin-token');
+  const file = path.resolve(dataPaths.adminToken(config.DATA_DIR));
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });

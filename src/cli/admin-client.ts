@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { rootCertificates } from 'node:tls';
+import { dataPaths, readSettings } from '../config/load.js';
+import { devCertificateFiles } from '../pki/dev-certificates.js';
 
 export interface AdminConnection {
   url: string;
   token: string;
-  ca?: string;
+  ca?: string | string[];
 }
 
 export class AdminRequestError extends Error {
@@ -20,20 +22,35 @@ export class AdminRequestError extends Error {
 }
 
 /**
- * Where the CLI finds the admin API: ADMIN_URL (default https://127.0.0.1:8444), ADMIN_TOKEN or
- * the token file the service wrote under DATA_DIR, and the CA that signed the server certificate.
+ * Where the CLI finds the admin API, read from the same settings as the service (CONFIG_FILE, HOST,
+ * ADMIN_PORT, DATA_DIR, ADMIN_TOKEN or ADMIN_TOKEN_FILE, TLS_*), so that the CLI run with the service's
+ * environment reaches it. ADMIN_URL and ADMIN_CA_FILE override the address and the CA to trust.
  */
 export function adminConnectionFromEnvironment(env: NodeJS.ProcessEnv = process.env): AdminConnection {
-  const dataDir = env.DATA_DIR ?? './data';
-  const tokenFile = path.join(dataDir, 'admin-token');
-  const token = env.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
-  if (!token) throw new Error(`No admin token: set ADMIN_TOKEN or start the service once so that it writes ${tokenFile}`);
-  const caFile = env.ADMIN_CA_FILE ?? env.TLS_CLIENT_CA_FILE ?? path.join(dataDir, 'certs', 'ca.pem');
-  return {
-    url: env.ADMIN_URL ?? `https://127.0.0.1:${env.ADMIN_PORT ?? 8444}`,
-    token,
-    ca: existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined,
-  };
+  const settings = readSettings(env);
+  const tokenFile = dataPaths.adminToken(settings.DATA_DIR);
+  const token = settings.ADMIN_TOKEN ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  if (!token) throw new Error(`No admin token: set ADMIN_TOKEN (or ADMIN_TOKEN_FILE), or start the service once so that it writes ${tokenFile}`);
+  return { url: env.ADMIN_URL ?? `https://${reachable(settings.HOST)}:${settings.ADMIN_PORT}`, token, ca: trustedCas(env, settings) };
+}
+
+/** A wildcard bind address is reached on loopback; an IPv6 literal goes in brackets. */
+function reachable(host: string): string {
+  const address = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+}
+
+/**
+ * ADMIN_CA_FILE; else the development CA when the service makes its own certificates; else the public
+ * roots plus TLS_CLIENT_CA_FILE (a server certificate from a public CA, or from the CA of the clients).
+ */
+function trustedCas(env: NodeJS.ProcessEnv, settings: ReturnType<typeof readSettings>): string | string[] | undefined {
+  if (env.ADMIN_CA_FILE) return readFileSync(env.ADMIN_CA_FILE, 'utf8');
+  if (!settings.TLS_CERT_FILE) {
+    const developmentCa = devCertificateFiles(dataPaths.developmentCertificates(settings.DATA_DIR)).caCert;
+    return existsSync(developmentCa) ? readFileSync(developmentCa, 'utf8') : undefined;
+  }
+  return settings.TLS_CLIENT_CA_FILE ? [...rootCertificates, readFileSync(settings.TLS_CLIENT_CA_FILE, 'utf8')] : undefined;
 }
 
 export function createAdminClient(connection: AdminConnection) {

@@ -17,6 +17,12 @@ export class ConfigError extends Error {
 
 type Environment = Record<string, string | undefined>;
 
+/** Where the service keeps what it makes under DATA_DIR; the CLI finds them there too. */
+export const dataPaths = {
+  adminToken: (dataDir: string) => path.join(dataDir, 'admin-token'),
+  developmentCertificates: (dataDir: string) => path.join(dataDir, 'certs'),
+};
+
 /** Reads and validates the configuration of the service, listing every problem at once. */
 export function loadConfig(env: Environment = process.env): Config {
   const raw = readSettings(env, incompleteTls);
@@ -111,5 +117,5 @@ function tlsOf(raw: RawConfig): Config['tls'] {
   if (raw.TLS_CERT_FILE && raw.TLS_KEY_FILE && raw.TLS_CLIENT_CA_FILE) {
     return { source: 'configured', certFile: raw.TLS_CERT_FILE, keyFile: raw.TLS_KEY_FILE, clientCaFile: raw.TLS_CLIENT_CA_FILE, crlFile: raw.TLS_CRL_FILE };
   }
-  return { source: 'development', dir: path.join(raw.DATA_DIR, 'certs') };
+  return { source: 'development', dir: dataPaths.developmentCertificates(raw.DATA_DIR) };
 }

@@ -23,7 +23,7 @@ const FILE_NAMES: DevCertificateFiles = {
  * Existing files are never overwritten; a folder with only some of them is an error to fix by hand.
  */
 export async function ensureDevCertificates(dir: string): Promise<{ created: boolean; files: DevCertificateFiles }> {
-  const files = Object.fromEntries(Object.entries(FILE_NAMES).map(([key, name]) => [key, path.join(dir, name)])) as unknown as DevCertificateFiles;
+  const files = devCertificateFiles(dir);
   const present = Object.values(files).filter((file) => existsSync(file));
   if (present.length === Object.keys(files).length) return { created: false, files };
   if (present.length > 0) {
@@ -40,6 +40,11 @@ export async function ensureDevCertificates(dir: string): Promise<{ created: boo
   writeExclusive(files.clientCert, client.certificatePem);
   writeExclusive(files.clientKey, client.privateKeyPem, 0o600);
   return { created: true, files };
+}
+
+/** The files of a development certificate folder (the CLI trusts its `caCert`). */
+export function devCertificateFiles(dir: string): DevCertificateFiles {
+  return Object.fromEntries(Object.entries(FILE_NAMES).map(([key, name]) => [key, path.join(dir, name)])) as unknown as DevCertificateFiles;
 }
 
 function writeExclusive(file: string, content: string, mode = 0o644): void {
