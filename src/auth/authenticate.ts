@@ -49,7 +49,8 @@ export function createAuthenticator({ resolver, onRefused }: AuthenticatorDeps) 
       refusals.set(req, { reason: result.reason, detail: result.detail });
       done(null, false);
     }, done);
-  const verifyCertificate = (req: Request, certificate: PeerCertificate, done: Done) => settle(req, resolver.resolveCertificate(identityOf(certificate)), done);
+  const verifyCertificate = (req: Request, certificate: PeerCertificate, done: Done) =>
+    settle(req, resolver.resolveCertificate(identityOfConnection(req.socket as TLSSocket, certificate)), done);
   // passport-client-cert's typings list (certificate, req, done); its code calls verify(req, certificate, done).
   authenticator.use(new ClientCertStrategy({ passReqToCallback: true }, verifyCertificate as unknown as VerifyFunctionWithRequest));
   authenticator.use(new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: Done) => settle(req, resolver.resolveBearer(token), done)));
@@ -90,6 +91,20 @@ interface PeerCertificate {
   serialNumber?: string;
 }
 
+/**
+ * Reading the names costs about a quarter of a millisecond (Node parses the whole certificate), so it
+ * is done once per connection, not per request; the fingerprint check covers a renegotiated certificate.
+ */
+const identities = new WeakMap<TLSSocket, CertificateIdentity>();
+
+function identityOfConnection(socket: TLSSocket, certificate: PeerCertificate): CertificateIdentity {
+  const known = identities.get(socket);
+  if (known && known.fingerprint256 === certificate.fingerprint256) return known;
+  const identity = identityOf(certificate);
+  identities.set(socket, identity);
+  return identity;
+}
+
 /** Names come from the certificate's DER, never from the socket's parsed name object (which loses escaping). */
 function identityOf(certificate: PeerCertificate): CertificateIdentity {
   return {
@@ -118,5 +133,5 @@ function tlsRefusal(socket: TLSSocket, presented: boolean, hadAuthorization: boo
 
 export function identityOfSocket(socket: TLSSocket): CertificateIdentity | undefined {
   const certificate = socket.getPeerCertificate?.() as PeerCertificate | undefined;
-  return certificate && Object.keys(certificate).length > 0 ? identityOf(certificate) : undefined;
+  return certificate && Object.keys(certificate).length > 0 ? identityOfConnection(socket, certificate) : undefined;
 }

@@ -115,6 +115,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
       ...(label ? { label } : {}),
       addedAt: new Date().toISOString(),
     };
+    await refuseNamesBoundBefore(binding, registration.id);
     const keys = bindingKeys(binding);
     for (const key of keys) await bindOrExplain(key, registration.id, 'This certificate');
     try {
@@ -177,6 +178,13 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     // The event is the registration's tombstone: the trail stays searchable by its name (REG-4).
     changed('Registration.Delete', ended, `registration ${ended.name} ended: ${voiceUsers} voice users, ${counts.users} directory users and ${counts.groups} groups removed`, { name: ended.name, ...describedSettings(registration) });
     return { registration: ended.name, dryRun, ...counts, voiceUsers };
+  }
+
+  /** REG-2: the same names bound to another registration by an earlier version (text key) count as taken. */
+  async function refuseNamesBoundBefore(binding: CertificateBinding, registrationId: string): Promise<void> {
+    if (!binding.issuer || !binding.subject) return;
+    const owner = await store.credentials.lookup(credentialKey.legacyDistinguishedName(binding.issuer, binding.subject));
+    if (owner && owner !== registrationId) throw new RegistrationError('registration.credential_taken', 'This certificate is already bound to another registration', 409);
   }
 
   async function bindOrExplain(key: string, registrationId: string, what: string): Promise<void> {

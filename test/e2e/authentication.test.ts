@@ -171,6 +171,10 @@ describe.each(STORE_KINDS)('Authentication and refusals (%s store)', (kind) => {
       const reissued = await issueClientCertificate(service.ca, { commonName: 'y', organization: 'Fabrikam', validDays: 30 });
       expect((await service.scimClient({ cert: reissued }).get('/Users')).status).toBe(200);
       await expect401(service.scimClient({ cert: await issueClientCertificate(service.ca, { commonName: 'y, O=Fabrikam', validDays: 30 }) }).get('/Users'));
+      await service.admin.post('/registrations', { name: 'legacy-rival', portalAccountId: 'acct-rival', accountDomains: ['rival.example'] });
+      const taken = await service.admin.post('/registrations/legacy-rival/certificates', { pem: reissued.certificatePem, bindBy: 'subject' });
+      expect(taken.status).toBe(409);
+      expect(taken.body.code).toBe('registration.credential_taken');
     });
   });
 
