@@ -40,6 +40,9 @@ export function createTlsReloader({ initial, load, apply, watched, boundCertific
   function reload(trigger: 'file-change' | 'signal' | 'admin-api'): void {
     try {
       const next = load();
+      // A file touched or rewritten with the same content (or already loaded by SIGHUP) changes nothing,
+      // and must not close the clients' idle connections.
+      if (trigger === 'file-change' && sameMaterial(next, current)) return;
       apply(next);
       current = next;
     } catch (error) {
@@ -107,6 +110,10 @@ export function createTlsReloader({ initial, load, apply, watched, boundCertific
 }
 
 export type TlsReloader = ReturnType<typeof createTlsReloader>;
+
+function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return a.cert === b.cert && a.key === b.key && a.clientCa === b.clientCa && a.crl === b.crl;
+}
 
 function materialExpiries({ cert, clientCa, crl }: TlsMaterial): CertificateExpiry[] {
   // The first certificate of the server file is the server's own; the rest is its chain.

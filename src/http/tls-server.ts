@@ -56,10 +56,10 @@ export function startTlsServer(
         server,
         port: (server.address() as AddressInfo).port,
         // Open keep-alive connections were verified against the old CA/CRL: idle ones are closed so
-        // a revoked client must handshake again.
+        // a revoked client must handshake again. A listener that asks for no client certificate keeps them.
         reload: (next) => {
           server.setSecureContext(secureOptions(next));
-          server.closeIdleConnections();
+          if (requestCert) server.closeIdleConnections();
         },
         close: (timeoutMs = 0) => drain(server, timeoutMs),
       });
