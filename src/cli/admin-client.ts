@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { dataPaths, readSettings } from '../config/load.js';
-import { devCertificateFiles } from '../pki/dev-certificates.js';
+import { devCertificateFiles } from '../pki/dev-certificate-files.js';
 
 export interface AdminConnection {
   url: string;

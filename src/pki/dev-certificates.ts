@@ -1,22 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from './certificates.js';
-
-export type DevCertificateFiles = {
-  caCert: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-};
-
-const FILE_NAMES: DevCertificateFiles = {
-  caCert: 'ca.pem',
-  serverCert: 'server.pem',
-  serverKey: 'server-key.pem',
-  clientCert: 'client.pem',
-  clientKey: 'client-key.pem',
-};
+import { devCertificateFiles, type DevCertificateFiles } from './dev-certificate-files.js';
 
 /**
  * Development certificates for `npm start` with no configuration: made once, then reused.
@@ -40,11 +24,6 @@ export async function ensureDevCertificates(dir: string): Promise<{ created: boo
   writeExclusive(files.clientCert, client.certificatePem);
   writeExclusive(files.clientKey, client.privateKeyPem, 0o600);
   return { created: true, files };
-}
-
-/** The files of a development certificate folder (the CLI trusts its `caCert`). */
-export function devCertificateFiles(dir: string): DevCertificateFiles {
-  return Object.fromEntries(Object.entries(FILE_NAMES).map(([key, name]) => [key, path.join(dir, name)])) as unknown as DevCertificateFiles;
 }
 
 function writeExclusive(file: string, content: string, mode = 0o644): void {
