@@ -5,6 +5,8 @@ import { createRegistrationService } from '../../../src/registrations/registrati
 import { createRegistrationResolver } from '../../../src/registrations/resolver.js';
 import type { CredentialResolver } from '../../../src/auth/credentials.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
+import { X509Certificate } from 'node:crypto';
+import { certificateNames } from '../../../src/auth/distinguished-name.js';
 
 /** Lets each call through to a real port and notes it, marked when it found nothing. */
 function counting<T extends object>(port: T, name: string, calls: string[]): T {
@@ -21,10 +23,10 @@ function counting<T extends object>(port: T, name: string, calls: string[]): T {
   });
 }
 
+/** What the TLS layer hands the resolver: the names are read from the certificate's DER, as on sign-in. */
 const identityOf = (certificate: IssuedCertificate): CertificateIdentity => ({
   fingerprint256: certificate.fingerprint256,
-  subject: certificate.subject,
-  issuer: certificate.issuer,
+  ...certificateNames(new X509Certificate(certificate.certificatePem).raw),
   serialNumber: certificate.serialNumber,
 });
 
@@ -69,7 +71,9 @@ describe('credential resolution does the same work whether or not the credential
     const refused = await workFor(() => resolver.resolveCertificate(identityOf(stranger)));
     expect(accepted.outcome).toMatchObject({ ok: true });
     expect(refused.outcome).toMatchObject({ ok: false, reason: 'certificate-not-bound' });
-    expect([...accepted.calls].sort()).toEqual(['credentials.lookup', 'credentials.lookup (nothing)', 'registrations.get', 'registrations.get']);
-    expect([...refused.calls].sort()).toEqual(['credentials.lookup (nothing)', 'credentials.lookup (nothing)', 'registrations.get', 'registrations.get']);
+    // One lookup and one read per key: fingerprint, DER names, and the names as earlier versions stored them.
+    const perKey = (lookups: string[]) => [...lookups, 'registrations.get', 'registrations.get', 'registrations.get'].sort();
+    expect([...accepted.calls].sort()).toEqual(perKey(['credentials.lookup', 'credentials.lookup (nothing)', 'credentials.lookup (nothing)']));
+    expect([...refused.calls].sort()).toEqual(perKey(['credentials.lookup (nothing)', 'credentials.lookup (nothing)', 'credentials.lookup (nothing)']));
   });
 });
