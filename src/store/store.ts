@@ -90,6 +90,7 @@ export interface Store {
   voiceUsers: VoiceUserCollection;
   retention: RetentionCollection;
   leases: LeaseCollection;
+  seatCounters: SeatCounterCollection;
   /** Fails with StoreUnavailableError if the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -215,9 +216,54 @@ export interface RetentionCollection {
   latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null>;
 }
 
-/** A named lease with expiry, for one-instance-at-a-time work (SYNC-3). Single-document atomic. */
+/** Who holds a lease, since when and until when, in the database's clock (ISO-8601). */
+export interface LeaseHolder {
+  holder: string;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+/**
+ * A named lease with expiry, for one-instance-at-a-time work (SYNC-3). Single-document atomic.
+ * Expiry is decided by the database's clock, never by an instance's, so instances whose clocks
+ * disagree still agree on who holds a lease.
+ */
 export interface LeaseCollection {
-  /** True when `holder` now holds the lease (free, expired, or already its own), until now + ttlMs. */
+  /** True when `holder` now holds the lease (free, expired, or already its own), until database now + ttlMs. */
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Extends `holder`'s lease to database now + ttlMs; false when it is no longer `holder`'s (it expired and was taken). */
+  renew(name: string, holder: string, ttlMs: number): Promise<boolean>;
   release(name: string, holder: string): Promise<void>;
+  /** The live holder of the lease, or null when it is free or expired. */
+  current(name: string): Promise<LeaseHolder | null>;
+}
+
+/**
+ * SYNC-5 seat counters: one document per (registration, licence) holding how many voice users
+ * hold the licence. Changed only by conditional updates in the database, so instances sharing it
+ * can never give the last seat twice.
+ */
+export interface SeatCounterCollection {
+  /**
+   * Takes one seat if fewer than `seats` are used; false when none is left. A counter not yet
+   * stored starts from `initial()` (the holders counted in the voice users).
+   */
+  take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean>;
+  /** Gives one seat back (never below zero). */
+  giveBack(registrationId: string, license: string): Promise<void>;
+  /** The stored counter, or undefined when none is stored yet. */
+  used(registrationId: string, license: string): Promise<SeatCounter | undefined>;
+  /** Sets the counter to `used` if it is still at `expected.version` (a recount); false when it moved meanwhile. */
+  correct(registrationId: string, license: string, expected: SeatCounter, used: number): Promise<boolean>;
+  /** Forgets every counter of the registration (REG-4: its voice users are gone). */
+  deleteAll(registrationId: string): Promise<void>;
+}
+
+export interface SeatCounter {
+  used: number;
+  version: number;
+  /** When the counter last changed, in the database's clock (ms since the epoch). */
+  changedAt: number;
+  /** The database's clock when the counter was read. */
+  readAt: number;
 }

@@ -1,20 +1,5 @@
-import mongoose from 'mongoose';
-import { MongoCredentials, MongoRegistrations, registryModels } from '../../src/store/mongo/registry.js';
-import { MongoLeases, MongoRetention, MongoVoiceUsers, voicePortalModels } from '../../src/store/mongo/voice-portal.js';
+import { openMongoStore } from '../../src/store/mongo/mongo-store.js';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 import { describePortalStoreContract } from './portal-store.contract.js';
 
-describePortalStoreContract('MongoDB', async () => {
-  const connection = await mongoose.createConnection(mongoUriForTest()).asPromise();
-  const registry = registryModels(connection);
-  const portal = voicePortalModels(connection);
-  await Promise.all([...Object.values(registry), ...Object.values(portal)].map((model) => model.init()));
-  return {
-    registrations: new MongoRegistrations(registry.registrations),
-    credentials: new MongoCredentials(registry.credentials),
-    voiceUsers: new MongoVoiceUsers(portal.voiceUsers),
-    retention: new MongoRetention(portal.retention),
-    leases: new MongoLeases(portal.leases),
-    close: () => connection.close(),
-  };
-});
+describePortalStoreContract('MongoDB', () => openMongoStore(mongoUriForTest()));

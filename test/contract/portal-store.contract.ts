@@ -8,6 +8,7 @@ import {
   type RegistrationCollection,
   type RegistrationRecord,
   type RetentionCollection,
+  type SeatCounterCollection,
   type VoiceUserCollection,
   type VoiceUserRecord,
 } from '../../src/store/store.js';
@@ -18,6 +19,7 @@ export interface PortalCollections {
   voiceUsers: VoiceUserCollection;
   retention: RetentionCollection;
   leases: LeaseCollection;
+  seatCounters: SeatCounterCollection;
   close(): Promise<void>;
 }
 
@@ -151,6 +153,46 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect(await store.leases.acquire('reconcile:reg-1', 'instance-b', 1)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(await store.leases.acquire('reconcile:reg-1', 'instance-a', 60_000)).toBe(true);
+    });
+
+    it('SYNC-3: a lease is renewed by its holder only, names who holds it since when, and is taken over once a killed holder’s expiry passes', async () => {
+      expect(await store.leases.acquire('job:renew', 'instance-a', 60_000)).toBe(true);
+      const held = await store.leases.current('job:renew');
+      expect(held).toMatchObject({ holder: 'instance-a' });
+      expect(Date.parse(held!.expiresAt) - Date.parse(held!.acquiredAt)).toBeGreaterThanOrEqual(59_000);
+      expect(await store.leases.renew('job:renew', 'instance-a', 120_000)).toBe(true);
+      expect((await store.leases.current('job:renew'))?.acquiredAt).toBe(held!.acquiredAt);
+      expect(await store.leases.renew('job:renew', 'instance-b', 120_000)).toBe(false);
+      // A holder killed mid-run leaves a lease that has already expired in the database's clock.
+      expect(await store.leases.acquire('job:killed', 'killed-instance', -1)).toBe(true);
+      expect(await store.leases.current('job:killed')).toBeNull();
+      expect(await store.leases.acquire('job:killed', 'instance-b', 60_000)).toBe(true);
+      expect(await store.leases.renew('job:killed', 'killed-instance', 60_000)).toBe(false);
+      expect((await store.leases.current('job:killed'))?.holder).toBe('instance-b');
+    });
+
+    it('SYNC-5: 16 concurrent takes of a licence with 5 seats left → exactly 5 win; seats given back are taken again', async () => {
+      const seats = 7;
+      const takes = await Promise.all(Array.from({ length: 16 }, () => store.seatCounters.take('reg-seats', 'voice-pro', seats, async () => 2)));
+      expect(takes.filter(Boolean)).toHaveLength(5);
+      expect((await store.seatCounters.used('reg-seats', 'voice-pro'))?.used).toBe(seats);
+      await store.seatCounters.giveBack('reg-seats', 'voice-pro');
+      expect(await store.seatCounters.take('reg-seats', 'voice-pro', seats, async () => 0)).toBe(true);
+      expect(await store.seatCounters.take('reg-seats', 'voice-pro', seats, async () => 0)).toBe(false);
+      expect(await store.seatCounters.used('reg-other', 'voice-pro')).toBeUndefined();
+    });
+
+    it('SYNC-5: a recount corrects a counter only if nobody changed it since it was read; REG-4 forgets the counters', async () => {
+      await store.seatCounters.take('reg-recount', 'voice-pro', 10, async () => 4);
+      const seen = (await store.seatCounters.used('reg-recount', 'voice-pro'))!;
+      expect(seen.used).toBe(5);
+      await store.seatCounters.take('reg-recount', 'voice-pro', 10, async () => 0);
+      expect(await store.seatCounters.correct('reg-recount', 'voice-pro', seen, 1)).toBe(false);
+      const now = (await store.seatCounters.used('reg-recount', 'voice-pro'))!;
+      expect(await store.seatCounters.correct('reg-recount', 'voice-pro', now, 1)).toBe(true);
+      expect((await store.seatCounters.used('reg-recount', 'voice-pro'))?.used).toBe(1);
+      await store.seatCounters.deleteAll('reg-recount');
+      expect(await store.seatCounters.used('reg-recount', 'voice-pro')).toBeUndefined();
     });
   });
 }

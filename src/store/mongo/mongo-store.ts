@@ -16,7 +16,10 @@ import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
 import { escapeKeys, unescapeKeys } from './field-names.js';
 import { MongoCredentials, MongoRegistrations, registryModels } from './registry.js';
 import { versionClaimModel, withVersionClaim } from './version-claims.js';
-import { MongoLeases, MongoRetention, MongoVoiceUsers, voicePortalModels } from './voice-portal.js';
+import { MongoRetention, MongoVoiceUsers, voicePortalModels } from './voice-portal.js';
+import { leaseModel, MongoLeases } from './leases.js';
+import { MongoSeatCounters, seatCounterModel } from './seat-counters.js';
+import { migrateMongo } from './migrations.js';
 
 interface ResourceDocument {
   registrationId: string;
@@ -69,6 +72,7 @@ export class MongoStore implements Store {
   readonly voiceUsers: MongoVoiceUsers;
   readonly retention: MongoRetention;
   readonly leases: MongoLeases;
+  readonly seatCounters: MongoSeatCounters;
 
   constructor(readonly connection: Connection) {
     const memberships = connection.model<MembershipDocument>(
@@ -86,11 +90,13 @@ export class MongoStore implements Store {
     this.credentials = new MongoCredentials(registry.credentials);
     this.voiceUsers = new MongoVoiceUsers(portal.voiceUsers);
     this.retention = new MongoRetention(portal.retention);
-    this.leases = new MongoLeases(portal.leases);
+    this.leases = new MongoLeases(leaseModel(connection));
+    this.seatCounters = new MongoSeatCounters(seatCounterModel(connection), claims);
   }
 
-  async init(): Promise<void> {
-    await Promise.all(Object.values(this.connection.models).map((model) => model.createIndexes()));
+  /** Indexes are made by the numbered migrations (see migrations.ts), once per database. */
+  async init(): Promise<number[]> {
+    return (await migrateMongo(this.connection, this.leases)).map((migration) => migration.version);
   }
 
   ping(): Promise<void> {

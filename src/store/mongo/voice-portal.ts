@@ -4,7 +4,6 @@ import {
   ConflictError,
   NotFoundError,
   VersionConflictError,
-  type LeaseCollection,
   type RetentionCollection,
   type RetentionRecord,
   type VoiceUserCollection,
@@ -31,12 +30,6 @@ interface RetentionDocument {
   record: RetentionRecord;
 }
 
-interface LeaseDocument {
-  _id: string;
-  holder: string;
-  expiresAt: number;
-}
-
 /** `voice_users` is the collection the portal reads; `_id` is registration + id so ids are per registration. */
 export function voicePortalModels(connection: Connection) {
   const voiceUserSchema = new Schema<VoiceUserDocument>(
@@ -54,7 +47,6 @@ export function voicePortalModels(connection: Connection) {
   return {
     voiceUsers: connection.model<VoiceUserDocument>('VoiceUser', voiceUserSchema),
     retention: connection.model<RetentionDocument>('Retention', retentionSchema),
-    leases: connection.model<LeaseDocument>('Lease', new Schema<LeaseDocument>({ _id: String, holder: String, expiresAt: Number }, { collection: 'leases', versionKey: false, minimize: false })),
   };
 }
 
@@ -163,38 +155,5 @@ export class MongoRetention implements RetentionCollection {
 
   latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null> {
     return mongoSafely(async () => (await this.model.findOne({ registrationId, directoryUserId }).sort({ deletedAt: -1 }).lean())?.record ?? null);
-  }
-}
-
-export class MongoLeases implements LeaseCollection {
-  constructor(private readonly model: Model<LeaseDocument>) {}
-
-  /**
-   * Acquisition is decided by the unique `_id` of an insert, the one write FerretDB v1 makes
-   * atomic (it does not apply an update's filter atomically). An expired lease is removed first,
-   * by a delete that names the exact holder and expiry it saw.
-   */
-  acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return mongoSafely(async () => {
-      const now = Date.now();
-      const current = await this.model.findById(name).lean();
-      if (current?.holder === holder) {
-        await this.model.updateOne({ _id: name, holder }, { $set: { expiresAt: now + ttlMs } });
-        return true;
-      }
-      if (current && current.expiresAt > now) return false;
-      if (current) await this.model.deleteOne({ _id: name, holder: current.holder, expiresAt: current.expiresAt });
-      try {
-        await this.model.collection.insertOne({ _id: name as never, holder, expiresAt: now + ttlMs });
-        return true;
-      } catch (error) {
-        if (isDuplicateKey(error)) return false;
-        throw error;
-      }
-    });
-  }
-
-  release(name: string, holder: string): Promise<void> {
-    return mongoSafely(async () => void (await this.model.deleteOne({ _id: name, holder })));
   }
 }

@@ -12,52 +12,9 @@ import {
 import type { ListQuery, ListResult } from '../query.js';
 import { compileFilter, compileOrder } from './sql-filter.js';
 import { sqliteSafely } from './sqlite-errors.js';
-import { createRegistryTables, SqliteCredentials, SqliteRegistrations } from './registry.js';
-import { createVoicePortalTables, SqliteLeases, SqliteRetention, SqliteVoiceUsers } from './voice-portal.js';
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS users (
-    registration_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    user_name_lower TEXT NOT NULL,
-    external_id TEXT,
-    version INTEGER NOT NULL,
-    created TEXT NOT NULL,
-    last_modified TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    PRIMARY KEY (registration_id, id),
-    UNIQUE (registration_id, user_name_lower)
-  );
-  CREATE INDEX IF NOT EXISTS users_by_external_id ON users (registration_id, external_id);
-  CREATE TABLE IF NOT EXISTS groups (
-    registration_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    display_name_lower TEXT NOT NULL,
-    external_id TEXT,
-    version INTEGER NOT NULL,
-    created TEXT NOT NULL,
-    last_modified TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    PRIMARY KEY (registration_id, id)
-  );
-  CREATE INDEX IF NOT EXISTS groups_by_display_name ON groups (registration_id, display_name_lower);
-  CREATE INDEX IF NOT EXISTS groups_by_external_id ON groups (registration_id, external_id);
-  CREATE TABLE IF NOT EXISTS memberships (
-    registration_id TEXT NOT NULL,
-    group_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    display TEXT,
-    type TEXT,
-    PRIMARY KEY (registration_id, group_id, user_id)
-  );
-  -- Covering, so the planner prefers it to the primary key's (registration_id, …) prefix for a user's groups.
-  DROP INDEX IF EXISTS memberships_by_user;
-  CREATE INDEX IF NOT EXISTS memberships_of_user ON memberships (registration_id, user_id, group_id);
-  CREATE INDEX IF NOT EXISTS memberships_in_order ON memberships (registration_id, group_id, position);
-`;
+import { SqliteCredentials, SqliteRegistrations } from './registry.js';
+import { SqliteLeases, SqliteRetention, SqliteSeatCounters, SqliteVoiceUsers } from './voice-portal.js';
+import { migrateSqlite } from './migrations.js';
 
 interface Row {
   id: string;
@@ -79,8 +36,13 @@ export class SqliteStore implements Store {
   readonly voiceUsers: SqliteVoiceUsers;
   readonly retention: SqliteRetention;
   readonly leases: SqliteLeases;
+  readonly seatCounters: SqliteSeatCounters;
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    readonly db: Database.Database,
+    /** The migration numbers this open applied (none when the file was already current). */
+    readonly migrationsApplied: number[] = [],
+  ) {
     this.users = new SqliteUsers(db);
     this.groups = new SqliteGroups(db);
     this.registrations = new SqliteRegistrations(db);
@@ -88,6 +50,7 @@ export class SqliteStore implements Store {
     this.voiceUsers = new SqliteVoiceUsers(db);
     this.retention = new SqliteRetention(db);
     this.leases = new SqliteLeases(db);
+    this.seatCounters = new SqliteSeatCounters(db);
   }
 
   ping(): Promise<void> {
@@ -101,13 +64,12 @@ export class SqliteStore implements Store {
 
 export async function openSqliteStore(file: string): Promise<SqliteStore> {
   const db = new Database(file);
+  // The busy timeout first: a second process opening the file while the first migrates it waits.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
-  createRegistryTables(db);
-  createVoicePortalTables(db);
-  return new SqliteStore(db);
+  const applied = migrateSqlite(db);
+  return new SqliteStore(db, applied.map((migration) => migration.version));
 }
 
 /** What users and groups share: a table of SCIM resources scoped by registration. */

@@ -3,6 +3,9 @@ import {
   NotFoundError,
   VersionConflictError,
   type LeaseCollection,
+  type LeaseHolder,
+  type SeatCounter,
+  type SeatCounterCollection,
   type RetentionCollection,
   type RetentionRecord,
   type VoiceUserCollection,
@@ -10,55 +13,7 @@ import {
 } from '../store.js';
 import { sqliteSafely } from './sqlite-errors.js';
 import { uniqueKeysOf, VOICE_USER_UNIQUE_FIELDS } from '../voice-user-keys.js';
-
-/** Columns added after the first release; databases created before get them on open. */
-function addRetentionLinkColumns(db: Database.Database): void {
-  const columns = (db.prepare('PRAGMA table_info(retention)').all() as { name: string }[]).map((column) => column.name);
-  if (!columns.includes('directory_user_id')) db.exec('ALTER TABLE retention ADD COLUMN directory_user_id TEXT; ALTER TABLE retention ADD COLUMN deleted_at TEXT;');
-  db.exec('CREATE INDEX IF NOT EXISTS retention_by_directory_user ON retention (registration_id, directory_user_id, deleted_at)');
-}
-
-export function createVoicePortalTables(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS voice_users (
-      registration_id TEXT NOT NULL,
-      id TEXT NOT NULL,
-      user_name_key TEXT NOT NULL,
-      primary_email_key TEXT NOT NULL,
-      extension_key TEXT NOT NULL,
-      did_key TEXT NOT NULL,
-      directory_user_id TEXT,
-      version INTEGER NOT NULL,
-      doc TEXT NOT NULL,
-      PRIMARY KEY (registration_id, id),
-      UNIQUE (registration_id, user_name_key),
-      UNIQUE (registration_id, primary_email_key),
-      UNIQUE (registration_id, extension_key),
-      UNIQUE (registration_id, did_key)
-    );
-    CREATE INDEX IF NOT EXISTS voice_users_by_directory_user ON voice_users (registration_id, directory_user_id);
-    CREATE TABLE IF NOT EXISTS voice_user_licenses (
-      registration_id TEXT NOT NULL,
-      license TEXT NOT NULL,
-      voice_user_id TEXT NOT NULL,
-      PRIMARY KEY (registration_id, license, voice_user_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS voice_user_licenses_by_user ON voice_user_licenses (registration_id, voice_user_id);
-    CREATE TABLE IF NOT EXISTS retention (
-      id TEXT PRIMARY KEY,
-      registration_id TEXT NOT NULL,
-      purge_after TEXT NOT NULL,
-      doc TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS retention_due ON retention (purge_after);
-    CREATE TABLE IF NOT EXISTS leases (
-      name TEXT PRIMARY KEY,
-      holder TEXT NOT NULL,
-      expires_at INTEGER NOT NULL
-    );
-  `);
-  addRetentionLinkColumns(db);
-}
+import { SQLITE_NOW_MS } from './migrations.js';
 
 const uniqueFieldOf = (message: string) => VOICE_USER_UNIQUE_FIELDS.find(([, column]) => message.includes(`voice_users.${column}`))?.[0] ?? 'id';
 
@@ -182,25 +137,90 @@ export class SqliteRetention implements RetentionCollection {
   }
 }
 
+/** Leases in SQLite's clock: every process on the file shares the machine, so it is the database's clock. */
 export class SqliteLeases implements LeaseCollection {
   constructor(private readonly db: Database.Database) {}
 
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return sqliteSafely(() => {
-      const now = Date.now();
       const result = this.db
         .prepare(
-          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-           WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+          `INSERT INTO leases (name, holder, acquired_at, expires_at) VALUES (?, ?, ${SQLITE_NOW_MS}, ${SQLITE_NOW_MS} + ?)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
+             acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at ELSE excluded.acquired_at END
+           WHERE leases.holder = excluded.holder OR leases.expires_at <= ${SQLITE_NOW_MS}`,
         )
-        .run(name, holder, now + ttlMs, now);
+        .run(name, holder, ttlMs);
       return result.changes > 0;
     });
   }
 
+  renew(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return sqliteSafely(() => this.db.prepare(`UPDATE leases SET expires_at = ${SQLITE_NOW_MS} + ? WHERE name = ? AND holder = ?`).run(ttlMs, name, holder).changes > 0);
+  }
+
   release(name: string, holder: string): Promise<void> {
     return sqliteSafely(() => void this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
+  }
+
+  current(name: string): Promise<LeaseHolder | null> {
+    return sqliteSafely(() => {
+      const row = this.db.prepare(`SELECT holder, acquired_at, expires_at FROM leases WHERE name = ? AND expires_at > ${SQLITE_NOW_MS}`).get(name) as
+        | { holder: string; acquired_at: number | null; expires_at: number }
+        | undefined;
+      return row ? { holder: row.holder, acquiredAt: new Date(row.acquired_at ?? row.expires_at).toISOString(), expiresAt: new Date(row.expires_at).toISOString() } : null;
+    });
+  }
+}
+
+/** SYNC-5 counters: `used < seats` is checked by the UPDATE itself, which SQLite runs under the file's write lock. */
+export class SqliteSeatCounters implements SeatCounterCollection {
+  constructor(private readonly db: Database.Database) {}
+
+  async take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean> {
+    if (!(await this.used(registrationId, license))) {
+      const holders = await initial();
+      await sqliteSafely(() =>
+        this.db.prepare(`INSERT OR IGNORE INTO seat_counters (registration_id, license, used, version, changed_at) VALUES (?, ?, ?, 0, ${SQLITE_NOW_MS})`).run(registrationId, license, holders),
+      );
+    }
+    return sqliteSafely(
+      () =>
+        this.db
+          .prepare(`UPDATE seat_counters SET used = used + 1, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND used < ?`)
+          .run(registrationId, license, seats).changes > 0,
+    );
+  }
+
+  giveBack(registrationId: string, license: string): Promise<void> {
+    return sqliteSafely(
+      () =>
+        void this.db
+          .prepare(`UPDATE seat_counters SET used = used - 1, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND used > 0`)
+          .run(registrationId, license),
+    );
+  }
+
+  used(registrationId: string, license: string): Promise<SeatCounter | undefined> {
+    return sqliteSafely(() => {
+      const row = this.db.prepare(`SELECT used, version, changed_at, ${SQLITE_NOW_MS} AS now FROM seat_counters WHERE registration_id = ? AND license = ?`).get(registrationId, license) as
+        | { used: number; version: number; changed_at: number; now: number }
+        | undefined;
+      return row ? { used: row.used, version: row.version, changedAt: row.changed_at, readAt: row.now } : undefined;
+    });
+  }
+
+  correct(registrationId: string, license: string, expected: SeatCounter, used: number): Promise<boolean> {
+    return sqliteSafely(
+      () =>
+        this.db
+          .prepare(`UPDATE seat_counters SET used = ?, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND version = ?`)
+          .run(used, registrationId, license, expected.version).changes > 0,
+    );
+  }
+
+  deleteAll(registrationId: string): Promise<void> {
+    return sqliteSafely(() => void this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ?').run(registrationId));
   }
 }
 
