@@ -183,8 +183,14 @@ export interface VoiceUserCollection {
   findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null>;
   /** ConflictError naming userName, primaryEmail, extension, did or id when taken in the registration. */
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord>;
+  /** Licences the record no longer holds give their seat back to the seat counters. */
   replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord>;
-  delete(registrationId: string, id: string): Promise<boolean>;
+  /**
+   * The voice user's licences give their seats back to the seat counters, unless `keepSeats`
+   * (DEL-5: the user is re-created at once with the same licences).
+   */
+  delete(registrationId: string, id: string, options?: { keepSeats?: boolean }): Promise<boolean>;
+  /** Forgets the registration's seat counters too. */
   deleteAll(registrationId: string): Promise<number>;
   /** How many voice users of the registration hold the licence (a seat count; indexed). */
   countHolding(registrationId: string, license: string): Promise<number>;
@@ -249,14 +255,20 @@ export interface SeatCounterCollection {
    * stored starts from `initial()` (the holders counted in the voice users).
    */
   take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean>;
-  /** Gives one seat back (never below zero). */
+  /**
+   * Gives one seat back (never below zero). The voice-user collection gives back the seats of
+   * licences a voice user loses (delete, replace) itself; this is for a take whose write failed.
+   */
   giveBack(registrationId: string, license: string): Promise<void>;
   /** The stored counter, or undefined when none is stored yet. */
   used(registrationId: string, license: string): Promise<SeatCounter | undefined>;
   /** Sets the counter to `used` if it is still at `expected.version` (a recount); false when it moved meanwhile. */
   correct(registrationId: string, license: string, expected: SeatCounter, used: number): Promise<boolean>;
-  /** Forgets every counter of the registration (REG-4: its voice users are gone). */
-  deleteAll(registrationId: string): Promise<void>;
+  /**
+   * Forgets the counters of these licences (all when omitted): the next take counts the holders
+   * afresh. For licences that start or stop being counted, and REG-4 (the voice users are gone).
+   */
+  forget(registrationId: string, licenses?: readonly string[]): Promise<void>;
 }
 
 export interface SeatCounter {

@@ -182,6 +182,24 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect(await store.seatCounters.used('reg-other', 'voice-pro')).toBeUndefined();
     });
 
+    it('SYNC-5: a voice user that loses a counted licence (replace, delete) gives its seat back; REG-4 forgets the counters', async () => {
+      const [a, b] = [voiceUser('reg-give', 'give-a', { licenses: ['voice-pro', 'voicemail'] }), voiceUser('reg-give', 'give-b', { licenses: ['voice-pro'] })];
+      for (const record of [a, b]) {
+        expect(await store.seatCounters.take('reg-give', 'voice-pro', 2, async () => 0)).toBe(true);
+        await store.voiceUsers.insert(record);
+      }
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(2);
+      await store.voiceUsers.replace({ ...a, licenses: ['voicemail'] }, a.version);
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(1);
+      expect(await store.seatCounters.used('reg-give', 'voicemail')).toBeUndefined();
+      await store.voiceUsers.delete('reg-give', b.id);
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(0);
+      await store.voiceUsers.delete('reg-give', b.id);
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(0);
+      await store.voiceUsers.deleteAll('reg-give');
+      expect(await store.seatCounters.used('reg-give', 'voice-pro')).toBeUndefined();
+    });
+
     it('SYNC-5: a recount corrects a counter only if nobody changed it since it was read; REG-4 forgets the counters', async () => {
       await store.seatCounters.take('reg-recount', 'voice-pro', 10, async () => 4);
       const seen = (await store.seatCounters.used('reg-recount', 'voice-pro'))!;
@@ -191,7 +209,7 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       const now = (await store.seatCounters.used('reg-recount', 'voice-pro'))!;
       expect(await store.seatCounters.correct('reg-recount', 'voice-pro', now, 1)).toBe(true);
       expect((await store.seatCounters.used('reg-recount', 'voice-pro'))?.used).toBe(1);
-      await store.seatCounters.deleteAll('reg-recount');
+      await store.seatCounters.forget('reg-recount');
       expect(await store.seatCounters.used('reg-recount', 'voice-pro')).toBeUndefined();
     });
   });

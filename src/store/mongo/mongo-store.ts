@@ -88,10 +88,11 @@ export class MongoStore implements Store {
     const portal = voicePortalModels(connection);
     this.registrations = new MongoRegistrations(registry.registrations);
     this.credentials = new MongoCredentials(registry.credentials);
-    this.voiceUsers = new MongoVoiceUsers(portal.voiceUsers);
+
     this.retention = new MongoRetention(portal.retention);
     this.leases = new MongoLeases(leaseModel(connection));
     this.seatCounters = new MongoSeatCounters(seatCounterModel(connection), claims);
+    this.voiceUsers = new MongoVoiceUsers(portal.voiceUsers, this.seatCounters);
   }
 
   /** Indexes are made by the numbered migrations (see migrations.ts), once per database. */

@@ -78,8 +78,8 @@ export class MongoSeatCounters implements SeatCounterCollection {
     });
   }
 
-  deleteAll(registrationId: string): Promise<void> {
-    return mongoSafely(async () => void (await this.model.deleteMany({ registrationId })));
+  forget(registrationId: string, licenses?: readonly string[]): Promise<void> {
+    return mongoSafely(async () => void (await this.model.deleteMany({ registrationId, ...(licenses ? { license: { $in: [...licenses] } } : {}) })));
   }
 
   private async create(registrationId: string, license: string, used: number): Promise<void> {

@@ -6,6 +6,7 @@ import {
   VersionConflictError,
   type RetentionCollection,
   type RetentionRecord,
+  type SeatCounterCollection,
   type VoiceUserCollection,
   type VoiceUserRecord,
 } from '../store.js';
@@ -52,8 +53,20 @@ export function voicePortalModels(connection: Connection) {
 
 const documentId = (registrationId: string, id: string) => `${registrationId}:${id}`;
 
+/**
+ * Without transactions (FerretDB v1 has none) a voice user and the seat counters change in two
+ * steps: the voice user first, then the seats it lost are given back. A crash in between leaves
+ * a counter one too high, never too low; the seat service's recount corrects it.
+ */
 export class MongoVoiceUsers implements VoiceUserCollection {
-  constructor(private readonly model: Model<VoiceUserDocument>) {}
+  constructor(
+    private readonly model: Model<VoiceUserDocument>,
+    private readonly seats: SeatCounterCollection,
+  ) {}
+
+  private async giveBackSeats(registrationId: string, licenses: readonly string[]): Promise<void> {
+    for (const license of licenses) await this.seats.giveBack(registrationId, license);
+  }
 
   list(registrationId: string): Promise<VoiceUserRecord[]> {
     return mongoSafely(async () => (await this.model.find({ registrationId }, { record: 1 }).lean()).map((doc) => doc.record));
@@ -98,21 +111,30 @@ export class MongoVoiceUsers implements VoiceUserCollection {
       const next = { ...record, version: expectedVersion + 1 };
       const document = toDocument(next);
       const { _id, ...fields } = document;
-      const updated = await this.explainDuplicates(document, () => this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { returnDocument: 'after' }).lean());
-      if (!updated) {
+      const previous = await this.explainDuplicates(document, () => this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { returnDocument: 'before' }).lean());
+      if (!previous) {
         if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
       }
+      await this.giveBackSeats(record.registrationId, previous.record.licenses.filter((license) => !next.licenses.includes(license)));
       return next;
     });
   }
 
-  delete(registrationId: string, id: string): Promise<boolean> {
-    return mongoSafely(async () => (await this.model.deleteOne({ _id: documentId(registrationId, id) })).deletedCount > 0);
+  delete(registrationId: string, id: string, { keepSeats = false } = {}): Promise<boolean> {
+    return mongoSafely(async () => {
+      const deleted = await this.model.findOneAndDelete({ _id: documentId(registrationId, id) }).lean();
+      if (deleted && !keepSeats) await this.giveBackSeats(registrationId, deleted.record.licenses);
+      return deleted !== null;
+    });
   }
 
   deleteAll(registrationId: string): Promise<number> {
-    return mongoSafely(async () => (await this.model.deleteMany({ registrationId })).deletedCount);
+    return mongoSafely(async () => {
+      const deleted = (await this.model.deleteMany({ registrationId })).deletedCount;
+      await this.seats.forget(registrationId);
+      return deleted;
+    });
   }
 
   countHolding(registrationId: string, license: string): Promise<number> {

@@ -66,14 +66,17 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
         if (!this.db.prepare('SELECT 1 FROM voice_users WHERE registration_id = ? AND id = ?').get(record.registrationId, record.id)) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
       }
+      const lost = this.licensesOf(record.registrationId, record.id).filter((license) => !next.licenses.includes(license));
       this.unindexLicenses(record.registrationId, record.id);
       this.indexLicenses(next);
+      giveBackSeats(this.db, record.registrationId, lost);
       return next;
     }), uniqueFieldOf);
   }
 
-  delete(registrationId: string, id: string): Promise<boolean> {
+  delete(registrationId: string, id: string, { keepSeats = false } = {}): Promise<boolean> {
     return sqliteSafely(this.inTransaction(() => {
+      if (!keepSeats) giveBackSeats(this.db, registrationId, this.licensesOf(registrationId, id));
       this.unindexLicenses(registrationId, id);
       return this.db.prepare('DELETE FROM voice_users WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
     }));
@@ -82,6 +85,7 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
   deleteAll(registrationId: string): Promise<number> {
     return sqliteSafely(this.inTransaction(() => {
       this.db.prepare('DELETE FROM voice_user_licenses WHERE registration_id = ?').run(registrationId);
+      this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ?').run(registrationId);
       return this.db.prepare('DELETE FROM voice_users WHERE registration_id = ?').run(registrationId).changes;
     }));
   }
@@ -98,6 +102,10 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
   private indexLicenses(record: VoiceUserRecord): void {
     const insert = this.db.prepare('INSERT OR IGNORE INTO voice_user_licenses (registration_id, license, voice_user_id) VALUES (?, ?, ?)');
     for (const license of record.licenses) insert.run(record.registrationId, license, record.id);
+  }
+
+  private licensesOf(registrationId: string, voiceUserId: string): string[] {
+    return (this.db.prepare('SELECT license FROM voice_user_licenses WHERE registration_id = ? AND voice_user_id = ?').all(registrationId, voiceUserId) as { license: string }[]).map((row) => row.license);
   }
 
   private unindexLicenses(registrationId: string, voiceUserId: string): void {
@@ -178,26 +186,27 @@ export class SqliteSeatCounters implements SeatCounterCollection {
   constructor(private readonly db: Database.Database) {}
 
   async take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean> {
-    if (!(await this.used(registrationId, license))) {
-      const holders = await initial();
-      await sqliteSafely(() =>
-        this.db.prepare(`INSERT OR IGNORE INTO seat_counters (registration_id, license, used, version, changed_at) VALUES (?, ?, ?, 0, ${SQLITE_NOW_MS})`).run(registrationId, license, holders),
+    // Twice at most: a counter forgotten between the two statements is counted again once.
+    for (let round = 0; round < 2; round++) {
+      if (!(await this.used(registrationId, license))) await this.create(registrationId, license, await initial());
+      const taken = await sqliteSafely(
+        () =>
+          this.db
+            .prepare(`UPDATE seat_counters SET used = used + 1, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND used < ?`)
+            .run(registrationId, license, seats).changes > 0,
       );
+      if (taken || (await this.used(registrationId, license))) return taken;
     }
-    return sqliteSafely(
-      () =>
-        this.db
-          .prepare(`UPDATE seat_counters SET used = used + 1, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND used < ?`)
-          .run(registrationId, license, seats).changes > 0,
-    );
+    return false;
   }
 
   giveBack(registrationId: string, license: string): Promise<void> {
+    return sqliteSafely(() => giveBackSeats(this.db, registrationId, [license]));
+  }
+
+  private create(registrationId: string, license: string, holders: number): Promise<void> {
     return sqliteSafely(
-      () =>
-        void this.db
-          .prepare(`UPDATE seat_counters SET used = used - 1, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND used > 0`)
-          .run(registrationId, license),
+      () => void this.db.prepare(`INSERT OR IGNORE INTO seat_counters (registration_id, license, used, version, changed_at) VALUES (?, ?, ?, 0, ${SQLITE_NOW_MS})`).run(registrationId, license, holders),
     );
   }
 
@@ -219,9 +228,22 @@ export class SqliteSeatCounters implements SeatCounterCollection {
     );
   }
 
-  deleteAll(registrationId: string): Promise<void> {
-    return sqliteSafely(() => void this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ?').run(registrationId));
+  forget(registrationId: string, licenses?: readonly string[]): Promise<void> {
+    return sqliteSafely(() => {
+      if (!licenses) return void this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ?').run(registrationId);
+      this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ? AND license IN (SELECT value FROM json_each(?))').run(registrationId, JSON.stringify(licenses));
+    });
   }
+
+}
+
+/** One seat back for each licence that has a counter (an uncounted licence has none). */
+function giveBackSeats(db: Database.Database, registrationId: string, licenses: readonly string[]): void {
+  if (licenses.length === 0) return;
+  db.prepare(
+    `UPDATE seat_counters SET used = used - 1, version = version + 1, changed_at = ${SQLITE_NOW_MS}
+     WHERE registration_id = ? AND license IN (SELECT value FROM json_each(?)) AND used > 0`,
+  ).run(registrationId, JSON.stringify(licenses));
 }
 
 function parse(row: unknown): VoiceUserRecord | null {
