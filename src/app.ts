@@ -22,6 +22,8 @@ import { createPortalService } from './service/portal-service.js';
 import { createLicenseSeats } from './service/license-seats.js';
 import { NO_LICENSES } from './domain/licenses.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
+import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
+import { exclusiveReconcile } from './jobs/reconcile-runs.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
 import { createImportService, ImportError } from './import/import-service.js';
@@ -55,13 +57,18 @@ export interface RunningService {
   registrations: RegistrationService;
   /** DEL-4: the hourly purge of recordings whose retention ended. */
   recordings: RecordingsPurge;
+  /** The lease-guarded runner of every background and on-demand job; `stop()` waits for runs in flight. */
+  jobs: JobRunner;
   reloadTls(): void;
   close(): Promise<void>;
 }
 
 /** Wires the service from already-opened parts; used by main.ts and by the end-to-end tests. */
 export async function startService({ config, logger, store, tls, adminToken }: ServiceDeps): Promise<RunningService> {
+  const jobs = createJobRunner({ leases: store.leases, logger });
   const auditing = await startAuditing({
+    jobs,
+    consoleState: store,
     store: config.store,
     logger,
     registrations: { list: () => store.registrations.list() },
@@ -74,11 +81,11 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     return found ? settingsOf(found) : undefined;
   };
   const seats = createLicenseSeats(store);
-  const reconcile = createReconcileService({
-    store,
-    seats,
-    registrations: { settingsOf: settingsById },
-    observer: reconcileAudit(auditing.recorder),
+  // SYNC-3: every reconcile that writes, whatever started it, runs under the registration's run lease.
+  const reconcile = exclusiveReconcile({
+    reconcile: createReconcileService({ store, seats, registrations: { settingsOf: settingsById }, observer: reconcileAudit(auditing.recorder) }),
+    jobs,
+    nameOf: async (id) => (await store.registrations.get(id))?.name ?? id,
   });
   const registrations = createRegistrationService({
     store,
@@ -129,6 +136,7 @@ export async function startService({ config, logger, store, tls, adminToken }: S
   });
   const admin = await startTlsServer(tls.load(), adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false });
   const scheduler = createBatchScheduler({
+    jobs,
     leases: store.leases,
     batchedRegistrations: async () =>
       (await store.registrations.list()).flatMap((r) => {
@@ -138,14 +146,9 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     reconcile: async (id) => void (await reconcile.reconcileRegistration(id, { trigger: 'batched', dryRun: false })),
     logger,
     tickMs: config.BATCH_TICK_MS,
-    runLeaseMs: 10 * 60_000,
   });
   scheduler.start();
-  const recordings = createRecordingsPurge({
-    store,
-    onPurged: (record) => void auditing.recorder.record(recordingsPurgedEvent(record)),
-    onError: (error) => logger.warn('recordings purge failed', { error: (error as Error).message }),
-  });
+  const recordings = createRecordingsPurge({ store, jobs, onPurged: (record) => void auditing.recorder.record(recordingsPurgedEvent(record)) });
   recordings.start();
   return {
     scim,
@@ -153,10 +156,10 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     admin,
     registrations,
     recordings,
+    jobs,
     reloadTls,
     close: async () => {
-      recordings.stop();
-      await scheduler.stop();
+      await jobs.stop();
       await Promise.all([scim.close(), admin.close()]);
       await auditing.close();
     },

@@ -27,7 +27,29 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
     up: declaredIndexesOf(['User', 'Group', 'Membership', 'VersionClaim', 'Registration', 'Credential', 'VoiceUser', 'Retention']),
   },
   { version: 2, description: 'SYNC-5 seat counters decided in the database', up: declaredIndexesOf(['SeatCounter']) },
+  {
+    version: 3,
+    description: 'console sessions and the sign-in throttle kept in the store, removed by TTL indexes',
+    up: async (connection) => {
+      await declaredIndexesOf(['ConsoleSession', 'LoginFailure'])(connection);
+      for (const collection of ['console_sessions', 'login_failures']) await expireAt(connection, collection);
+    },
+  },
 ];
+
+/**
+ * A TTL index on `expiresAt`. FerretDB v1 has none ("not implemented"): there the expired
+ * documents are removed by the deleteExpired sweeps alone, which run on MongoDB too.
+ */
+async function expireAt(connection: Connection, collection: string): Promise<void> {
+  try {
+    await connection.db!.collection(collection).createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expire_at' });
+  } catch (error) {
+    if (!/not implemented/i.test((error as Error).message) && (error as { code?: number }).code !== NOT_IMPLEMENTED) throw error;
+  }
+}
+
+const NOT_IMPLEMENTED = 238;
 
 const LEASE = 'schema-migration';
 const LEASE_MS = 60_000;

@@ -20,6 +20,7 @@ import { MongoRetention, MongoVoiceUsers, voicePortalModels } from './voice-port
 import { leaseModel, MongoLeases } from './leases.js';
 import { MongoSeatCounters, seatCounterModel } from './seat-counters.js';
 import { migrateMongo } from './migrations.js';
+import { consoleStateModels, MongoConsoleSessions, MongoLoginFailures } from './console-state.js';
 
 interface ResourceDocument {
   registrationId: string;
@@ -73,6 +74,8 @@ export class MongoStore implements Store {
   readonly retention: MongoRetention;
   readonly leases: MongoLeases;
   readonly seatCounters: MongoSeatCounters;
+  readonly consoleSessions: MongoConsoleSessions;
+  readonly loginFailures: MongoLoginFailures;
 
   constructor(readonly connection: Connection) {
     const memberships = connection.model<MembershipDocument>(
@@ -93,6 +96,9 @@ export class MongoStore implements Store {
     this.leases = new MongoLeases(leaseModel(connection));
     this.seatCounters = new MongoSeatCounters(seatCounterModel(connection), claims);
     this.voiceUsers = new MongoVoiceUsers(portal.voiceUsers, this.seatCounters);
+    const consoleState = consoleStateModels(connection);
+    this.consoleSessions = new MongoConsoleSessions(consoleState.sessions);
+    this.loginFailures = new MongoLoginFailures(consoleState.loginFailures);
   }
 
   /** Indexes are made by the numbered migrations (see migrations.ts), once per database. */

@@ -84,6 +84,22 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'console sessions and the sign-in throttle kept in the store, shared by every instance',
+    up(db) {
+      db.exec(`
+        CREATE TABLE console_sessions (
+          token_hash TEXT PRIMARY KEY, account TEXT NOT NULL, csrf_token TEXT NOT NULL,
+          created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+        CREATE TABLE login_failures (key_hash TEXT NOT NULL, at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+        CREATE INDEX login_failures_by_key ON login_failures (key_hash, at);
+        CREATE INDEX login_failures_expiry ON login_failures (expires_at);
+      `);
+    },
+  },
 ];
 
 /** Brings the file to the newest schema; returns the migrations it applied (none when another opener did). */

@@ -15,6 +15,7 @@ import { sqliteSafely } from './sqlite-errors.js';
 import { SqliteCredentials, SqliteRegistrations } from './registry.js';
 import { SqliteLeases, SqliteRetention, SqliteSeatCounters, SqliteVoiceUsers } from './voice-portal.js';
 import { migrateSqlite } from './migrations.js';
+import { SqliteConsoleSessions, SqliteLoginFailures } from './console-state.js';
 
 interface Row {
   id: string;
@@ -37,6 +38,8 @@ export class SqliteStore implements Store {
   readonly retention: SqliteRetention;
   readonly leases: SqliteLeases;
   readonly seatCounters: SqliteSeatCounters;
+  readonly consoleSessions: SqliteConsoleSessions;
+  readonly loginFailures: SqliteLoginFailures;
 
   constructor(
     readonly db: Database.Database,
@@ -51,6 +54,8 @@ export class SqliteStore implements Store {
     this.retention = new SqliteRetention(db);
     this.leases = new SqliteLeases(db);
     this.seatCounters = new SqliteSeatCounters(db);
+    this.consoleSessions = new SqliteConsoleSessions(db);
+    this.loginFailures = new SqliteLoginFailures(db);
   }
 
   ping(): Promise<void> {
