@@ -9,6 +9,8 @@ import {
   type RegistrationRecord,
   type RetentionCollection,
   type SeatCounterCollection,
+  type ConsoleSessionCollection,
+  type LoginFailureCollection,
   type VoiceUserCollection,
   type VoiceUserRecord,
 } from '../../src/store/store.js';
@@ -20,6 +22,8 @@ export interface PortalCollections {
   retention: RetentionCollection;
   leases: LeaseCollection;
   seatCounters: SeatCounterCollection;
+  consoleSessions: ConsoleSessionCollection;
+  loginFailures: LoginFailureCollection;
   close(): Promise<void>;
 }
 
@@ -198,6 +202,29 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(0);
       await store.voiceUsers.deleteAll('reg-give');
       expect(await store.seatCounters.used('reg-give', 'voice-pro')).toBeUndefined();
+    });
+
+    it('AUD-2: console sessions are kept by token hash with their expiry; expired ones are swept', async () => {
+      const session = { tokenHash: 'hash-1', account: 'alice', csrfToken: 'csrf', createdAt: 1_000, lastSeen: 1_000, expiresAt: 5_000 };
+      await store.consoleSessions.insert(session);
+      await store.consoleSessions.insert({ ...session, tokenHash: 'hash-2', expiresAt: 2_000 });
+      expect(await store.consoleSessions.get('hash-1')).toEqual(session);
+      await store.consoleSessions.touch('hash-1', 3_000, 7_000);
+      expect(await store.consoleSessions.get('hash-1')).toEqual({ ...session, lastSeen: 3_000, expiresAt: 7_000 });
+      expect(await store.consoleSessions.deleteExpired(6_000)).toBe(1);
+      expect(await store.consoleSessions.get('hash-2')).toBeNull();
+      await store.consoleSessions.delete('hash-1');
+      expect(await store.consoleSessions.get('hash-1')).toBeNull();
+    });
+
+    it('AUD-2: failed sign-ins are kept one entry each (concurrent failures all count) and swept once expired', async () => {
+      await Promise.all([100, 200, 300, 400].map((at) => store.loginFailures.add('key-1', at, at + 1_000)));
+      await store.loginFailures.add('key-2', 100, 1_100);
+      expect(await store.loginFailures.since('key-1', 200)).toEqual([200, 300, 400]);
+      expect(await store.loginFailures.deleteExpired(1_250)).toBe(3);
+      expect(await store.loginFailures.since('key-1', 0)).toEqual([300, 400]);
+      await store.loginFailures.clear('key-1');
+      expect(await store.loginFailures.since('key-1', 0)).toEqual([]);
     });
 
     it('SYNC-5: a recount corrects a counter only if nobody changed it since it was read; REG-4 forgets the counters', async () => {
