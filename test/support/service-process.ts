@@ -6,6 +6,7 @@ import type { TestService } from './test-service.js';
 
 export interface ServiceProcess {
   adminUrl: string;
+  scimUrl: string;
   child: ChildProcess;
   /** Resolves with the signal or exit code once the process is gone. */
   exited: Promise<NodeJS.Signals | number | null>;
@@ -36,15 +37,15 @@ export async function startServiceProcess(service: TestService): Promise<Service
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   void exited.then(() => rmSync(ownDir, { recursive: true, force: true }));
-  const adminUrl = await new Promise<string>((resolve, reject) => {
+  const { adminUrl, scimUrl } = await new Promise<{ adminUrl: string; scimUrl: string }>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const started = output.split('\n').find((line) => line.includes('"service started"'));
-      if (started) resolve(JSON.parse(started).adminUrl);
+      if (started) resolve(JSON.parse(started));
     });
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((how) => reject(new Error(`service process ended (${how}) before it started:\n${output}`)));
   });
-  return { adminUrl, child, exited };
+  return { adminUrl, scimUrl, child, exited };
 }
