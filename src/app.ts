@@ -85,6 +85,7 @@ export async function startService({ config, logger, store, tls, adminToken }: S
   const reconcile = exclusiveReconcile({
     reconcile: createReconcileService({ store, seats, registrations: { settingsOf: settingsById }, observer: reconcileAudit(auditing.recorder) }),
     jobs,
+    leaseMs: config.RUN_LEASE_MS,
     nameOf: async (id) => (await store.registrations.get(id))?.name ?? id,
   });
   const registrations = createRegistrationService({

@@ -29,6 +29,7 @@ export const ConfigSchema = z
     ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('Secret for the admin API and CLI (secret); unset = generated once into DATA_DIR/admin-token'),
     ENTRA_JWKS_URL: z.string().url().default('https://login.microsoftonline.com/common/discovery/keys').describe('JWKS used to verify Entra-issued JWTs (only for registrations with an Entra tenant id)'),
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
+    RUN_LEASE_MS: z.coerce.number().int().min(1000).default(60_000).describe("How long a reconcile's run lease lasts unrenewed (renewed every third of it while the run lasts): a killed instance's run is taken over this long after"),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are purged daily (the only deletion of the audit trail)'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level'),
   });

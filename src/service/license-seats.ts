@@ -1,5 +1,6 @@
 import { countedLicenses, noLicenseLeft, type LicensePolicy, type LicenseUsage } from '../domain/licenses.js';
 import { StoreError, StoreUnavailableError, type Store } from '../store/store.js';
+import { createKeyedLock } from './keyed-lock.js';
 
 export class NoLicenseLeftError extends Error {
   constructor(readonly license: string, message: string) {
@@ -27,6 +28,7 @@ export const QUIET_BEFORE_RECOUNT_MS = 120_000;
  * a compare-and-set on its version; so a leaked seat is never refused for longer than that.
  */
 export function createLicenseSeats(store: Store) {
+  const withLock = createKeyedLock();
   const countHolders = (registrationId: string, license: string) => () => store.voiceUsers.countHolding(registrationId, license);
 
   /** Seats in use of the counted licences among `licenses` (a plan's preview): the counters, O(1) each. */
@@ -36,9 +38,14 @@ export function createLicenseSeats(store: Store) {
     return Object.fromEntries(await Promise.all(counted.map(async (license) => [license, await used(license)] as const)));
   }
 
+  /**
+   * The database decides between instances; within this process takes of one counter queue up
+   * first, so concurrent rows of a run do not lose compare-and-set rounds to each other (each
+   * lost round costs round trips on MongoDB).
+   */
   async function take(registrationId: string, policy: LicensePolicy, license: string): Promise<boolean> {
     const attempt = () => store.seatCounters.take(registrationId, license, policy.seats[license]!, countHolders(registrationId, license));
-    return (await attempt()) || ((await recountIfDrifted(registrationId, license)) && (await attempt()));
+    return withLock(`${registrationId}\u0000${license}`, async () => (await attempt()) || ((await recountIfDrifted(registrationId, license)) && (await attempt())));
   }
 
   /** True when the counter was too high and has been corrected. */

@@ -16,7 +16,7 @@ export interface ServiceProcess {
  * The real service (`src/main.ts`, as `npm start` runs it) in a process of its own, on the same
  * database and certificates as `service`: a process the test can kill without warning.
  */
-export async function startServiceProcess(service: TestService): Promise<ServiceProcess> {
+export async function startServiceProcess(service: TestService, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const ownDir = mkdtempSync(path.join(os.tmpdir(), 'scim-process-'));
   // tsx as a loader, not its CLI: the CLI runs the service in a grandchild that SIGKILL would miss.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -32,6 +32,7 @@ export async function startServiceProcess(service: TestService): Promise<Service
       ADMIN_TOKEN: service.adminToken,
       LOG_LEVEL: 'info',
       ...service.storeEnv,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { StoreUnavailableError, VersionConflictError, type SeatCounter, type SeatCounterCollection } from '../store.js';
 import { databaseNow } from './database-clock.js';
 import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
-import { withVersionClaim, type versionClaimModel } from './version-claims.js';
+import { dropStaleClaim, withVersionClaim, type versionClaimModel } from './version-claims.js';
 
 interface SeatCounterDocument {
   _id: string;
@@ -25,8 +26,15 @@ export function seatCounterModel(connection: Connection): Model<SeatCounterDocum
   return connection.model<SeatCounterDocument>('SeatCounter', schema);
 }
 
-/** Contenders lose at most once per winner; past this many rounds something else is wrong. */
-const MAX_ROUNDS = 200;
+/**
+ * A writer takes milliseconds between its claim and its update; a counter whose claim for the next
+ * version has stood this long unwritten was claimed by a writer that died (killed mid-write).
+ */
+const STALE_CLAIM_MS = 5000;
+
+/** Rounds retried at once before polling: enough for the writers of one burst to take turns. */
+const QUICK_ROUNDS = 16;
+const POLL_MS = 25;
 
 /**
  * SYNC-5 counters as one document per (registration, licence), changed by a compare-and-set on
@@ -41,25 +49,33 @@ export class MongoSeatCounters implements SeatCounterCollection {
   ) {}
 
   take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean> {
-    return mongoSafely(async () => {
-      for (let round = 0; round < MAX_ROUNDS; round++) {
-        const counter = await this.model.findById(counterId(registrationId, license)).lean();
-        if (!counter) await this.create(registrationId, license, await initial());
-        else if (counter.used >= seats) return false;
-        else if (await this.compareAndSet(counter, { $inc: { used: 1, version: 1 } })) return true;
-      }
-      throw new StoreUnavailableError(`the seat counter of ${license} stayed contended for ${MAX_ROUNDS} rounds`);
+    return this.untilDecided(license, async () => {
+      const counter = await this.model.findById(counterId(registrationId, license)).lean();
+      if (!counter) return void (await this.create(registrationId, license, await initial()));
+      if (counter.used >= seats) return false;
+      return (await this.compareAndSet(counter, { $inc: { used: 1, version: 1 } })) || undefined;
     });
   }
 
-  giveBack(registrationId: string, license: string): Promise<void> {
+  async giveBack(registrationId: string, license: string): Promise<void> {
+    await this.untilDecided(license, async () => {
+      const counter = await this.model.findById(counterId(registrationId, license)).lean();
+      if (!counter || counter.used === 0) return true;
+      return (await this.compareAndSet(counter, { $inc: { used: -1, version: 1 } })) || undefined;
+    });
+  }
+
+  /** Repeats `round` until it decides (not undefined): contenders lose at most once per winner. */
+  private untilDecided<T>(license: string, round: () => Promise<T | undefined>): Promise<T> {
     return mongoSafely(async () => {
-      for (let round = 0; round < MAX_ROUNDS; round++) {
-        const counter = await this.model.findById(counterId(registrationId, license)).lean();
-        if (!counter || counter.used === 0) return;
-        if (await this.compareAndSet(counter, { $inc: { used: -1, version: 1 } })) return;
+      const deadline = Date.now() + 3 * STALE_CLAIM_MS;
+      for (let lost = 0; ; lost++) {
+        const decided = await round();
+        if (decided !== undefined) return decided;
+        if (Date.now() > deadline) throw new StoreUnavailableError(`the seat counter of ${license} stayed contended for ${(3 * STALE_CLAIM_MS) / 1000} s`);
+        // Many losses in a row: a claim may be waiting to be found stale; poll gently meanwhile.
+        if (lost >= QUICK_ROUNDS) await delay(POLL_MS);
       }
-      throw new StoreUnavailableError(`the seat counter of ${license} stayed contended for ${MAX_ROUNDS} rounds`);
     });
   }
 
@@ -92,14 +108,17 @@ export class MongoSeatCounters implements SeatCounterCollection {
   }
 
   private async compareAndSet(counter: SeatCounterDocument, update: Record<string, unknown>): Promise<boolean> {
+    const key = `seat_counters/${counter._id}/${counter.incarnation}`;
     try {
-      const result = await withVersionClaim(this.claims, `seat_counters/${counter._id}/${counter.incarnation}`, counter.version, () =>
+      const result = await withVersionClaim(this.claims, key, counter.version, () =>
         this.model.collection.updateOne({ _id: counter._id as never, version: counter.version }, { ...update, $currentDate: { changedAt: true } }),
       );
       return result.matchedCount > 0;
     } catch (error) {
-      if (error instanceof VersionConflictError) return false;
-      throw error;
+      if (!(error instanceof VersionConflictError)) throw error;
+      // A claim on a counter unchanged for this long was left by a writer killed mid-write.
+      if ((await databaseNow(this.model.db)) - new Date(counter.changedAt).getTime() > STALE_CLAIM_MS) await dropStaleClaim(this.claims, key, counter.version);
+      return false;
     }
   }
 }

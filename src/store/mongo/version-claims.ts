@@ -28,3 +28,12 @@ export async function withVersionClaim<T>(claims: Model<ClaimDocument>, key: str
   await claims.deleteOne({ _id: `${key}/${expectedVersion}` });
   return written;
 }
+
+/**
+ * Removes the claim a writer took to write version `expectedVersion + 1` of `key` and never
+ * finished (it was killed between its claim and its write). Only for a caller that knows, from
+ * the document's own last-change time, that no live writer can still be behind it.
+ */
+export async function dropStaleClaim(claims: Model<ClaimDocument>, key: string, expectedVersion: number): Promise<void> {
+  await claims.deleteOne({ _id: `${key}/${expectedVersion + 1}` });
+}
