@@ -282,9 +282,11 @@ describe.each(STORE_KINDS)('SYNC-3 batched reconciliation with two instances on 
   });
 
   it('SYNC-3 a registration is reconciled by one instance at a time; a crashed holder’s lease expires and another takes over', async () => {
-    const batched = await first.registration('batched', { ...VOICE_SETTINGS, syncMode: { kind: 'batched', intervalMinutes: 0.005 } });
-    // A holder that "crashed" while reconciling: nobody may run until its lease expires.
+    const batched = await first.registration('batched', { ...VOICE_SETTINGS, syncMode: { kind: 'on-demand' } });
+    // A holder that "crashed" while reconciling: nobody may run until its lease expires. Taken
+    // before the registration is batched, so no scheduler run can hold it first.
     expect(await first.store.leases.acquire(`reconcile:${batched.id}`, 'crashed-instance', 1500)).toBe(true);
+    expect((await first.admin.patch('/registrations/batched', { syncMode: { kind: 'batched', intervalMinutes: 0.005 } })).status).toBe(200);
     const refused = Promise.race([first, second].map((instance) => refusal(instance, `reconcile:${batched.id}`)));
     for (const n of [1, 2, 3]) expect((await batched.scim.post('/Users', employee(`batch${n}@contoso.example`))).status).toBe(201);
     // A scheduler has ticked, found the registration due and been refused by the crashed run's lease.
