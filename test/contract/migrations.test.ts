@@ -85,6 +85,6 @@ describe('numbered migrations, MongoDB', () => {
     expect([...a, ...b].sort()).toEqual(MONGO_MIGRATIONS.map((migration) => migration.version));
     expect(await appliedMongoVersion(first.connection)).toBe(NEWEST_MONGO);
     const history = await first.connection.db!.collection('migrations').findOne({ _id: 'schema' as never });
-    expect((history?.applied as { version: number }[]).map((entry) => entry.version)).toEqual(MONGO_MIGRATIONS.map((migration) => migration.version));
+    expect((history!.applied as { version: number }[]).map((entry) => entry.version)).toEqual(MONGO_MIGRATIONS.map((migration) => migration.version));
   });
 });
