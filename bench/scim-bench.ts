@@ -177,8 +177,9 @@ async function seedGroup(service: TestService, registrationId: string, displayNa
   const now = new Date().toISOString();
   const groupId = randomUUID();
   await service.store.groups.insert({ id: groupId, registrationId, displayName, version: 1, created: now, lastModified: now, resource: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName } });
-  for (let i = 0; i < members.length; i += 5000) {
-    await service.store.groups.addMembers(registrationId, groupId, members.slice(i, i + 5000).map((m): Member => ({ value: m.id })));
+  for (let i = 0, version = 1; i < members.length; i += 5000) {
+    const batch = members.slice(i, i + 5000).map((m): Member => ({ value: m.id }));
+    version = (await service.store.groups.update(registrationId, groupId, version, { members: [{ kind: 'add', members: batch }] })).record.version;
   }
   return groupId;
 }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from './config/load.js';
 import type { Logger } from './log/logger.js';
@@ -26,6 +26,9 @@ import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import { exclusiveReconcile } from './jobs/reconcile-runs.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
+import { supportAdminRoutes } from './http/support-admin-routes.js';
+import { createUserStandingService } from './service/user-standing-service.js';
+import { createRegistrationOverview } from './service/registration-overview.js';
 import { createImportService, ImportError } from './import/import-service.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
@@ -33,10 +36,27 @@ import { createRecordingsPurge, type RecordingsPurge } from './service/recording
 import type { AuditRecorder } from './audit/recorder.js';
 import type { DirectoryChange } from './service/directory-service.js';
 import type { RequestContext } from './service/context.js';
+import type { AuditEventInput } from './audit/audit-event.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { addServiceMetrics, type SeatUsage } from './metrics/service-metrics.js';
+import { createMetricsRouter } from './metrics/metrics-router.js';
+import { createHealthRouter, createReadiness, type Readiness } from './http/health.js';
+import { checkTlsMaterial, tlsExpiry, type TlsSources } from './pki/tls-check.js';
+import { createBackgroundWork, trackResponses, type BackgroundWork } from './lifecycle/background-work.js';
+import { StartupError } from './lifecycle/startup-error.js';
+import { withLogContext } from './log/log-context.js';
+
+/** The audit queue's last flush is never given less than this, even when requests used the whole shutdown timeout. */
+const MIN_AUDIT_FLUSH_MS = 2000;
+import { createGraphClient } from './writeback/graph-client.js';
+import { createWriteBack, type WriteBack } from './writeback/write-back-service.js';
+import { writeBackAdminRoutes } from './writeback/admin-routes.js';
 
 export interface TlsSetup {
   /** Re-reads the files on each call, so a reload picks up a new CA bundle or CRL. */
   load(): TlsMaterial;
+  /** Where each part comes from (setting and file), for start-up messages. */
+  sources: TlsSources;
   /** Set when development certificates are in use: where they are, for the start-up message. */
   development?: { dir: string; created: boolean; clientCert: string; clientKey: string; caCert: string };
 }
@@ -47,6 +67,11 @@ export interface ServiceDeps {
   store: Store;
   tls: TlsSetup;
   adminToken: string;
+  /**
+   * The Prometheus registry and the metrics parts share; a feature adds its collectors to
+   * `metrics.registry` (or through `metrics.gaugeAtScrape`). Default: a new one.
+   */
+  metrics?: Metrics;
 }
 
 export interface RunningService {
@@ -59,12 +84,26 @@ export interface RunningService {
   recordings: RecordingsPurge;
   /** The lease-guarded runner of every background and on-demand job; `stop()` waits for runs in flight. */
   jobs: JobRunner;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** TWO-1: the write-back outbox; `backlogs()` gives each registration's pending count and oldest age (metrics). */
+  writeBack: WriteBack;
   reloadTls(): void;
+  /**
+   * Drains (SIGTERM): not ready from now on, listeners stop accepting, requests in progress
+   * finish, then background work (just-in-time reconciles, a batched run, a purge); all within
+   * SHUTDOWN_TIMEOUT_MS, after which what is left is cut. Then the audit queue is flushed.
+   */
   close(): Promise<void>;
 }
 
 /** Wires the service from already-opened parts; used by main.ts and by the end-to-end tests. */
-export async function startService({ config, logger, store, tls, adminToken }: ServiceDeps): Promise<RunningService> {
+export async function startService({ config, logger, store, tls, adminToken, metrics = createMetrics() }: ServiceDeps): Promise<RunningService> {
+  let material = tls.load();
+  checkTlsMaterial(material, tls.sources);
+  let serverCertificateExpires = expiryOf(material.cert);
+  let draining = false;
+  const background = createBackgroundWork();
   const jobs = createJobRunner({ leases: store.leases, logger });
   const auditing = await startAuditing({
     jobs,
@@ -81,9 +120,31 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     return found ? settingsOf(found) : undefined;
   };
   const seats = createLicenseSeats(store);
+  const record = recordOrLog(auditing.recorder, logger);
+  const writeBack = createWriteBack({
+    store,
+    graph: createGraphClient({
+      graphBaseUrl: config.GRAPH_BASE_URL,
+      tokenUrlTemplate: config.ENTRA_TOKEN_URL_TEMPLATE,
+      ca: config.GRAPH_CA_FILE ? read(config.GRAPH_CA_FILE) : undefined,
+      timeoutMs: config.GRAPH_TIMEOUT_MS,
+    }),
+    settingsOf: settingsById,
+    audit: (event) => auditing.recorder.record(event),
+    logger,
+    drainIntervalMs: config.WRITEBACK_DRAIN_MS,
+    backoff: { baseMs: config.WRITEBACK_BACKOFF_BASE_MS, maxMs: config.WRITEBACK_BACKOFF_MAX_MS },
+    graphTimeoutMs: config.GRAPH_TIMEOUT_MS,
+  });
   // SYNC-3: every reconcile that writes, whatever started it, runs under the registration's run lease.
   const reconcile = exclusiveReconcile({
-    reconcile: createReconcileService({ store, seats, registrations: { settingsOf: settingsById }, observer: reconcileAudit(auditing.recorder) }),
+    reconcile: createReconcileService({
+      store,
+      seats,
+      writeBack,
+      registrations: { settingsOf: settingsById },
+      observer: allOf([reconcileAudit(record), metrics.reconcileObserver, reconcileLog(logger)]),
+    }),
     jobs,
     leaseMs: config.RUN_LEASE_MS,
     nameOf: async (id) => (await store.registrations.get(id))?.name ?? id,
@@ -91,12 +152,13 @@ export async function startService({ config, logger, store, tls, adminToken }: S
   const registrations = createRegistrationService({
     store,
     removeVoiceUsers: reconcile.removeAllVoiceUsers,
-    onChange: (change) => void auditing.recorder.record(registrationChangeEvent(change, ADMIN_ACTOR)),
+    onChange: (change) => record(registrationChangeEvent(change, ADMIN_ACTOR)),
   });
   const portal = createPortalService({
     store,
     seats,
     licensePolicyOf: async (id) => (await settingsById(id))?.licensing ?? NO_LICENSES,
+    writeBack,
     onChange: recordVoiceUserChanges(auditing.recorder, { actor: ADMIN_ACTOR }),
   });
   const imports = createImportService({
@@ -108,23 +170,60 @@ export async function startService({ config, logger, store, tls, adminToken }: S
       return settings;
     },
   });
+  const standings = createUserStandingService({ reconcile });
+  const overviewOf = createRegistrationOverview({
+    reconcile,
+    settingsOf,
+    recentRuns: async (registrationId, limit) => (await auditing.search({ registrationIds: [registrationId], actions: ['Reconcile.Run'], limit })).events,
+    outboxBacklog: async (registrationId) => {
+      const backlog = (await writeBack.backlogs()).find((entry) => entry.registrationId === registrationId);
+      return { pending: backlog?.pending ?? 0, ...(backlog?.oldestRecordedAt ? { oldest: backlog.oldestRecordedAt } : {}) };
+    },
+    tlsExpiries: async () => {
+      const { serverCertificate, clientCa, crl } = await tlsExpiry(material);
+      const named = { 'the server certificate': serverCertificate, 'the client CA': clientCa, 'the CRL': crl };
+      return Object.entries(named).flatMap(([name, date]) => (date ? [{ name, notAfter: date.toISOString() }] : []));
+    },
+  });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,
     verifyEntraJwt: createEntraJwtVerifier({ jwksUrl: config.ENTRA_JWKS_URL }),
   });
-  const directory = createDirectoryService({ store, onChange: justInTime(store, reconcile) });
+  const directory = createDirectoryService({ store, onChange: justInTime(store, reconcile, background) });
+  const readiness = createReadiness({
+    pingStore: () => store.ping(),
+    tlsLoaded: () => serverCertificateExpires > Date.now(),
+    draining: () => draining,
+    onPing: metrics.storePinged,
+  });
+  const health = createHealthRouter(readiness);
   const scimApp = createScimApp({
     directory,
     resolver,
     logger,
-    auditing,
+    auditing: {
+      scimRequests: auditing.scimRequests,
+      onRefusedAuth: (req, res, attempt) => {
+        metrics.authRefused(attempt.reason);
+        auditing.onRefusedAuth(req, res, attempt);
+      },
+    },
     limits: { maxPageSize: config.MAX_PAGE_SIZE, maxBodyBytes: config.MAX_BODY_BYTES },
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    operations: {
+      health,
+      metrics: metrics.httpMetrics('scim'),
+      inFlight: trackResponses(background),
+      requestLogLevel: config.REQUEST_LOG_LEVEL,
+      maxConcurrentPerRegistration: config.MAX_CONCURRENT_REQUESTS_PER_REGISTRATION,
+    },
   });
-  const scim = await startTlsServer(tls.load(), scimApp, config.HOST, config.SCIM_PORT);
+  const scim = await startTlsServer(material, scimApp, config.HOST, config.SCIM_PORT, { name: { name: 'SCIM', portSetting: 'SCIM_PORT' } });
   const reloadTls = () => {
-    scim.reload(tls.load());
+    material = tls.load();
+    serverCertificateExpires = expiryOf(material.cert);
+    scim.reload(material);
     logger.info('TLS trust material reloaded', { event: 'tls.reload' });
   };
   const adminApp = createAdminApp({
@@ -132,10 +231,29 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     registrations,
     logger,
     reloadTls,
-    extraRouters: [portalAdminRoutes({ registrations, reconcile, portal, imports }), auditing.adminRouter],
-    publicRouters: [auditing.consoleRouter],
+    extraRouters: [
+      portalAdminRoutes({ registrations, reconcile, portal, imports }),
+      writeBackAdminRoutes({ registrations, writeBack, outbox: store.outbox }),
+      supportAdminRoutes({ registrations, overviewOf, standings }),
+      auditing.adminRouter,
+    ],
+    publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), auditing.consoleRouter],
+    operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });
-  const admin = await startTlsServer(tls.load(), adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false });
+  const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' } });
+  addServiceMetrics(metrics, {
+    audit: auditing.recorder,
+    seatUsage: () => seatUsage(store, seats),
+    tlsExpiry: () => tlsExpiry(material),
+    pingStore: readiness.pingStore,
+  });
+  // TWO-1: what support and alerts need to see of the write-back outbox.
+  metrics.gaugeAtScrape('scim_writeback_pending', 'Write-back changes waiting for Microsoft Graph (TWO-1)', ['registration'], async () =>
+    (await writeBack.backlogs()).map((backlog) => ({ labels: { registration: backlog.registrationId }, value: backlog.pending })),
+  );
+  metrics.gaugeAtScrape('scim_writeback_oldest_age_seconds', 'Age of the oldest write-back change still waiting (TWO-1)', ['registration'], async () =>
+    (await writeBack.backlogs()).map((backlog) => ({ labels: { registration: backlog.registrationId }, value: backlog.oldestAgeSeconds ?? 0 })),
+  );
   const scheduler = createBatchScheduler({
     jobs,
     leases: store.leases,
@@ -148,38 +266,105 @@ export async function startService({ config, logger, store, tls, adminToken }: S
     logger,
     tickMs: config.BATCH_TICK_MS,
   });
-  scheduler.start();
-  const recordings = createRecordingsPurge({ store, jobs, onPurged: (record) => void auditing.recorder.record(recordingsPurgedEvent(record)) });
-  recordings.start();
-  return {
-    scim,
-    audit: auditing,
-    admin,
-    registrations,
-    recordings,
+  withLogContext({ job: 'batch-scheduler' }, () => scheduler.start());
+  const recordings = createRecordingsPurge({
+    store,
     jobs,
-    reloadTls,
-    close: async () => {
-      await jobs.stop();
-      await Promise.all([scim.close(), admin.close()]);
-      await auditing.close();
+    onPurged: (purged) => {
+      logger.info('recordings purged (retention ended)', { registrationId: purged.registrationId, voiceUserId: purged.voiceUserId, rule: 'DEL-4' });
+      record(recordingsPurgedEvent(purged));
+    },
+  });
+  recordings.start();
+  writeBack.start();
+  const close = async () => {
+    const started = Date.now();
+    const timeLeft = () => Math.max(0, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - started));
+    draining = true;
+    logger.info('draining: readiness is now 503, listeners stop accepting', { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+    const [scimCut, adminCut] = await Promise.all([scim.close(timeLeft()), admin.close(timeLeft())]);
+    if (scimCut.cut + adminCut.cut > 0) logger.warn('connections still busy at SHUTDOWN_TIMEOUT_MS were cut', { scim: scimCut.cut, admin: adminCut.cut });
+    // The job runner: schedules stop, a batched run or purge in flight finishes (its lease released).
+    background.track(jobs.stop());
+    background.track(writeBack.stop());
+    const unfinished = await background.settled(timeLeft());
+    if (unfinished > 0) logger.warn('background work still running at SHUTDOWN_TIMEOUT_MS is left unfinished (a Reconcile run again finishes it, SYNC-4)', { unfinished });
+    // An unreachable audit store gets what is left of the timeout (at least a moment), then its
+    // queued events are written to the log instead.
+    await auditing.close(Math.max(timeLeft(), MIN_AUDIT_FLUSH_MS));
+    logger.info('drained', { durationMs: Date.now() - started });
+  };
+  return { scim, audit: auditing, admin, registrations, recordings, jobs, writeBack, metrics, readiness, reloadTls, close };
+}
+
+/** When the server certificate stops being valid (ms since the epoch); readiness fails after it. */
+function expiryOf(certificatePem: string): number {
+  return new Date(new X509Certificate(certificatePem).validTo).getTime();
+}
+
+/** Seats used and bought of each active registration's counted licences (the database's seat counters). */
+async function seatUsage(store: Store, seats: ReturnType<typeof createLicenseSeats>): Promise<SeatUsage[]> {
+  const active = (await store.registrations.list()).filter((registration) => registration.status === 'active');
+  const perRegistration = await Promise.all(
+    active.map(async (registration) => {
+      const { licensing } = settingsOf(registration);
+      const counted = Object.keys(licensing.seats);
+      const used = await seats.inUse(registration.id, licensing, counted);
+      return counted.map((license) => ({ registration: registration.id, license, used: used[license] ?? 0, bought: licensing.seats[license] ?? 0 }));
+    }),
+  );
+  return perRegistration.flat();
+}
+
+/**
+ * SYNC-1: in just-in-time registrations a SCIM write reaches the voice portal before the response.
+ * Tracked as background work too: if shutdown cuts the request, the reconcile still finishes first.
+ */
+function justInTime(store: Store, reconcile: ReconcileService, background: BackgroundWork) {
+  return async (ctx: RequestContext, change: DirectoryChange) => {
+    const registration = await store.registrations.get(ctx.registrationId);
+    if (registration && settingsOf(registration).syncMode.kind === 'just-in-time') {
+      await background.track(reconcile.reconcileUsers(ctx.registrationId, change.userIds, ctx.correlationId));
+    }
+  };
+}
+
+type RecordEvent = (event: AuditEventInput) => void;
+
+/**
+ * Records without waiting. Work cut short by the shutdown timeout may still finish after the
+ * recorder closed: its events then go to the operational log instead of failing unhandled.
+ */
+function recordOrLog(recorder: AuditRecorder, logger: Logger): RecordEvent {
+  return (event) =>
+    void recorder.record(event).catch((error: unknown) => logger.error('audit event not recorded; it follows', { error: (error as Error).message, unsavedAuditEvent: event }));
+}
+
+function reconcileAudit(record: RecordEvent): ReconcileObserver {
+  return {
+    voiceUserChanged: (registrationId, change, rule, run) => record(voiceUserChangeEvent(registrationId, change, rule, run)),
+    userFailed: (registrationId, error, run) => record(voiceUserErrorEvent(registrationId, { ...error, directoryId: error.directoryUserId }, run)),
+    runFinished: (report) => record(reconcileRunEvent(report.registrationId, { ...report, errors: report.errors.length }, report)),
+  };
+}
+
+/** One line per applied reconcile run, with its run id (the audit trail has the details). */
+function reconcileLog(logger: Logger): ReconcileObserver {
+  return {
+    voiceUserChanged: () => undefined,
+    userFailed: () => undefined,
+    // A just-in-time run's line carries its request's correlation id from the log context.
+    runFinished: ({ runId, registrationId, trigger, dryRun, counts, durationMs, stopped }) => {
+      if (!dryRun) logger.log(stopped ? 'warn' : 'info', 'reconcile run finished', { runId, registrationId, trigger, counts, durationMs, stopped });
     },
   };
 }
 
-/** SYNC-1: in just-in-time registrations a SCIM write reaches the voice portal before the response. */
-function justInTime(store: Store, reconcile: ReconcileService) {
-  return async (ctx: RequestContext, change: DirectoryChange) => {
-    const registration = await store.registrations.get(ctx.registrationId);
-    if (registration && settingsOf(registration).syncMode.kind === 'just-in-time') await reconcile.reconcileUsers(ctx.registrationId, change.userIds, ctx.correlationId);
-  };
-}
-
-function reconcileAudit(recorder: AuditRecorder): ReconcileObserver {
+function allOf(observers: ReconcileObserver[]): ReconcileObserver {
   return {
-    voiceUserChanged: (registrationId, change, rule, run) => void recorder.record(voiceUserChangeEvent(registrationId, change, rule, run)),
-    userFailed: (registrationId, error, run) => void recorder.record(voiceUserErrorEvent(registrationId, { ...error, directoryId: error.directoryUserId }, run)),
-    runFinished: (report) => void recorder.record(reconcileRunEvent(report.registrationId, { ...report, errors: report.errors.length }, report)),
+    voiceUserChanged: (...args) => observers.forEach((observer) => observer.voiceUserChanged(...args)),
+    userFailed: (...args) => observers.forEach((observer) => observer.userFailed(...args)),
+    runFinished: (report) => observers.forEach((observer) => observer.runFinished(report)),
   };
 }
 
@@ -187,11 +372,21 @@ function reconcileAudit(recorder: AuditRecorder): ReconcileObserver {
 export async function prepareTls(config: Config): Promise<TlsSetup> {
   if (config.tls.source === 'configured') {
     const { certFile, keyFile, clientCaFile, crlFile } = config.tls;
-    return { load: () => ({ cert: read(certFile), key: read(keyFile), clientCa: read(clientCaFile), crl: crlFile ? read(crlFile) : undefined }) };
+    const sources = { cert: `TLS_CERT_FILE (${certFile})`, key: `TLS_KEY_FILE (${keyFile})`, clientCa: `TLS_CLIENT_CA_FILE (${clientCaFile})`, crl: `TLS_CRL_FILE (${crlFile})` };
+    return {
+      sources,
+      load: () => ({
+        cert: readTlsFile(certFile, sources.cert),
+        key: readTlsFile(keyFile, sources.key),
+        clientCa: readTlsFile(clientCaFile, sources.clientCa),
+        crl: crlFile ? readTlsFile(crlFile, sources.crl) : undefined,
+      }),
+    };
   }
   const dir = path.resolve(config.tls.dir);
   const { created, files } = await ensureDevCertificates(dir);
   return {
+    sources: { cert: `development certificate ${files.serverCert}`, key: `development key ${files.serverKey}`, clientCa: `development CA ${files.caCert}`, crl: 'no CRL' },
     load: () => ({ cert: read(files.serverCert), key: read(files.serverKey), clientCa: read(files.caCert) }),
     development: { dir, created, clientCert: files.clientCert, clientKey: files.clientKey, caCert: files.caCert },
   };
@@ -221,4 +416,14 @@ export async function ensureDevelopmentRegistration(registrations: RegistrationS
 
 function read(file: string): string {
   return readFileSync(file, 'utf8');
+}
+
+function readTlsFile(file: string, source: string): string {
+  try {
+    return read(file);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why = code === 'EACCES' ? 'permission denied: the service user must be able to read it' : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : message;
+    throw new StartupError(`Cannot read ${source}: ${why}`, { cause: error });
+  }
 }

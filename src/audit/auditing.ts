@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit-log.js';
 import type { RequestHandler, Router } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
@@ -34,8 +35,10 @@ export interface Auditing {
   consoleRouter: Router;
   /** For createAdminApp's `extraRouters` (behind the admin token). */
   adminRouter: Router;
-  /** Flushes every queued event, then closes the audit connection. */
-  close(): Promise<void>;
+  /** Reads the trail (AUD-2), for pages that show recent events next to other data. */
+  search: AuditLog['search'];
+  /** Flushes every queued event (waiting at most `timeoutMs` for an unreachable store), then closes the audit connection. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -58,8 +61,9 @@ export async function startAuditing({ store, logger, registrations, reconcile, r
     onRefusedAuth: recordRefusedAuth(recorder),
     consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile, consoleState }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
-    async close() {
-      await recorder.close();
+    search: (query) => auditLog.search(query),
+    async close(timeoutMs?: number) {
+      await recorder.close(timeoutMs);
       await close();
     },
   };

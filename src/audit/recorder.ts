@@ -30,9 +30,14 @@ export interface AuditRecorder {
   whenRoom(): Promise<void>;
   /** Resolves once every event recorded so far is in the log (retrying failed appends). */
   flush(): Promise<void>;
-  /** Stops the timer and flushes; records after close are refused. */
-  close(): Promise<void>;
+  /**
+   * Stops the timer and flushes; records after close are refused. `timeoutMs` (default
+   * `shutdownTimeoutMs`) bounds the wait for an unreachable store: what is left of the shutdown.
+   */
+  close(timeoutMs?: number): Promise<void>;
   readonly pending: number;
+  /** Events that never reached the audit store (logged instead when it stayed unreachable at shutdown). */
+  readonly dropped: number;
   /** True while the queue is at `maxQueue`. */
   readonly full: boolean;
 }
@@ -51,6 +56,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
   let writing = false;
   let failures = 0;
   let closed = false;
+  let dropped = 0;
 
   const hasRoom = () => queue.length < maxQueue;
 
@@ -126,19 +132,23 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
      * Flushes; if the audit store stays unreachable past `shutdownTimeoutMs`, the events still
      * queued (already redacted) go to the operational log instead, so shutting down loses none.
      */
-    async close() {
+    async close(timeoutMs = shutdownTimeoutMs) {
       closed = true;
       let timeout: NodeJS.Timeout | undefined;
-      const flushed = await Promise.race([flush().then(() => true), new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), shutdownTimeoutMs)))]);
+      const flushed = await Promise.race([flush().then(() => true), new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), timeoutMs)))]);
       clearTimeout(timeout);
       if (flushed) return;
       clearTimeout(timer);
+      dropped += queue.length;
       logger.error('audit store unreachable at shutdown; unsaved audit events follow', { unsavedAuditEvents: queue.splice(0) });
       release();
       settleDrained();
     },
     get pending() {
       return queue.length;
+    },
+    get dropped() {
+      return dropped;
     },
     get full() {
       return !hasRoom();

@@ -5,6 +5,7 @@ import { reconcileCommand } from './reconcile-command.js';
 import { importCommand } from './import-command.js';
 import { voiceUsersCommand } from './voice-users-command.js';
 import { auditCommand, supportAccountsCommand } from './audit-command.js';
+import { outboxCommand } from './outbox-command.js';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 let client: AdminCall | undefined;
@@ -17,6 +18,7 @@ program.addCommand(importCommand(adminConnectionFromEnvironment, print));
 program.addCommand(voiceUsersCommand(call, print));
 program.addCommand(auditCommand(call));
 program.addCommand(supportAccountsCommand(call, print));
+program.addCommand(outboxCommand(call, print));
 
 program.parseAsync().catch((error: unknown) => {
   const message = error instanceof AdminRequestError ? `${error.code}: ${error.message}` : (error as Error).message;

@@ -8,7 +8,10 @@ type Print = (value: unknown) => void;
 export function registrationsCommand(call: () => AdminCall, print: Print): Command {
   const command = new Command('registrations').description('Create, inspect, change and end customer registrations');
   command.command('list').description('List registrations').action(async () => print(await call()('GET', '/registrations')));
-  command.command('show <registration>').description('Show one registration (name or id)').action(async (ref: string) => print(await call()('GET', `/registrations/${encodeURIComponent(ref)}`)));
+  command
+    .command('show <registration>')
+    .description('One registration (name or id) as support sees it: state line, settings, credentials, seats used vs bought, users by status, last runs')
+    .action(async (ref: string) => print(await call()('GET', `/registrations/${encodeURIComponent(ref)}/overview`)));
   command
     .command('create')
     .description('Create a registration')
@@ -25,6 +28,12 @@ export function registrationsCommand(call: () => AdminCall, print: Print): Comma
     .option('--seats <licence=count...>', 'licence seats the account bought (repeatable); licences not listed are not counted')
     .option('--assign-licenses <list>', 'comma-separated licences given to every voice user created from Azure AD')
     .option('--entra-tenant <tid>', 'accept Entra-issued JWTs from this tenant')
+    .option('--write-back-tenant <tid>', 'two-way: Entra tenant id the write-back app signs in to')
+    .option('--write-back-client <appId>', 'two-way: application (client) id of the write-back app')
+    .option('--write-back-cert <file>', 'two-way: PEM certificate of the app, as a path on the service hosts')
+    .option('--write-back-key <file>', 'two-way: PEM private key of that certificate, as a path on the service hosts (never uploaded)')
+    .option('--write-extension-to <attribute>', 'two-way: Graph user attribute for the extension (default onPremisesExtensionAttributes.extensionAttribute1)')
+    .option('--write-did-to <attribute>', 'two-way: Graph user attribute for the DID (default businessPhones)')
     .action(async (options: RegistrationOptions) => print(await call()('POST', '/registrations', registrationBody(options))));
   command
     .command('update <registration>')
@@ -43,6 +52,12 @@ export function registrationsCommand(call: () => AdminCall, print: Print): Comma
     .option('--seats <licence=count...>')
     .option('--assign-licenses <list>')
     .option('--entra-tenant <tid>')
+    .option('--write-back-tenant <tid>')
+    .option('--write-back-client <appId>')
+    .option('--write-back-cert <file>')
+    .option('--write-back-key <file>')
+    .option('--write-extension-to <attribute>')
+    .option('--write-did-to <attribute>')
     .action(async (ref: string, options: RegistrationOptions) => print(await call()('PATCH', `/registrations/${encodeURIComponent(ref)}`, registrationBody(options))));
   command
     .command('delete <registration>')
@@ -90,6 +105,12 @@ interface RegistrationOptions {
   seats?: string[];
   assignLicenses?: string;
   entraTenant?: string;
+  writeBackTenant?: string;
+  writeBackClient?: string;
+  writeBackCert?: string;
+  writeBackKey?: string;
+  writeExtensionTo?: string;
+  writeDidTo?: string;
 }
 
 function registrationBody(options: RegistrationOptions): Record<string, unknown> {
@@ -104,6 +125,7 @@ function registrationBody(options: RegistrationOptions): Record<string, unknown>
     locationMap: locationMapOf(options),
     recordingRetention: options.retention,
     licensing: licensingOf(options),
+    writeBack: writeBackOf(options),
     entraTenantId: options.entraTenant,
   };
   return withoutUndefined(body);
@@ -126,6 +148,19 @@ function licensingOf({ seats, assignLicenses }: RegistrationOptions): Record<str
     seats: seats ? Object.fromEntries(seats.map((pair) => pair.split('=', 2)).map(([license, count]) => [license, Number(count)])) : undefined,
     assignOnCreate: assignLicenses?.split(',').map((license) => license.trim()),
   });
+}
+
+/** TWO-1: only the write-back settings given; an update changes just those. */
+function writeBackOf(options: RegistrationOptions): Record<string, unknown> | undefined {
+  const writeBack = withoutUndefined({
+    tenantId: options.writeBackTenant,
+    clientId: options.writeBackClient,
+    certificateFile: options.writeBackCert,
+    privateKeyFile: options.writeBackKey,
+    extensionAttribute: options.writeExtensionTo,
+    didAttribute: options.writeDidTo,
+  });
+  return Object.keys(writeBack).length > 0 ? writeBack : undefined;
 }
 
 function withoutUndefined(object: Record<string, unknown>): Record<string, unknown> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigSchema, TLS_FILE_SETTINGS, type RawConfig } from './schema.js';
 
 export interface Config extends RawConfig {
-  store: { kind: 'mongodb'; uri: string } | { kind: 'sqlite'; file: string };
+  store: { kind: 'mongodb'; uri: string; writeMode?: 'auto' | 'atomic' | 'claimed' } | { kind: 'sqlite'; file: string };
   tls: { source: 'configured'; certFile: string; keyFile: string; clientCaFile: string; crlFile?: string } | { source: 'development'; dir: string };
 }
 
@@ -23,7 +23,7 @@ export function loadConfig(env: Environment = process.env): Config {
   const problems = [...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`)), ...incompleteTls(source)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const raw = parsed.data;
-  const missingFiles = (['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE', 'TLS_CRL_FILE'] as const)
+  const missingFiles = (['TLS_CERT_FILE', 'TLS_KEY_FILE', 'TLS_CLIENT_CA_FILE', 'TLS_CRL_FILE', 'GRAPH_CA_FILE'] as const)
     .filter((name) => raw[name] !== undefined && !existsSync(raw[name]!))
     .map((name) => `${name}: file ${raw[name]} does not exist`);
   if (missingFiles.length > 0) throw new ConfigError(missingFiles);
@@ -51,7 +51,7 @@ function definedOnly(env: Environment): Environment {
 
 function storeOf(raw: RawConfig): Config['store'] {
   return raw.MONGODB_URI
-    ? { kind: 'mongodb', uri: raw.MONGODB_URI }
+    ? { kind: 'mongodb', uri: raw.MONGODB_URI, ...(raw.MONGODB_WRITE_MODE ? { writeMode: raw.MONGODB_WRITE_MODE } : {}) }
     : { kind: 'sqlite', file: path.join(raw.DATA_DIR, 'scim.db') };
 }
 

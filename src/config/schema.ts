@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalPath = z.string().min(1).optional();
+const logLevel = z.enum(['error', 'warn', 'info', 'http', 'debug']);
 
 /**
  * Every setting of the service, read from environment variables (or a JSON file named by
@@ -20,6 +21,10 @@ export const ConfigSchema = z
       .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
       .optional()
       .describe('Selects the MongoDB store (through mongoose); unset = embedded SQLite store under DATA_DIR'),
+    MONGODB_WRITE_MODE: z
+      .enum(['auto', 'atomic', 'claimed'])
+      .optional()
+      .describe('Conditional writes on MongoDB (default auto): auto = atomic updates where the server passes the check at connect, else version claims; atomic is refused on a server that fails it'),
     TLS_CERT_FILE: optionalPath.describe('Server certificate (PEM); unset = development certificates under DATA_DIR/certs'),
     TLS_KEY_FILE: optionalPath.describe('Server private key (PEM)'),
     TLS_CLIENT_CA_FILE: optionalPath.describe('CA bundle (PEM) trusted to sign client certificates'),
@@ -31,7 +36,25 @@ export const ConfigSchema = z
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
     RUN_LEASE_MS: z.coerce.number().int().min(1000).default(60_000).describe("How long a reconcile's run lease lasts unrenewed (renewed every third of it while the run lasts): a killed instance's run is taken over this long after"),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are purged daily (the only deletion of the audit trail)'),
-    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level'),
+    LOG_LEVEL: logLevel.default('info').describe('winston log level'),
+    REQUEST_LOG_LEVEL: logLevel.default('info').describe('Level of the one line logged per request (shown when LOG_LEVEL is this level or more verbose)'),
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('Secret a Prometheus scraper may use for GET /metrics instead of the admin token (secret)'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional().describe('OTLP/HTTP collector (e.g. http://otel-collector:4318); set = traces exported, unset = tracing not loaded'),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000).describe('On SIGTERM/SIGINT, how long requests in progress, then background work, may take to finish before they are cut'),
+    MAX_CONCURRENT_REQUESTS_PER_REGISTRATION: z.coerce.number().int().min(1).default(64).describe('SCIM requests one registration may have in progress at once; more are answered 503 with Retry-After'),
+    MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(2000).describe('How long to wait for a reachable MongoDB server (at start-up and per operation) before giving up (then 503 with Retry-After)'),
+    GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com').describe('Microsoft Graph base URL for the two-way write-back (TWO-1); a national cloud has its own'),
+    ENTRA_TOKEN_URL_TEMPLATE: z
+      .string()
+      .url()
+      .refine((url) => url.includes('{tenant}'), 'must contain {tenant}')
+      .default('https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token')
+      .describe('Token endpoint of the write-back app sign-in; {tenant} becomes the registration\'s tenant id'),
+    GRAPH_CA_FILE: optionalPath.describe('Extra CA certificates (PEM) trusted for Graph and the token endpoint, besides the system ones'),
+    GRAPH_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000).describe('Longest wait for one answer from Graph or the token endpoint'),
+    WRITEBACK_DRAIN_MS: z.coerce.number().int().min(10).default(5_000).describe('How often the write-back outbox is drained (a portal edit also starts a drain at once)'),
+    WRITEBACK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(2_000).describe('Write-back delay after a first failure; doubles per failure, with jitter'),
+    WRITEBACK_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(900_000).describe('Longest write-back delay between attempts (Graph\'s Retry-After may ask for more)'),
   });
 
 /** The server certificate, its key and the client CA come together or not at all. */

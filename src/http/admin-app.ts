@@ -4,7 +4,9 @@ import type { RegistrationRecord } from '../store/store.js';
 import type { RegistrationService, BindBy } from '../registrations/registration-service.js';
 import { requireAdminToken } from './admin-auth.js';
 import { AdminError, createAdminErrorHandler } from './admin-errors.js';
-import { correlationId } from './request-context.js';
+import { requestLogContext } from '../log/log-context.js';
+import { noteRouteBase } from './route-template.js';
+import { useListenerOperations, type ListenerOperations } from './listener-operations.js';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -17,15 +19,16 @@ export interface AdminAppDeps {
   extraRouters?: Router[];
   /** Mounted before admin-token authentication (the support console has its own login). */
   publicRouters?: Router[];
+  operations?: ListenerOperations;
 }
 
 /** The operators' listener: registrations, TLS reload and the routers other features add. */
-export function createAdminApp({ adminToken, registrations, logger, reloadTls, extraRouters = [], publicRouters = [] }: AdminAppDeps): Express {
+export function createAdminApp({ adminToken, registrations, logger, reloadTls, extraRouters = [], publicRouters = [], operations = {} }: AdminAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(correlationId);
+  useListenerOperations(app, logger, 'admin', operations);
   for (const router of publicRouters) app.use(router);
-  app.use(ADMIN_BASE_PATH, requireAdminToken(adminToken), express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+  app.use(ADMIN_BASE_PATH, noteRouteBase, requireAdminToken(adminToken), express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }), requestLogContext);
   app.use(ADMIN_BASE_PATH, registrationRoutes(registrations));
   app.post(`${ADMIN_BASE_PATH}/tls/reload`, (_req, res) => {
     reloadTls();

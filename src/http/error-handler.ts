@@ -18,7 +18,7 @@ export function createScimErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(error);
     const scim = toScimError(error);
-    if (scim.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (scim.status === 503 && !res.get('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     if (scim.status >= 500) {
       logger.error('request failed', { correlationId: correlationIdOf(res), method: req.method, path: req.path, error: describe(error) });
     }
@@ -28,7 +28,12 @@ export function createScimErrorHandler(logger: Logger) {
 
 export function toScimError(error: unknown): ScimError {
   if (isScimError(error)) return error;
-  if (error instanceof StoreUnavailableError) return scimError(503, undefined, 'The directory database is unavailable; nothing was changed. Retry later.');
+  if (error instanceof StoreUnavailableError) {
+    // Only say "nothing was changed" when that is known: a write that timed out may have been applied.
+    return error.mayHaveBeenApplied
+      ? scimError(503, undefined, 'The directory database became unavailable while this request was applied; the change may already be saved. Retry later.')
+      : scimError(503, undefined, 'The directory database is unavailable; nothing was changed. Retry later.');
+  }
   if (error instanceof ConflictError) return scimError(409, 'uniqueness', `${error.field} is already taken`);
   if (error instanceof VersionConflictError) return scimError(412, undefined, 'The resource changed while this request was applied; retry');
   if (error instanceof NotFoundError) return scimError(404, undefined, 'Resource not found');

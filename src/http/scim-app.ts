@@ -1,5 +1,6 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../log/logger.js';
+import { requestLogContext } from '../log/log-context.js';
 import { createAuthenticator, type RefusedAttempt } from '../auth/authenticate.js';
 import type { CredentialResolver } from '../auth/credentials.js';
 import type { DirectoryService } from '../service/directory-service.js';
@@ -7,7 +8,10 @@ import type { ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
 import { createScimRouter } from './scim-router.js';
 import { createScimErrorHandler } from './error-handler.js';
-import { correlationId, correlationIdOf, setRequestContext } from './request-context.js';
+import { correlationIdOf, setRequestContext } from './request-context.js';
+import { useListenerOperations, type ListenerOperations } from './listener-operations.js';
+import { limitConcurrencyPerRegistration } from './concurrency-cap.js';
+import { noteRouteBase } from './route-template.js';
 
 export const SCIM_BASE_PATH = '/scim/v2';
 
@@ -20,15 +24,18 @@ export interface ScimAppDeps {
   auditing: { scimRequests: RequestHandler; onRefusedAuth(req: Request, res: Response, attempt: RefusedAttempt): void };
   /** Base URL clients use (PUBLIC_BASE_URL); else derived from the Host header of each request. */
   publicBaseUrl?: string;
+  operations?: ListenerOperations & {
+    /** SCIM requests one registration may have in progress (MAX_CONCURRENT_REQUESTS_PER_REGISTRATION). */
+    maxConcurrentPerRegistration?: number;
+  };
 }
 
 /** The provisioning listener: correlation id → authentication → body → SCIM routes → SCIM errors. */
-export function createScimApp({ directory, resolver, limits, logger, auditing, publicBaseUrl }: ScimAppDeps): Express {
+export function createScimApp({ directory, resolver, limits, logger, auditing, publicBaseUrl, operations = {} }: ScimAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(correlationId);
-  app.use(logRequests(logger));
+  useListenerOperations(app, logger, 'scim', operations);
   app.use(auditing.scimRequests);
   app.use(
     SCIM_BASE_PATH,
@@ -40,36 +47,21 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
       },
     }),
   );
+  if (operations.maxConcurrentPerRegistration) app.use(SCIM_BASE_PATH, limitConcurrencyPerRegistration(operations.maxConcurrentPerRegistration));
   app.use(SCIM_BASE_PATH, (_req, res, next) => {
     const { registrationId, caller } = res.locals.caller;
     setRequestContext(res, { registrationId, caller, correlationId: correlationIdOf(res) });
     next();
   });
-  app.use(express.json({ limit: limits.maxBodyBytes, type: () => true, strict: true }));
+  // The body arrives in the socket's async context: the request's log context is entered again.
+  app.use(express.json({ limit: limits.maxBodyBytes, type: () => true, strict: true }), requestLogContext);
   const baseUrlOf = (req: Request) => `${publicBaseUrl ?? `https://${req.get('host')}`}${SCIM_BASE_PATH}`;
-  app.use(SCIM_BASE_PATH, createScimRouter({ directory, limits, baseUrlOf }));
+  app.use(SCIM_BASE_PATH, noteRouteBase, createScimRouter({ directory, limits, baseUrlOf }));
   app.use(() => {
     throw scimError(404, undefined, `No SCIM endpoint here; the API is under ${SCIM_BASE_PATH}`);
   });
   app.use(createScimErrorHandler(logger));
   return app;
-}
-
-function logRequests(logger: Logger) {
-  return (req: Request, res: Response, next: () => void) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      logger.http('request', {
-        correlationId: correlationIdOf(res),
-        registrationId: res.locals.context?.registrationId,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-      });
-    });
-    next();
-  };
 }
 
 function logRefusal(logger: Logger) {

@@ -2,6 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { pemBlocks } from '../pki/certificates.js';
+import { StartupError } from '../lifecycle/startup-error.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -16,8 +17,21 @@ export interface RunningServer {
   port: number;
   /** Swaps the trusted CA / CRL without a restart (running connections keep their context). */
   reload(material: TlsMaterial): void;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and lets the requests in progress finish, for at most
+   * `timeoutMs`; then cuts the connections left. Resolves with how many were cut.
+   */
+  close(timeoutMs?: number): Promise<{ cut: number }>;
 }
+
+/** For start-up messages: which listener, and the setting that moves it. */
+export interface ListenerName {
+  name: string;
+  portSetting: string;
+}
+
+/** While draining, connections that finished their request are closed this often (keep-alive would hold them). */
+const IDLE_SWEEP_MS = 50;
 
 /**
  * HTTPS that asks every client for a certificate. The handshake accepts unverified or
@@ -29,14 +43,15 @@ export function startTlsServer(
   listener: RequestListener,
   host: string,
   port: number,
-  { requestCert = true }: { requestCert?: boolean } = {},
+  { requestCert = true, name }: { requestCert?: boolean; name: ListenerName },
 ): Promise<RunningServer> {
   const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener);
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, name, host, port));
+    server.once('error', failed);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
@@ -46,7 +61,7 @@ export function startTlsServer(
           server.setSecureContext(secureOptions(next));
           server.closeIdleConnections();
         },
-        close: () => closeServer(server),
+        close: (timeoutMs = 0) => drain(server, timeoutMs),
       });
     });
   });
@@ -57,9 +72,33 @@ function secureOptions({ cert, key, clientCa, crl }: TlsMaterial) {
   return { cert, key, ca: clientCa, ...(crl ? { crl: pemBlocks(crl) } : {}) };
 }
 
-function closeServer(server: https.Server): Promise<void> {
+function drain(server: https.Server, timeoutMs: number): Promise<{ cut: number }> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    let cut = 0;
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => {
+      server.getConnections((_error, open) => {
+        cut = open;
+        server.closeAllConnections();
+      });
+    }, timeoutMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      resolve({ cut });
+    });
+    server.closeIdleConnections();
   });
+}
+
+const LISTEN_PROBLEMS: Record<string, (host: string, port: number, name: ListenerName) => string> = {
+  EADDRINUSE: (host, port, { portSetting }) => `port ${port} on ${host} is already in use by another process. Stop that process, or set ${portSetting} to a free port`,
+  EACCES: (_host, port, { portSetting }) => `this user may not listen on port ${port} (ports below 1024 need privileges). Set ${portSetting} to a port above 1023`,
+  EADDRNOTAVAIL: (host) => `${host} is not an address of this machine. Set HOST to one of its addresses (or 0.0.0.0)`,
+  ENOTFOUND: (host) => `the host name ${host} does not resolve. Set HOST to an address of this machine`,
+};
+
+function listenError(error: NodeJS.ErrnoException, name: ListenerName, host: string, port: number): Error {
+  const problem = LISTEN_PROBLEMS[error.code ?? ''];
+  return problem ? new StartupError(`The ${name.name} listener cannot start: ${problem(host, port, name)}.`, { cause: error }) : error;
 }

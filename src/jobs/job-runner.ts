@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { CodedError } from '../coded-error.js';
 import type { Logger } from '../log/logger.js';
+import { withLogContext } from '../log/log-context.js';
 import type { LeaseCollection, LeaseHolder } from '../store/store.js';
 
 /** The outcome of a lease-guarded run: its value, or who held the lease instead. */
@@ -86,7 +87,8 @@ export function createJobRunner({ leases, logger }: JobRunnerDeps) {
       if (stopped) return;
       const timer = setTimeout(() => {
         timers.delete(timer);
-        void track(tick())
+        // Each tick's log lines carry the job and a run id.
+        void track(withLogContext({ job: name, runId: randomUUID() }, tick))
           .catch((error: unknown) => logger.error('scheduled job failed', { event: 'job.failed', job: name, error: (error as Error).message }))
           .finally(() => next(intervalMs));
       }, delay).unref();

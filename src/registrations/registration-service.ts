@@ -1,6 +1,6 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { ConflictError, type CertificateBinding, type JsonObject, type RegistrationRecord, type Store } from '../store/store.js';
-import { RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationInput, type RegistrationSettings } from './settings.js';
+import { CheckedSettingsSchema, RegistrationChangesSchema, RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationInput, type RegistrationSettings } from './settings.js';
 import { credentialKey } from './credential-keys.js';
 import { issueToken } from './tokens.js';
 import { distinguishedNameOf } from '../auth/distinguished-name.js';
@@ -83,8 +83,14 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
 
   async function update(idOrName: string, changes: unknown): Promise<RegistrationRecord> {
     const current = await find(idOrName);
-    const { name, entraTenantId, ...settings } = onlyGiven(parse(RegistrationInputSchema.partial(), withoutRemovals(changes)), changes);
-    const merged = parse(RegistrationSettingsSchema, { ...current.settings, ...settings, ...mergedLicensing(current, changes), ...mergedMaps(current, changes) });
+    const { name, entraTenantId, ...settings } = onlyGiven(parse(RegistrationChangesSchema, withoutRemovals(changes)), changes);
+    const merged = parse(CheckedSettingsSchema, {
+      ...current.settings,
+      ...settings,
+      ...mergedNested(current, changes, 'licensing'),
+      ...mergedNested(current, changes, 'writeBack'),
+      ...mergedMaps(current, changes),
+    });
     const renamed = { ...current, name: name ?? current.name, settings: merged as unknown as JsonObject };
     const saved = await save(renamed, current.version);
     await store.seatCounters.forget(saved.id, licencesCountedInOnlyOne(current, saved));
@@ -210,11 +216,11 @@ function licencesCountedInOnlyOne(before: RegistrationRecord, after: Registratio
   return [...was!.filter((license) => !is!.includes(license)), ...is!.filter((license) => !was!.includes(license))];
 }
 
-/** Seats and assignOnCreate may be changed one at a time. */
-function mergedLicensing(current: RegistrationRecord, changes: unknown): { licensing?: unknown } {
-  const given = (changes as { licensing?: unknown }).licensing;
+/** Seats and assignOnCreate (and each write-back setting) may be changed one at a time. */
+function mergedNested(current: RegistrationRecord, changes: unknown, key: 'licensing' | 'writeBack'): Record<string, unknown> {
+  const given = (changes as Record<string, unknown>)[key];
   if (typeof given !== 'object' || given === null || Array.isArray(given)) return {};
-  return { licensing: { ...(current.settings.licensing as object | undefined), ...given } };
+  return { [key]: { ...(current.settings[key] as object | undefined), ...given } };
 }
 
 /** Maps an update merges into (JSON merge patch, RFC 7396): a given entry is set, an entry given as null is removed. */

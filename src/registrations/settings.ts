@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_WRITE_BACK_ATTRIBUTES, graphUserAttribute } from '../writeback/graph-attributes.js';
 
 /** A domain name, or `*.` and a domain name for its subdomains (ELIG-3). */
 const DOMAIN_NAME = /^(\*\.)?(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
@@ -33,8 +34,33 @@ const licensing = z
   })
   .default({ seats: {}, assignOnCreate: [] });
 
+/** A file on the service's hosts, named absolutely: relative paths would depend on each host's working directory. */
+const absolutePath = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^(\/|[A-Za-z]:[\\/])/, `must be the absolute path, on the service's hosts, of ${what}`);
+
+/**
+ * TWO-1: where extension and DID go in the customer's Entra tenant, and how the service signs in
+ * to Microsoft Graph (REG-3: the app's own certificate, never a customer administrator's
+ * credentials). Key and certificate are named by file path on the service's hosts, so no key
+ * material is ever stored in the database, returned by the admin API or audited.
+ */
+const writeBackFields = z.strictObject({
+    tenantId: z.uuid('must be the customer\'s Entra tenant id (a GUID)'),
+    clientId: z.uuid('must be the application (client) id of the app registration (a GUID)'),
+    certificateFile: absolutePath('the PEM certificate registered on the app'),
+    privateKeyFile: absolutePath('the PEM private key of that certificate'),
+    extensionAttribute: graphUserAttribute.default(DEFAULT_WRITE_BACK_ATTRIBUTES.extension),
+    didAttribute: graphUserAttribute.default(DEFAULT_WRITE_BACK_ATTRIBUTES.did),
+});
+const writeBack = writeBackFields.refine((target) => target.extensionAttribute !== target.didAttribute, { message: 'extension and DID must be written to different Graph attributes', path: ['didAttribute'] });
+
+export type WriteBackSettings = z.infer<typeof writeBack>;
+
 /** REG-1: everything a registration holds besides its credentials. */
-export const RegistrationSettingsSchema = z.object({
+const RegistrationSettingsObject = z.object({
   portalAccountId: z.string().trim().min(1, 'is required'),
   accountDomains: z.array(domainName).min(1, 'list at least one account email domain'),
   syncDirection: z.enum(['one-way', 'two-way']).default('one-way'),
@@ -47,17 +73,40 @@ export const RegistrationSettingsSchema = z.object({
   recordingRetention: z.enum(['6-months', '1-year', '2-years', '3-years']).default('1-year'),
   /** SYNC-5: the account's licence seats and the licences a provisioned voice user is given. */
   licensing,
+  /** TWO-1: required when syncDirection is two-way. */
+  writeBack: writeBack.optional(),
 });
 
+/** Settings as stored: read leniently, so a registration saved before a rule existed still reads. */
+export const RegistrationSettingsSchema = RegistrationSettingsObject;
+
 export type RegistrationSettings = z.infer<typeof RegistrationSettingsSchema>;
+
+/** MAP-8/TWO-1: a two-way registration must say where and how to write back. */
+function twoWayNeedsWriteBack(settings: { syncDirection?: string; writeBack?: unknown }, ctx: z.RefinementCtx): void {
+  if (settings.syncDirection === 'two-way' && settings.writeBack === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['writeBack'], message: 'is required for two-way sync: tenantId, clientId, certificateFile and privateKeyFile of the app that writes to Microsoft Graph' });
+  }
+}
+
+/** Settings as they are saved by a create or an update: complete and consistent. */
+export const CheckedSettingsSchema = RegistrationSettingsObject.superRefine(twoWayNeedsWriteBack);
+
+const registrationIdentity = {
+  name: z.string().trim().min(1, 'is required').max(100),
+  entraTenantId: z.uuid('must be the Entra tenant id (a GUID)').optional(),
+};
 
 /**
  * What the admin API accepts. Strict: a misspelt setting is refused rather than silently ignored,
  * and there is no field for customer administrator credentials, so none can be stored (REG-3).
  */
-export const RegistrationInputSchema = RegistrationSettingsSchema.extend({
-  name: z.string().trim().min(1, 'is required').max(100),
-  entraTenantId: z.uuid('must be the Entra tenant id (a GUID)').optional(),
-}).strict();
+export const RegistrationInputSchema = RegistrationSettingsObject.extend(registrationIdentity).strict().superRefine(twoWayNeedsWriteBack);
+
+/**
+ * An update: any subset, as strict. Nested objects (licensing, writeBack) may be partial; they are
+ * merged into the stored ones and the result is checked with CheckedSettingsSchema.
+ */
+export const RegistrationChangesSchema = RegistrationSettingsObject.extend({ ...registrationIdentity, writeBack: writeBackFields.partial().strict() }).partial().strict();
 
 export type RegistrationInput = z.input<typeof RegistrationInputSchema>;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConflictError,
+  StoreUnavailableError,
   VersionConflictError,
+  type GroupChangeResult,
   type GroupRecord,
   type JsonObject,
   type Member,
@@ -12,7 +14,7 @@ import {
 import type { ListQuery, ListResult } from '../store/query.js';
 import { scimError } from '../scim/errors.js';
 import { readResourceBody, readGroupBody } from '../scim/validate.js';
-import { applyPatch, type MemberOp } from '../scim/patch.js';
+import { applyPatch } from '../scim/patch.js';
 import type { RequestContext } from './context.js';
 import { createKeyedLock } from './keyed-lock.js';
 
@@ -45,8 +47,18 @@ const MAX_PATCH_ATTEMPTS = 8;
 export function createDirectoryService({ store, onChange }: DirectoryServiceDeps) {
   const withLock = createKeyedLock();
   const lockKey = (ctx: RequestContext, id: string) => `${ctx.registrationId}/${id}`;
+  /**
+   * Runs the just-in-time work that follows a directory write. The write is already applied, so a
+   * database failure here must not be reported as "nothing was changed".
+   */
   const notify = async (ctx: RequestContext, change: DirectoryChange) => {
-    if (onChange && change.userIds.length > 0) await onChange(ctx, change);
+    if (!onChange || change.userIds.length === 0) return;
+    try {
+      await onChange(ctx, change);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw new StoreUnavailableError('The follow-up work of an applied change failed', { cause: error, mayHaveBeenApplied: true });
+      throw error;
+    }
   };
 
   async function getUser(ctx: RequestContext, id: string): Promise<UserRecord> {
@@ -113,9 +125,9 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
     return withUniqueUserName(record.userName, () => store.users.replace(record, expectedVersion));
   }
 
+  /** The store removes the user's memberships with it. */
   async function deleteUser(ctx: RequestContext, id: string): Promise<void> {
     if (!(await store.users.delete(ctx.registrationId, id))) notFound('User', id);
-    await store.groups.removeUserEverywhere(ctx.registrationId, id);
     await notify(ctx, { kind: 'users-deleted', userIds: [id] });
   }
 
@@ -138,65 +150,60 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
       lastModified: now,
       resource,
     });
-    if (members.length > 0) await addMembersOrUndoCreate(ctx, record, members);
-    await notify(ctx, { kind: 'groups-changed', userIds: members.map((m) => m.value) });
-    return getGroup(ctx, record.id, true);
+    if (members.length === 0) return { record, members: [] };
+    const written = await addMembersOrUndoCreate(ctx, record, members);
+    await notify(ctx, { kind: 'groups-changed', userIds: written.changed });
+    return withMembers(ctx, written.record);
   }
 
   /** Group and memberships are separate documents: if the members cannot be written, the group is removed again. */
-  async function addMembersOrUndoCreate(ctx: RequestContext, record: GroupRecord, members: Member[]): Promise<void> {
+  async function addMembersOrUndoCreate(ctx: RequestContext, record: GroupRecord, members: Member[]): Promise<GroupChangeResult> {
     try {
-      await store.groups.addMembers(ctx.registrationId, record.id, members);
+      return await store.groups.update(ctx.registrationId, record.id, record.version, { members: [{ kind: 'add', members }] });
     } catch (error) {
       await store.groups.delete(ctx.registrationId, record.id).catch(() => undefined);
       throw error;
     }
   }
 
+  /** The group as this request wrote it, with its members. */
+  async function withMembers(ctx: RequestContext, record: GroupRecord): Promise<GroupWithMembers> {
+    return { record, members: await store.groups.listMembers(ctx.registrationId, record.id) };
+  }
+
   async function replaceGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupWithMembers> {
     const { resource, members = [] } = readGroupBody(body, 'replace');
     await assertMembersExist(ctx, members);
-    const changed = await withLock(lockKey(ctx, id), async () => {
+    const written = await withLock(lockKey(ctx, id), async () => {
       const current = await getGroupRecord(ctx, id);
       assertIfMatch(current, preconditions);
-      await store.groups.replace(groupWith(current, resource), current.version);
-      return setMembers(ctx, id, members);
+      const existing = new Set((await store.groups.listMembers(ctx.registrationId, id)).map((m) => m.value));
+      const wanted = new Set(members.map((m) => m.value));
+      return store.groups.update(ctx.registrationId, id, current.version, {
+        record: groupWith(current, resource),
+        members: [
+          { kind: 'remove', ids: [...existing].filter((value) => !wanted.has(value)) },
+          { kind: 'add', members: members.filter((m) => !existing.has(m.value)) },
+        ],
+      });
     });
-    await notify(ctx, { kind: 'groups-changed', userIds: changed });
-    return getGroup(ctx, id, true);
+    await notify(ctx, { kind: 'groups-changed', userIds: written.changed });
+    return withMembers(ctx, written.record);
   }
 
-  /** Makes the membership exactly `members`, touching only the difference. */
-  async function setMembers(ctx: RequestContext, groupId: string, members: Member[]): Promise<string[]> {
-    const current = await store.groups.listMembers(ctx.registrationId, groupId);
-    const wanted = new Set(members.map((m) => m.value));
-    const existing = new Set(current.map((m) => m.value));
-    const removed = await store.groups.removeMembers(ctx.registrationId, groupId, [...existing].filter((v) => !wanted.has(v)));
-    const added = await store.groups.addMembers(ctx.registrationId, groupId, members.filter((m) => !existing.has(m.value)));
-    return [...removed, ...added];
-  }
-
+  /** Attributes and member operations are written as one step (see GroupCollection.update); the answer is its version. */
   async function patchGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupRecord> {
-    const changed = await withOptimisticRetry(preconditions, () => withLock(lockKey(ctx, id), async () => {
+    const written = await withOptimisticRetry(preconditions, () => withLock(lockKey(ctx, id), async () => {
       const current = await getGroupRecord(ctx, id);
       assertIfMatch(current, preconditions);
       const patch = applyPatch('Group', current.resource, body);
       await assertMembersExist(ctx, patch.memberOps.flatMap((op) => (op.kind === 'add' ? op.members : [])));
-      if (!sameJson(patch.resource, current.resource)) await store.groups.replace(groupWith(current, patch.resource), current.version);
-      return applyMemberOps(ctx, id, patch.memberOps);
+      const attributesChanged = !sameJson(patch.resource, current.resource);
+      if (!attributesChanged && patch.memberOps.length === 0) return { record: current, changed: [] };
+      return store.groups.update(ctx.registrationId, id, current.version, { ...(attributesChanged ? { record: groupWith(current, patch.resource) } : {}), members: patch.memberOps });
     }));
-    await notify(ctx, { kind: 'groups-changed', userIds: changed });
-    return getGroupRecord(ctx, id);
-  }
-
-  async function applyMemberOps(ctx: RequestContext, groupId: string, ops: MemberOp[]): Promise<string[]> {
-    const changed: string[] = [];
-    for (const op of ops) {
-      if (op.kind === 'add') changed.push(...(await store.groups.addMembers(ctx.registrationId, groupId, op.members)));
-      else if (op.kind === 'remove') changed.push(...(await store.groups.removeMembers(ctx.registrationId, groupId, op.ids)));
-      else changed.push(...(await store.groups.removeAllMembers(ctx.registrationId, groupId)));
-    }
-    return changed;
+    await notify(ctx, { kind: 'groups-changed', userIds: written.changed });
+    return written.record;
   }
 
   async function deleteGroup(ctx: RequestContext, id: string): Promise<void> {

@@ -6,6 +6,7 @@ import type { LicensePolicy } from '../domain/licenses.js';
 import { DIRECTORY_OWNED_FIELDS } from '../domain/voice-user-fields.js';
 import type { VoiceUserChange } from '../domain/types.js';
 import { NoLicenseLeftError, type LicenseSeats } from './license-seats.js';
+import { NO_WRITE_BACK, type WriteBackRecorder } from '../writeback/write-back-service.js';
 
 export class PortalError extends CodedError {}
 
@@ -35,13 +36,15 @@ export interface PortalServiceDeps {
   seats: LicenseSeats;
   licensePolicyOf: (registrationId: string) => Promise<LicensePolicy>;
   onChange?: (registrationId: string, change: VoiceUserChange, rule: string) => Promise<void>;
+  /** TWO-1: extension/DID edits of a two-way registration's synced users go to the outbox. */
+  writeBack?: WriteBackRecorder;
 }
 
 /**
  * What the portal itself owns (MAP-8): extension, DID, licences, and users created by hand.
  * Extension and DID are stored exactly as given and unique within a registration.
  */
-export function createPortalService({ store, seats, licensePolicyOf, onChange = async () => undefined }: PortalServiceDeps) {
+export function createPortalService({ store, seats, licensePolicyOf, onChange = async () => undefined, writeBack = NO_WRITE_BACK }: PortalServiceDeps) {
   async function get(registrationId: string, id: string): Promise<VoiceUserRecord> {
     const found = await store.voiceUsers.get(registrationId, id);
     if (!found) throw new PortalError('voice_user.not_found', `No voice user ${id}`, 404);
@@ -63,7 +66,8 @@ export function createPortalService({ store, seats, licensePolicyOf, onChange = 
     const current = await get(registrationId, id);
     refuseDirectoryOwnedEdits(current, changes);
     const gaining = (changes.licenses ?? []).filter((license) => !current.licenses.includes(license));
-    const updated = await withSeatsFor(registrationId, gaining, () => store.voiceUsers.replace({ ...current, ...changes, updatedAt: new Date().toISOString() }, current.version));
+    const next = { ...current, ...changes, updatedAt: new Date().toISOString() };
+    const updated = await writeBack.writing(registrationId, current, next, () => withSeatsFor(registrationId, gaining, () => store.voiceUsers.replace(next, current.version)));
     await onChange(registrationId, { before: current, after: updated }, 'MAP-8');
     return updated;
   }

@@ -8,6 +8,7 @@ import type { Directory, DesiredVoiceUser, JsonMap, ReconcileSettings, VoiceUser
 import type { PortalNumbers } from '../domain/location-move.js';
 import { NO_LICENSES, usageOf, type LicensePolicy } from '../domain/licenses.js';
 import { createLicenseSeats, NoLicenseLeftError, type LicenseSeats } from './license-seats.js';
+import { NO_WRITE_BACK, type WriteBackRecorder } from '../writeback/write-back-service.js';
 
 export type ReconcileTrigger = 'just-in-time' | 'on-demand' | 'batched';
 
@@ -56,6 +57,8 @@ export interface ReconcileServiceDeps {
   observer?: ReconcileObserver;
   /** Shared with the portal's own licence edits, so both count seats under one lock. */
   seats?: LicenseSeats;
+  /** TWO-1: a linked (DEL-6) or created voice user with an extension/DID is written back to Entra. */
+  writeBack?: WriteBackRecorder;
 }
 
 /**
@@ -64,13 +67,19 @@ export interface ReconcileServiceDeps {
  * stored on every run, so a run cut short finishes cleanly when run again (SYNC-4). A row that
  * fails is a per-user error; the others go on (SYNC-5). A database error stops the run.
  */
-export function createReconcileService({ store, registrations, observer, seats = createLicenseSeats(store) }: ReconcileServiceDeps) {
+export function createReconcileService({ store, registrations, observer, seats = createLicenseSeats(store), writeBack = NO_WRITE_BACK }: ReconcileServiceDeps) {
   async function reconcileRegistration(registrationId: string, options: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<ReconcileReport> {
     const settings = await requireSettings(registrationId);
+    return execute(registrationId, (await planFor(registrationId, settings)).plan, settings, options);
+  }
+
+  /** What a whole-registration Reconcile would do now, without doing it or recording a run. */
+  async function planFor(registrationId: string, settings?: Awaited<ReturnType<typeof requireSettings>>) {
+    const current = settings ?? (await requireSettings(registrationId));
     const [directory, voiceUsers] = await Promise.all([loadDirectory(registrationId), store.voiceUsers.list(registrationId)]);
-    const licenses = { policy: settings.licensing, usage: usageOf(settings.licensing, voiceUsers) };
-    const plan = planReconciliation(computeDesiredState(directory, settings), voiceUsers, { licenses, locationNumbers: settings.locationNumbers });
-    return execute(registrationId, plan, settings, options);
+    const licenses = { policy: current.licensing, usage: usageOf(current.licensing, voiceUsers) };
+    const desired = computeDesiredState(directory, current);
+    return { directory, voiceUsers, desired, plan: planReconciliation(desired, voiceUsers, { licenses, locationNumbers: current.locationNumbers }) };
   }
 
   /** Just-in-time (SYNC-1): only the directory users a SCIM write touched. */
@@ -172,23 +181,29 @@ export function createReconcileService({ store, registrations, observer, seats =
 
   async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, { recordingRetention: retention, licensing }: ApplySettings, run: RunContext): Promise<true> {
     const changed = (change: VoiceUserChange) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
+    /** TWO-1: a new extension/DID of a linked voice user is recorded for write-back with its write. */
+    const writingBack = (before: VoiceUserRecord | undefined, next: VoiceUserRecord, write: () => Promise<VoiceUserRecord>) => writeBack.writing(registrationId, before, next, write);
     switch (row.kind) {
       case 'create': {
         const { licenses, numbers } = await whatAMoveCarries(registrationId, row);
-        changed({ after: await seats.withFreeSeats(registrationId, licensing, licenses, () => store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses, ...numbers })) });
+        const next = { ...newVoiceUser(registrationId, row.desired), licenses, ...numbers };
+        changed({ after: await writingBack(undefined, next, () => seats.withFreeSeats(registrationId, licensing, licenses, () => store.voiceUsers.insert(next))) });
         return true;
       }
       case 'update':
       case 'link': {
         const before = await store.voiceUsers.get(registrationId, row.voiceUserId);
         if (!before) return true;
-        const after = await store.voiceUsers.replace({ ...before, ...mapped(row.desired), origin: 'provisioned', directoryUserId: row.desired.directoryUserId, updatedAt: now() }, before.version);
+        const next = { ...before, ...mapped(row.desired), origin: 'provisioned' as const, directoryUserId: row.desired.directoryUserId, updatedAt: now() };
+        const after = await writingBack(before, next, () => store.voiceUsers.replace(next, before.version));
         changed({ before, after });
         return true;
       }
       case 'recreate': {
         const removed = await removeWithRetention(registrationId, row.voiceUserId, retention, { movedTo: row.desired.locationId, carried: row.carried });
-        const after = await store.voiceUsers.insert({ ...newVoiceUser(registrationId, row.desired), licenses: removed?.before.licenses ?? [], ...row.carried });
+        const next = { ...newVoiceUser(registrationId, row.desired), licenses: removed?.before.licenses ?? [], ...row.carried };
+        // Against the user it replaces: a DID the new location could not keep is cleared in Entra too.
+        const after = await writingBack(removed?.before, next, () => store.voiceUsers.insert(next));
         if (removed) changed({ before: removed.before, note: keptUntil(removed.purgeAfter) });
         changed({ after, ...(row.notice ? { note: row.notice } : {}) });
         return true;
@@ -237,7 +252,7 @@ export function createReconcileService({ store, registrations, observer, seats =
     return { licenses: latest.licenses ?? row.licenses, numbers: latest.carried ?? {} };
   }
 
-  return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers };
+  return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers, planFor: (registrationId: string) => planFor(registrationId) };
 }
 
 export type ReconcileService = ReturnType<typeof createReconcileService>;

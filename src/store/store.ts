@@ -1,5 +1,6 @@
 import type { VoiceUser } from '../domain/types.js';
 import type { ListQuery, ListResult } from './query.js';
+import type { WriteBackOutbox } from '../writeback/outbox.js';
 
 /**
  * The storage port used by the SCIM and reconciliation services. Every method is
@@ -62,16 +63,30 @@ export interface UserCollection extends ResourceCollection<UserRecord> {
   existingIds(registrationId: string, ids: string[]): Promise<string[]>;
 }
 
+/** A change to a group's members, as one PATCH operation asks for it. */
+export type MemberChange = { kind: 'add'; members: Member[] } | { kind: 'remove'; ids: string[] } | { kind: 'removeAll' };
+
+export interface GroupChange {
+  /** The group's new attributes (displayName, externalId, resource); omitted when only members change. */
+  record?: GroupRecord;
+  /** Applied in order. Only users of the registration become members (a user deleted meanwhile is not added). */
+  members: MemberChange[];
+}
+
+export interface GroupChangeResult {
+  /** The group as this write left it: the version is the one this write produced. */
+  record: GroupRecord;
+  /** Users whose membership this write changed. */
+  changed: string[];
+}
+
 export interface GroupCollection extends ResourceCollection<GroupRecord> {
   /**
-   * Adds members (O(k), existing members are left alone) and bumps the group's version
-   * atomically with a single-document update. Returns the ids actually added.
+   * Attributes and members change as one step, conditional on the group still being at
+   * `expectedVersion`, and the version is bumped once. NotFoundError if the group is gone,
+   * VersionConflictError if it changed. (How each adapter makes it one step is said there.)
    */
-  addMembers(registrationId: string, groupId: string, members: Member[]): Promise<string[]>;
-  /** Removes only the given members; bumps the version. Returns the ids actually removed. */
-  removeMembers(registrationId: string, groupId: string, userIds: string[]): Promise<string[]>;
-  /** Removes every member; bumps the version. Returns the ids removed. */
-  removeAllMembers(registrationId: string, groupId: string): Promise<string[]>;
+  update(registrationId: string, groupId: string, expectedVersion: number, change: GroupChange): Promise<GroupChangeResult>;
   listMembers(registrationId: string, groupId: string): Promise<Member[]>;
   /** Group ids the user is a member of. */
   groupsOfUser(registrationId: string, userId: string): Promise<string[]>;
@@ -93,6 +108,10 @@ export interface Store {
   seatCounters: SeatCounterCollection;
   consoleSessions: ConsoleSessionCollection;
   loginFailures: LoginFailureCollection;
+  /** TWO-1: extension/DID changes waiting to be written back to Entra. */
+  outbox: WriteBackOutbox;
+  /** What the start-up log says about the store (server, conditional-write mode and why). */
+  readonly facts: Record<string, string>;
   /** Fails with StoreUnavailableError if the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -115,8 +134,19 @@ export class ConflictError extends StoreError {
 
 export class VersionConflictError extends StoreError {}
 
-/** The database cannot be reached or timed out: the SCIM layer answers 503 with Retry-After. */
-export class StoreUnavailableError extends StoreError {}
+/**
+ * The database cannot be reached or timed out: the SCIM layer answers 503 with Retry-After.
+ * `mayHaveBeenApplied` is set when the request may have reached the database before it failed
+ * (a write that timed out may still be applied), so nobody is told "nothing was changed" then.
+ */
+export class StoreUnavailableError extends StoreError {
+  readonly mayHaveBeenApplied: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; mayHaveBeenApplied?: boolean }) {
+    super(message, options);
+    this.mayHaveBeenApplied = options?.mayHaveBeenApplied ?? false;
+  }
+}
 
 /** A certificate identity a registration accepts: by fingerprint, or by issuer + subject. */
 export interface CertificateBinding {

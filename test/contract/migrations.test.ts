@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoStore } from '../../src/store/mongo/mongo-store.js';
+import { chooseWriteMode } from '../../src/store/mongo/conditional-writes.js';
 import { appliedMongoVersion, MONGO_MIGRATIONS } from '../../src/store/mongo/migrations.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
@@ -58,7 +59,7 @@ describe('numbered migrations, MongoDB', () => {
   const connect = async (uri: string) => {
     const connection = await mongoose.createConnection(uri, { autoIndex: false }).asPromise();
     connections.push(connection);
-    return new MongoStore(connection);
+    return new MongoStore(connection, await chooseWriteMode(connection.db!, 'auto'));
   };
 
   it('a database made before numbered migrations opens, gets every index and keeps its data', async () => {

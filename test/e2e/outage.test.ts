@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
 import { entraUser } from './scim-fixtures.js';
+import { createHttpsClient } from '../support/https-client.js';
 
 /** A MongoDB-protocol server of this file's own, never MONGODB_URI's: these tests stop it. */
 async function startOwnDatabase(): Promise<MongoServer> {
@@ -41,6 +42,17 @@ describe('A database outage answers 503 with Retry-After, never 404 or a half-ap
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBeDefined();
     expect(response.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: 503 });
+  });
+
+  it('/readyz answers 503 naming the database on both listeners, /healthz stays 200 (the process is alive)', async () => {
+    for (const base of [service.scimUrl.replace('/scim/v2', ''), service.adminUrl]) {
+      const probe = createHttpsClient(base, { ca: service.ca.certificatePem });
+      const ready = await probe.get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toEqual({ status: 'not ready', checks: { draining: 'ok', tls: 'ok', store: 'database unreachable' } });
+      expect((await probe.get('/healthz')).status).toBe(200);
+      probe.close();
+    }
   });
 });
 

@@ -8,6 +8,8 @@ import path from 'node:path';
 export interface MongoServer {
   uri: string;
   kind: string;
+  /** The server's process, when the tests started it (to freeze it with SIGSTOP). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -38,7 +40,7 @@ async function startMemoryServer(): Promise<MongoServer> {
   await assertMongodObtainable();
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   const server = await withTimeout(MongoMemoryServer.create({ instance: { ip: '127.0.0.1' } }), 20_000, 'mongod download or start timed out');
-  return { uri: server.getUri(), kind: 'mongod (mongodb-memory-server)', stop: async () => void (await server.stop()) };
+  return { uri: server.getUri(), kind: 'mongod (mongodb-memory-server)', pid: server.instanceInfo?.instance.mongodProcess?.pid, stop: async () => void (await server.stop()) };
 }
 
 /** Fails fast, in one line, where mongod is neither cached nor downloadable (the library logs a long trace). */
@@ -66,6 +68,7 @@ async function startFerretDb(): Promise<MongoServer> {
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
     kind: `FerretDB ${FERRETDB_VERSION} (SQLite backend)`,
+    pid: child.pid,
     stop: async () => {
       await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });

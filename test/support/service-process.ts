@@ -6,7 +6,10 @@ import type { TestService } from './test-service.js';
 
 export interface ServiceProcess {
   adminUrl: string;
+  /** Base URL of the SCIM API (`https://127.0.0.1:<port>/scim/v2`). */
   scimUrl: string;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
   child: ChildProcess;
   /** Resolves with the signal or exit code once the process is gone. */
   exited: Promise<NodeJS.Signals | number | null>;
@@ -38,8 +41,8 @@ export async function startServiceProcess(service: TestService, env: Record<stri
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   void exited.then(() => rmSync(ownDir, { recursive: true, force: true }));
-  const { adminUrl, scimUrl } = await new Promise<{ adminUrl: string; scimUrl: string }>((resolve, reject) => {
-    let output = '';
+  let output = '';
+  const urls = await new Promise<{ adminUrl: string; scimUrl: string }>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const started = output.split('\n').find((line) => line.includes('"service started"'));
@@ -48,5 +51,5 @@ export async function startServiceProcess(service: TestService, env: Record<stri
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((how) => reject(new Error(`service process ended (${how}) before it started:\n${output}`)));
   });
-  return { adminUrl, scimUrl, child, exited };
+  return { adminUrl: urls.adminUrl, scimUrl: urls.scimUrl, output: () => output, child, exited };
 }

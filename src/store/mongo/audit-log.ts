@@ -155,7 +155,7 @@ export class MongoSupportAccounts implements SupportAccounts {
     return mongoSafely(async () => {
       await this.model.create({ _id: record.name.toLowerCase(), account: record });
       return record;
-    }, () => 'name');
+    }, 'name');
   }
 
   get(name: string): Promise<SupportAccountRecord | null> {

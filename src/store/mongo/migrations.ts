@@ -24,7 +24,7 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
   {
     version: 1,
     description: 'the indexes of the releases before numbered migrations',
-    up: declaredIndexesOf(['User', 'Group', 'Membership', 'VersionClaim', 'Registration', 'Credential', 'VoiceUser', 'Retention']),
+    up: declaredIndexesOf(['User', 'Group', 'Membership', 'Registration', 'Credential', 'VoiceUser', 'Retention']),
   },
   { version: 2, description: 'SYNC-5 seat counters decided in the database', up: declaredIndexesOf(['SeatCounter']) },
   {
@@ -34,6 +34,11 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
       await declaredIndexesOf(['ConsoleSession', 'LoginFailure'])(connection);
       for (const collection of ['console_sessions', 'login_failures']) await expireAt(connection, collection);
     },
+  },
+  {
+    version: 4,
+    description: "users' lower-cased emails (case-insensitive email filters by index) and the TWO-1 write-back outbox",
+    up: declaredIndexesOf(['User', 'WriteBackOutbox']),
   },
 ];
 

@@ -2,6 +2,7 @@ import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
 import { NotFoundError, VersionConflictError, type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../store.js';
 import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
+import type { ConditionalWrites } from './conditional-writes.js';
 
 interface RegistrationDocument {
   _id: string;
@@ -28,13 +29,16 @@ export function registryModels(connection: Connection) {
 }
 
 export class MongoRegistrations implements RegistrationCollection {
-  constructor(private readonly model: Model<RegistrationDocument>) {}
+  constructor(
+    private readonly model: Model<RegistrationDocument>,
+    private readonly writes: ConditionalWrites,
+  ) {}
 
   insert(record: RegistrationRecord): Promise<RegistrationRecord> {
     return mongoSafely(async () => {
       await this.model.create({ _id: record.id, nameLower: record.name.toLowerCase(), version: record.version, record });
       return record;
-    }, () => 'name');
+    }, 'name');
   }
 
   get(id: string): Promise<RegistrationRecord | null> {
@@ -52,17 +56,15 @@ export class MongoRegistrations implements RegistrationCollection {
   replace(record: RegistrationRecord, expectedVersion: number): Promise<RegistrationRecord> {
     return mongoSafely(async () => {
       const next = { ...record, version: expectedVersion + 1 };
-      const updated = await this.model.findOneAndUpdate(
-        { _id: record.id, version: expectedVersion },
-        { $set: { nameLower: next.name.toLowerCase(), version: next.version, record: next } },
-        { returnDocument: 'after' },
-      ).lean();
+      const updated = await this.writes.update(this.model.collection, record.id, { _id: record.id }, expectedVersion, {
+        $set: { nameLower: next.name.toLowerCase(), version: next.version, record: next },
+      });
       if (!updated) {
         if (!(await this.model.exists({ _id: record.id }))) throw new NotFoundError(`registration ${record.id}`);
         throw new VersionConflictError(`registration ${record.id} changed`);
       }
       return next;
-    }, () => 'name');
+    }, 'name');
   }
 
   delete(id: string): Promise<boolean> {
@@ -81,7 +83,7 @@ export class MongoCredentials implements CredentialIndex {
         const owner = isDuplicateKey(error) ? await this.model.findById(key).lean() : undefined;
         if (owner?.registrationId !== registrationId) throw error;
       }
-    }, () => 'credential');
+    }, 'credential');
   }
 
   unbind(key: string): Promise<void> {

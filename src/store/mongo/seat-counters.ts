@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { StoreUnavailableError, VersionConflictError, type SeatCounter, type SeatCounterCollection } from '../store.js';
+import { StoreUnavailableError, type SeatCounter, type SeatCounterCollection } from '../store.js';
+import { CLAIM_EXPIRY_MS, type ConditionalWrites } from './conditional-writes.js';
 import { databaseNow } from './database-clock.js';
 import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
-import { dropStaleClaim, withVersionClaim, type versionClaimModel } from './version-claims.js';
 
 interface SeatCounterDocument {
   _id: string;
@@ -12,25 +11,20 @@ interface SeatCounterDocument {
   license: string;
   used: number;
   version: number;
-  /** Set when the counter is created: claims of an earlier counter of the same licence never match. */
-  incarnation: string;
   changedAt: Date;
 }
 
 export function seatCounterModel(connection: Connection): Model<SeatCounterDocument> {
   const schema = new Schema<SeatCounterDocument>(
-    { _id: String, registrationId: String, license: String, used: Number, version: Number, incarnation: String, changedAt: Date },
+    { _id: String, registrationId: String, license: String, used: Number, version: Number, changedAt: Date },
     { collection: 'seat_counters', versionKey: false, minimize: false },
   );
   schema.index({ registrationId: 1 });
   return connection.model<SeatCounterDocument>('SeatCounter', schema);
 }
 
-/**
- * A writer takes milliseconds between its claim and its update; a counter whose claim for the next
- * version has stood this long unwritten was claimed by a writer that died (killed mid-write).
- */
-const STALE_CLAIM_MS = 5000;
+/** A claim left by a writer killed mid-write blocks the counter until it expires; then it is taken over. */
+const CONTENDED_FOR_MS = CLAIM_EXPIRY_MS + 10_000;
 
 /** Rounds retried at once before polling: enough for the writers of one burst to take turns. */
 const QUICK_ROUNDS = 16;
@@ -38,14 +32,14 @@ const POLL_MS = 25;
 
 /**
  * SYNC-5 counters as one document per (registration, licence), changed by a compare-and-set on
- * its version: `{_id, version: v}` → `$inc used` (the read just before checked `used < seats`).
- * The version claim makes the compare-and-set exact on servers that do not apply an update's
- * filter atomically (FerretDB v1); on MongoDB the filtered update alone decides.
+ * its version: `{_id, version: v}` → `$inc used` (the read just before checked `used < seats`),
+ * through the adapter's one conditional-write mechanism: on MongoDB the filtered update alone
+ * decides; on FerretDB v1 (non-atomic filters) a claim lets one writer through at a time.
  */
 export class MongoSeatCounters implements SeatCounterCollection {
   constructor(
     private readonly model: Model<SeatCounterDocument>,
-    private readonly claims: ReturnType<typeof versionClaimModel>,
+    private readonly writes: ConditionalWrites,
   ) {}
 
   take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean> {
@@ -68,12 +62,12 @@ export class MongoSeatCounters implements SeatCounterCollection {
   /** Repeats `round` until it decides (not undefined): contenders lose at most once per winner. */
   private untilDecided<T>(license: string, round: () => Promise<T | undefined>): Promise<T> {
     return mongoSafely(async () => {
-      const deadline = Date.now() + 3 * STALE_CLAIM_MS;
+      const deadline = Date.now() + CONTENDED_FOR_MS;
       for (let lost = 0; ; lost++) {
         const decided = await round();
         if (decided !== undefined) return decided;
-        if (Date.now() > deadline) throw new StoreUnavailableError(`the seat counter of ${license} stayed contended for ${(3 * STALE_CLAIM_MS) / 1000} s`);
-        // Many losses in a row: a claim may be waiting to be found stale; poll gently meanwhile.
+        if (Date.now() > deadline) throw new StoreUnavailableError(`the seat counter of ${license} stayed contended for ${CONTENDED_FOR_MS / 1000} s`);
+        // Many losses in a row: a claim may be waiting for its expiry; poll gently meanwhile.
         if (lost >= QUICK_ROUNDS) await delay(POLL_MS);
       }
     });
@@ -100,7 +94,7 @@ export class MongoSeatCounters implements SeatCounterCollection {
 
   private async create(registrationId: string, license: string, used: number): Promise<void> {
     try {
-      await this.model.collection.insertOne({ _id: counterId(registrationId, license) as never, registrationId, license, used, version: 0, incarnation: randomUUID(), changedAt: new Date() });
+      await this.model.collection.insertOne({ _id: counterId(registrationId, license) as never, registrationId, license, used, version: 0, changedAt: new Date() });
     } catch (error) {
       // Another instance created it first: its count is as good as ours.
       if (!isDuplicateKey(error)) throw error;
@@ -108,19 +102,10 @@ export class MongoSeatCounters implements SeatCounterCollection {
   }
 
   private async compareAndSet(counter: SeatCounterDocument, update: Record<string, unknown>): Promise<boolean> {
-    const key = `seat_counters/${counter._id}/${counter.incarnation}`;
-    try {
-      const result = await withVersionClaim(this.claims, key, counter.version, () =>
-        this.model.collection.updateOne({ _id: counter._id as never, version: counter.version }, { ...update, $currentDate: { changedAt: true } }),
-      );
-      return result.matchedCount > 0;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      // A claim on a counter unchanged for this long was left by a writer killed mid-write.
-      if ((await databaseNow(this.model.db)) - new Date(counter.changedAt).getTime() > STALE_CLAIM_MS) await dropStaleClaim(this.claims, key, counter.version);
-      return false;
-    }
+    const written = await this.writes.update(this.model.collection, counter._id, { _id: counter._id }, counter.version, { ...update, $currentDate: { changedAt: true } });
+    return written !== null;
   }
+
 }
 
 const counterId = (registrationId: string, license: string) => `${registrationId}:${license}`;

@@ -10,7 +10,8 @@ import {
   type VoiceUserCollection,
   type VoiceUserRecord,
 } from '../store.js';
-import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
+import { conflictFieldOf, duplicateKeyOf, mongoSafely } from './mongo-errors.js';
+import type { ConditionalWrites } from './conditional-writes.js';
 import { uniqueKeysOf, VOICE_USER_UNIQUE_FIELDS } from '../voice-user-keys.js';
 
 interface VoiceUserDocument {
@@ -61,6 +62,7 @@ const documentId = (registrationId: string, id: string) => `${registrationId}:${
 export class MongoVoiceUsers implements VoiceUserCollection {
   constructor(
     private readonly model: Model<VoiceUserDocument>,
+    private readonly writes: ConditionalWrites,
     private readonly seats: SeatCounterCollection,
   ) {}
 
@@ -92,12 +94,14 @@ export class MongoVoiceUsers implements VoiceUserCollection {
     });
   }
 
-  /** FerretDB's E11000 does not name the index, so the clashing field is found by asking. */
+  /** MongoDB names the clashing index keys; FerretDB's duplicate error does not, so there the field is found by asking. */
   private async explainDuplicates<T>(document: VoiceUserDocument, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      const duplicate = duplicateKeyOf(error);
+      if (!duplicate) throw error;
+      if (duplicate.keyFields) throw new ConflictError(conflictFieldOf(duplicate, 'id'));
       for (const [field] of VOICE_USER_UNIQUE_FIELDS) {
         const clash = await this.model.exists({ registrationId: document.registrationId, [`keys.${field}`]: document.keys[field], _id: { $ne: document._id } });
         if (clash) throw new ConflictError(field);
@@ -111,12 +115,15 @@ export class MongoVoiceUsers implements VoiceUserCollection {
       const next = { ...record, version: expectedVersion + 1 };
       const document = toDocument(next);
       const { _id, ...fields } = document;
-      const previous = await this.explainDuplicates(document, () => this.model.findOneAndUpdate({ _id, version: expectedVersion }, { $set: fields }, { returnDocument: 'before' }).lean());
-      if (!previous) {
+      // Read first: if the write below matches `expectedVersion`, this is the document it replaced.
+      const previous = await this.model.findById(_id, { 'record.licenses': 1, version: 1 }).lean();
+      const updated = await this.explainDuplicates(document, () => this.writes.update(this.model.collection, _id, { _id }, expectedVersion, { $set: fields }));
+      if (!updated) {
         if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
       }
-      await this.giveBackSeats(record.registrationId, previous.record.licenses.filter((license) => !next.licenses.includes(license)));
+      const held = previous?.version === expectedVersion ? previous.record.licenses : [];
+      await this.giveBackSeats(record.registrationId, held.filter((license) => !next.licenses.includes(license)));
       return next;
     });
   }

@@ -134,7 +134,7 @@ export class SqliteSupportAccounts implements SupportAccounts {
     return sqliteSafely(() => {
       this.db.prepare('INSERT INTO support_accounts (name_lower, doc) VALUES (?, ?)').run(record.name.toLowerCase(), JSON.stringify(record));
       return record;
-    }, () => 'name');
+    }, 'name');
   }
 
   get(name: string): Promise<SupportAccountRecord | null> {

@@ -100,6 +100,32 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    // Builds between numbered migrations made these tables on open: idempotent against them.
+    description: "users' lower-cased emails (case-insensitive email filters by index) and the TWO-1 write-back outbox",
+    up(db) {
+      const emailsExisted = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_emails'").get() !== undefined;
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS user_emails (
+          registration_id TEXT NOT NULL, user_id TEXT NOT NULL, email_lower TEXT NOT NULL,
+          PRIMARY KEY (registration_id, user_id, email_lower)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS user_emails_by_email ON user_emails (email_lower, registration_id);
+        CREATE TABLE IF NOT EXISTS writeback_outbox (
+          id TEXT PRIMARY KEY, registration_id TEXT NOT NULL, directory_user_id TEXT NOT NULL, next_attempt_at TEXT NOT NULL, doc TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS writeback_outbox_in_order ON writeback_outbox (registration_id, id);
+        CREATE INDEX IF NOT EXISTS writeback_outbox_by_user ON writeback_outbox (registration_id, directory_user_id, id);
+      `);
+      // Users written before the emails table: their emails are filled in once.
+      if (!emailsExisted) {
+        db.exec(`INSERT OR IGNORE INTO user_emails (registration_id, user_id, email_lower)
+                 SELECT u.registration_id, u.id, lower(json_extract(e.value, '$.value')) FROM users u, json_each(u.resource, '$.emails') e
+                 WHERE json_type(e.value, '$.value') = 'text'`);
+      }
+    },
+  },
 ];
 
 /** Brings the file to the newest schema; returns the migrations it applied (none when another opener did). */

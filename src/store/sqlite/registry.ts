@@ -9,7 +9,7 @@ export class SqliteRegistrations implements RegistrationCollection {
     return sqliteSafely(() => {
       this.db.prepare('INSERT INTO registrations (id, name_lower, version, doc) VALUES (?, ?, ?, ?)').run(record.id, record.name.toLowerCase(), record.version, JSON.stringify(record));
       return record;
-    }, () => 'name');
+    }, 'name');
   }
 
   get(id: string): Promise<RegistrationRecord | null> {
@@ -35,7 +35,7 @@ export class SqliteRegistrations implements RegistrationCollection {
         throw new VersionConflictError(`registration ${record.id} changed`);
       }
       return next;
-    }, () => 'name');
+    }, 'name');
   }
 
   delete(id: string): Promise<boolean> {
@@ -51,7 +51,7 @@ export class SqliteCredentials implements CredentialIndex {
       const owner = this.db.prepare('SELECT registration_id FROM credentials WHERE key = ?').get(key) as { registration_id: string } | undefined;
       if (owner?.registration_id === registrationId) return;
       this.db.prepare('INSERT INTO credentials (key, registration_id) VALUES (?, ?)').run(key, registrationId);
-    }, () => 'credential');
+    }, 'credential');
   }
 
   unbind(key: string): Promise<void> {

@@ -33,7 +33,9 @@ export function compileFilter(node: FilterNode, element?: string): Sql {
     }
     case 'element': {
       const inner = compileFilter(node.filter, 'e.value');
-      return { sql: `EXISTS (SELECT 1 FROM json_each(resource, ?) e WHERE ${inner.sql})`, params: [jsonPath(node.parent.split('.')), ...inner.params] };
+      const scan: Sql = { sql: `EXISTS (SELECT 1 FROM json_each(resource, ?) e WHERE ${inner.sql})`, params: [jsonPath(node.parent.split('.')), ...inner.params] };
+      const indexed = (node.filter.kind === 'and' ? node.filter.operands : [node.filter]).flatMap((conjunct) => (conjunct.kind === 'compare' ? indexedEquality(conjunct.attribute, conjunct.op, conjunct.value) ?? [] : []));
+      return indexed.length === 0 ? scan : { sql: `(${[...indexed, scan].map((part) => part.sql).join(' AND ')})`, params: [...indexed, scan].flatMap((part) => part.params) };
     }
     case 'present':
       return present(node.attribute, element);
@@ -55,7 +57,18 @@ function present(attribute: SearchableAttribute, element?: string): Sql {
   return { sql: `EXISTS (SELECT 1 FROM json_each(resource, ?) e WHERE ${inner.sql})`, params: [jsonPath(attribute.multiValuedParent.split('.')), ...inner.params] };
 }
 
+/**
+ * Case-insensitive `emails.value eq` through the `user_emails` table (lower-cased on write, indexed),
+ * instead of scanning every user's JSON.
+ */
+function indexedEquality(attribute: SearchableAttribute, op: string, raw: string | number | boolean | null): Sql | undefined {
+  if (attribute.name !== 'emails.value' || op !== 'eq' || typeof raw !== 'string') return undefined;
+  return { sql: 'id IN (SELECT user_id FROM user_emails WHERE email_lower = ?)', params: [raw.toLowerCase()] };
+}
+
 function compare(attribute: SearchableAttribute, op: string, raw: string | number | boolean | null, element?: string): Sql {
+  const indexed = element === undefined ? indexedEquality(attribute, op, raw) : undefined;
+  if (indexed) return indexed;
   if (op === 'ne') {
     const equal = compare(attribute, 'eq', raw, element);
     return { sql: `NOT COALESCE(${equal.sql}, 0)`, params: equal.params };

@@ -2,9 +2,13 @@ import Database from 'better-sqlite3';
 import {
   NotFoundError,
   VersionConflictError,
+  type GroupChange,
+  type GroupChangeResult,
   type GroupCollection,
   type GroupRecord,
+  type JsonObject,
   type Member,
+  type MemberChange,
   type Store,
   type UserCollection,
   type UserRecord,
@@ -16,6 +20,10 @@ import { SqliteCredentials, SqliteRegistrations } from './registry.js';
 import { SqliteLeases, SqliteRetention, SqliteSeatCounters, SqliteVoiceUsers } from './voice-portal.js';
 import { migrateSqlite } from './migrations.js';
 import { SqliteConsoleSessions, SqliteLoginFailures } from './console-state.js';
+import { SqliteOutbox } from './outbox.js';
+
+/** How long a statement waits for another connection's write lock before failing SQLITE_BUSY (→ 503). */
+const BUSY_TIMEOUT_MS = 5_000;
 
 interface Row {
   id: string;
@@ -40,6 +48,10 @@ export class SqliteStore implements Store {
   readonly seatCounters: SqliteSeatCounters;
   readonly consoleSessions: SqliteConsoleSessions;
   readonly loginFailures: SqliteLoginFailures;
+  readonly outbox: SqliteOutbox;
+  readonly facts = { kind: 'sqlite', writeMode: 'conditional UPDATE … WHERE version = ? (transactions)' };
+  /** Statements run so far (better-sqlite3's `verbose` hook): the embedded store's "round trips". */
+  statementsRun = 0;
 
   constructor(
     readonly db: Database.Database,
@@ -56,6 +68,7 @@ export class SqliteStore implements Store {
     this.seatCounters = new SqliteSeatCounters(db);
     this.consoleSessions = new SqliteConsoleSessions(db);
     this.loginFailures = new SqliteLoginFailures(db);
+    this.outbox = new SqliteOutbox(db);
   }
 
   ping(): Promise<void> {
@@ -68,13 +81,15 @@ export class SqliteStore implements Store {
 }
 
 export async function openSqliteStore(file: string): Promise<SqliteStore> {
-  const db = new Database(file);
+  let store: SqliteStore | undefined;
+  const db = new Database(file, { verbose: () => void (store && store.statementsRun++) });
   // The busy timeout first: a second process opening the file while the first migrates it waits.
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   const applied = migrateSqlite(db);
-  return new SqliteStore(db, applied.map((migration) => migration.version));
+  store = new SqliteStore(db, applied.map((migration) => migration.version));
+  return store;
 }
 
 /** What users and groups share: a table of SCIM resources scoped by registration. */
@@ -94,29 +109,36 @@ abstract class SqliteResources<R extends UserRecord | GroupRecord> {
     });
   }
 
+  /** Fields kept beside the row for indexed search (users' emails); written in the same transaction. */
+  protected indexSearchFields(_record: R): void {}
+
   insert(record: R): Promise<R> {
-    return sqliteSafely(() => {
+    return sqliteSafely(this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO ${this.table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(record.registrationId, record.id, ...this.nameColumns(record), record.externalId ?? null, record.version, record.created, record.lastModified, JSON.stringify(record.resource));
+      this.indexSearchFields(record);
       return record;
-    }, () => (this.table === 'users' ? 'userName' : 'id'));
+    }), this.table === 'users' ? 'userName' : 'id');
   }
 
+  /** One conditional UPDATE; the answer is the version this write produced, not a re-read. */
   replace(record: R, expectedVersion: number): Promise<R> {
-    return sqliteSafely(() => {
-      const next = { ...record, version: expectedVersion + 1, lastModified: new Date().toISOString() };
-      const [name, nameLower] = this.nameColumns(next);
-      const nameColumn = this.table === 'users' ? 'user_name' : 'display_name';
-      const result = this.db
-        .prepare(
-          `UPDATE ${this.table} SET ${nameColumn} = ?, ${nameColumn}_lower = ?, external_id = ?, version = ?, last_modified = ?, resource = ?
-           WHERE registration_id = ? AND id = ? AND version = ?`,
-        )
-        .run(name, nameLower, next.externalId ?? null, next.version, next.lastModified, JSON.stringify(next.resource), record.registrationId, record.id, expectedVersion);
-      if (result.changes === 0) this.explainMissedUpdate(record);
-      return next;
-    }, () => 'userName');
+    return sqliteSafely(this.db.transaction(() => this.writeRow({ ...record, version: expectedVersion + 1, lastModified: new Date().toISOString() }, expectedVersion)), 'userName');
+  }
+
+  protected writeRow(next: R, expectedVersion: number): R {
+    const [name, nameLower] = this.nameColumns(next);
+    const nameColumn = this.table === 'users' ? 'user_name' : 'display_name';
+    const result = this.db
+      .prepare(
+        `UPDATE ${this.table} SET ${nameColumn} = ?, ${nameColumn}_lower = ?, external_id = ?, version = ?, last_modified = ?, resource = ?
+         WHERE registration_id = ? AND id = ? AND version = ?`,
+      )
+      .run(name, nameLower, next.externalId ?? null, next.version, next.lastModified, JSON.stringify(next.resource), next.registrationId, next.id, expectedVersion);
+    if (result.changes === 0) this.explainMissedUpdate(next);
+    this.indexSearchFields(next);
+    return next;
   }
 
   private explainMissedUpdate(record: R): never {
@@ -161,6 +183,12 @@ class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection 
     return [record.userName, record.userName.toLowerCase()];
   }
 
+  protected override indexSearchFields(record: UserRecord): void {
+    this.db.prepare('DELETE FROM user_emails WHERE registration_id = ? AND user_id = ?').run(record.registrationId, record.id);
+    const insert = this.db.prepare('INSERT OR IGNORE INTO user_emails (registration_id, user_id, email_lower) VALUES (?, ?, ?)');
+    for (const email of emailsLowerOf(record.resource)) insert.run(record.registrationId, record.id, email);
+  }
+
   findByUserName(registrationId: string, userName: string): Promise<UserRecord | null> {
     return sqliteSafely(() => {
       const row = this.db.prepare('SELECT * FROM users WHERE registration_id = ? AND user_name_lower = ?').get(registrationId, userName.toLowerCase()) as Row | undefined;
@@ -180,13 +208,19 @@ class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection 
     return sqliteSafely(() =>
       this.db.transaction(() => {
         this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND user_id = ?').run(registrationId, id);
+        this.db.prepare('DELETE FROM user_emails WHERE registration_id = ? AND user_id = ?').run(registrationId, id);
         return this.db.prepare('DELETE FROM users WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
       })(),
     );
   }
 
   deleteAll(registrationId: string): Promise<number> {
-    return sqliteSafely(() => this.db.prepare('DELETE FROM users WHERE registration_id = ?').run(registrationId).changes);
+    return sqliteSafely(
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM user_emails WHERE registration_id = ?').run(registrationId);
+        return this.db.prepare('DELETE FROM users WHERE registration_id = ?').run(registrationId).changes;
+      }),
+    );
   }
 }
 
@@ -221,41 +255,40 @@ class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollecti
     );
   }
 
-  addMembers(registrationId: string, groupId: string, members: Member[]): Promise<string[]> {
-    return this.changeMembers(registrationId, groupId, () => {
+  /**
+   * One transaction: the version check, the new attributes, the member changes and one version
+   * bump commit together or not at all. A member is inserted only if the user exists in that same
+   * transaction, so a concurrent user delete can never leave it dangling.
+   */
+  update(registrationId: string, groupId: string, expectedVersion: number, change: GroupChange): Promise<GroupChangeResult> {
+    return sqliteSafely(
+      this.db.transaction(() => {
+        const row = this.db.prepare('SELECT * FROM groups WHERE registration_id = ? AND id = ?').get(registrationId, groupId) as Row | undefined;
+        if (!row) throw new NotFoundError(`group ${groupId}`);
+        if (row.version !== expectedVersion) throw new VersionConflictError(`group ${groupId} changed`);
+        const changed = change.members.flatMap((memberChange) => this.applyMemberChange(registrationId, groupId, memberChange));
+        const record = this.writeRow({ ...(change.record ?? this.fromRow(row)), version: expectedVersion + 1, lastModified: new Date().toISOString() }, expectedVersion);
+        return { record, changed };
+      }),
+    );
+  }
+
+  private applyMemberChange(registrationId: string, groupId: string, change: MemberChange): string[] {
+    if (change.kind === 'add') {
       const insert = this.db.prepare(
         `INSERT OR IGNORE INTO memberships (registration_id, group_id, user_id, position, display, type)
-         VALUES (?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM memberships WHERE registration_id = ? AND group_id = ?), ?, ?)`,
+         SELECT ?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM memberships WHERE registration_id = ? AND group_id = ?), ?, ?
+         WHERE EXISTS (SELECT 1 FROM users WHERE registration_id = ? AND id = ?)`,
       );
-      return members.filter((m) => insert.run(registrationId, groupId, m.value, registrationId, groupId, m.display ?? null, m.type ?? null).changes > 0).map((m) => m.value);
-    });
-  }
-
-  removeMembers(registrationId: string, groupId: string, userIds: string[]): Promise<string[]> {
-    return this.changeMembers(registrationId, groupId, () => {
+      return change.members
+        .filter((m) => insert.run(registrationId, groupId, m.value, registrationId, groupId, m.display ?? null, m.type ?? null, registrationId, m.value).changes > 0)
+        .map((m) => m.value);
+    }
+    if (change.kind === 'remove') {
       const remove = this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ? AND user_id = ?');
-      return userIds.filter((id) => remove.run(registrationId, groupId, id).changes > 0);
-    });
-  }
-
-  removeAllMembers(registrationId: string, groupId: string): Promise<string[]> {
-    return this.changeMembers(registrationId, groupId, () =>
-      (this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ? RETURNING user_id').all(registrationId, groupId) as { user_id: string }[]).map((r) => r.user_id),
-    );
-  }
-
-  /** Membership rows and the group's version change in one transaction; a missing group is NotFound. */
-  private changeMembers(registrationId: string, groupId: string, change: () => string[]): Promise<string[]> {
-    return sqliteSafely(() =>
-      this.db.transaction(() => {
-        if (!this.db.prepare('SELECT 1 FROM groups WHERE registration_id = ? AND id = ?').get(registrationId, groupId)) throw new NotFoundError(`group ${groupId}`);
-        const changed = change();
-        if (changed.length > 0) {
-          this.db.prepare('UPDATE groups SET version = version + 1, last_modified = ? WHERE registration_id = ? AND id = ?').run(new Date().toISOString(), registrationId, groupId);
-        }
-        return changed;
-      })(),
-    );
+      return change.ids.filter((id) => remove.run(registrationId, groupId, id).changes > 0);
+    }
+    return (this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ? RETURNING user_id').all(registrationId, groupId) as { user_id: string }[]).map((r) => r.user_id);
   }
 
   listMembers(registrationId: string, groupId: string): Promise<Member[]> {
@@ -282,6 +315,11 @@ class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollecti
       (this.db.prepare('SELECT group_id, user_id FROM memberships WHERE registration_id = ?').all(registrationId) as { group_id: string; user_id: string }[]).map((r) => ({ groupId: r.group_id, userId: r.user_id })),
     );
   }
+}
+
+function emailsLowerOf(resource: JsonObject): string[] {
+  const emails = Array.isArray(resource.emails) ? resource.emails : [];
+  return emails.flatMap((email) => (email && typeof email === 'object' && !Array.isArray(email) && typeof email.value === 'string' ? [email.value.toLowerCase()] : []));
 }
 
 function common(row: Row) {

@@ -114,6 +114,17 @@ describe('audit recorder', () => {
     const [, fields] = logger.error.mock.calls[0]!;
     expect((fields as { unsavedAuditEvents: AuditEvent[] }).unsavedAuditEvents.map((event) => event.summary)).toEqual(['event 0', 'event 1', 'event 2']);
     expect(recorder.pending).toBe(0);
+    expect(recorder.dropped).toBe(3);
+  });
+
+  it('AUD-1: the shutdown drain bounds the wait for a store that is down by the time it has left', async () => {
+    const store = fakeLog();
+    const { recorder, logger } = recorderWith(store.log, { shutdownTimeoutMs: 600_000, maxRetryDelayMs: 10 });
+    store.failNext(Number.MAX_SAFE_INTEGER);
+    void recorder.record(input(1));
+    await recorder.close(50);
+    expect(logger.error).toHaveBeenCalledTimes(1);
+    expect(recorder.dropped).toBe(1);
   });
 
   it('AUD-3: secrets in details are redacted before the event is queued', async () => {
