@@ -112,6 +112,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     logger,
     registrations: { list: () => store.registrations.list() },
     retentionDays: config.AUDIT_RETENTION_DAYS,
+    maxRefusalsPerMinute: config.MAX_REFUSALS_PER_MINUTE,
     // Deferred: the reconcile service needs the recorder this call creates.
     reconcile: { reconcileRegistration: (id, options) => reconcile.reconcileRegistration(id, options) },
   });
@@ -188,7 +189,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,
-    verifyEntraJwt: createEntraJwtVerifier({ jwksUrl: config.ENTRA_JWKS_URL }),
+    verifyEntraJwt: createEntraJwtVerifier({ jwksUrl: config.ENTRA_JWKS_URL, extraCa: config.ENTRA_JWKS_CA_FILE && read(config.ENTRA_JWKS_CA_FILE) }),
   });
   const directory = createDirectoryService({ store, onChange: justInTime(store, reconcile, background) });
   const readiness = createReadiness({
@@ -206,7 +207,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
       scimRequests: auditing.scimRequests,
       onRefusedAuth: (req, res, attempt) => {
         metrics.authRefused(attempt.reason);
-        auditing.onRefusedAuth(req, res, attempt);
+        return auditing.onRefusedAuth(req, res, attempt);
       },
     },
     limits: { maxPageSize: config.MAX_PAGE_SIZE, maxBodyBytes: config.MAX_BODY_BYTES },

@@ -2,7 +2,7 @@ import { AUDIT_ACTIONS, isAuditAction, type AuditAction, type AuditEvent } from 
 import { decodeCursor, InvalidCursorError, MAX_AUDIT_PAGE_SIZE, type AuditLog, type AuditPage, type AuditQuery } from './audit-log.js';
 import { CodedError } from '../coded-error.js';
 
-/** A search the caller may not make or a parameter it got wrong; `status` is 400 or 403. */
+/** A parameter the caller got wrong (400) or a registration it cannot see (404); `status` says which. */
 export class AuditSearchError extends CodedError {}
 
 /** Names of registrations, to accept `registration=contoso` and to show names instead of ids. */
@@ -36,11 +36,15 @@ export const TIME_HINT = 'a duration back from now (30m, 2h, 7d, 2w) or an ISO 8
  * and refuses malformed parameters with a message a person can act on.
  */
 export function createAuditSearch({ auditLog, registrations, now = () => new Date() }: AuditSearchDeps) {
-  async function resolveRegistration(ref: string): Promise<string> {
+  /**
+   * A registration the caller may see, by id or name. Another registration's and one that never
+   * existed are refused alike (404), so a limited support account cannot learn which customers exist.
+   */
+  async function resolveRegistration(ref: string, access: AuditAccess): Promise<string> {
     if (!registrations) return ref;
-    const known = await registrations.list();
-    const found = known.find((r) => r.id === ref) ?? known.find((r) => r.name.toLowerCase() === ref.toLowerCase()) ?? (await endedRegistration(ref));
-    if (!found) throw new AuditSearchError('audit.unknown_registration', `No registration is named or has the id "${ref}"`);
+    const visible = (await registrations.list()).filter((r) => maySeeRegistration(r.id, access));
+    const found = visible.find((r) => r.id === ref) ?? visible.find((r) => r.name.toLowerCase() === ref.toLowerCase()) ?? (await endedRegistration(ref));
+    if (!found || !maySeeRegistration(found.id, access)) throw new AuditSearchError('audit.unknown_registration', `No registration you may see is named or has the id "${ref}"`, 404);
     return found.id;
   }
 
@@ -58,10 +62,7 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
 
   async function queryOf(params: Params, access: AuditAccess): Promise<AuditQuery> {
     const ref = single(params, 'registration');
-    const registrationId = ref === undefined ? undefined : await resolveRegistration(ref);
-    if (registrationId && access.registrationIds && !access.registrationIds.includes(registrationId)) {
-      throw new AuditSearchError('audit.forbidden_registration', 'Your support account may not see this registration', 403);
-    }
+    const registrationId = ref === undefined ? undefined : await resolveRegistration(ref, access);
     const since = timeOf(params, 'since');
     const until = timeOf(params, 'until');
     if (since && until && since >= until) throw new AuditSearchError('audit.invalid_time_range', '"since" must be earlier than "until"');
@@ -96,16 +97,15 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
       const query = await queryOf(params, access);
       return { ...(await auditLog.search(query)), query };
     },
-    /** One event, if the caller may see it. */
+    /** One event, if the caller may see it: another registration's event is as absent as one that never existed. */
     async get(id: string, access: AuditAccess = {}): Promise<AuditEvent | null> {
       const event = await auditLog.get(id);
-      if (event && !maySee(event, access)) throw new AuditSearchError('audit.forbidden_registration', 'Your support account may not see this registration', 403);
-      return event;
+      return event && maySee(event, access) ? event : null;
     },
     /** id → name of every registration the caller may see (for labels and pickers). */
     async registrationNames(access: AuditAccess = {}): Promise<Map<string, string>> {
       const known = registrations ? await registrations.list() : [];
-      return new Map(known.filter((r) => !access.registrationIds || access.registrationIds.includes(r.id)).map((r) => [r.id, r.name]));
+      return new Map(known.filter((r) => maySeeRegistration(r.id, access)).map((r) => [r.id, r.name]));
     },
   };
 }
@@ -113,7 +113,11 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
 export type AuditSearch = ReturnType<typeof createAuditSearch>;
 
 function maySee(event: AuditEvent, access: AuditAccess): boolean {
-  return !access.registrationIds || (event.registrationId !== undefined && access.registrationIds.includes(event.registrationId));
+  return !access.registrationIds || (event.registrationId !== undefined && maySeeRegistration(event.registrationId, access));
+}
+
+function maySeeRegistration(registrationId: string, access: AuditAccess): boolean {
+  return !access.registrationIds || access.registrationIds.includes(registrationId);
 }
 
 function single(params: Params, name: string): string | undefined {

@@ -1,5 +1,5 @@
 import type { AuditLog } from './audit-log.js';
-import type { RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import { createConsoleRouter, type ConsoleReconcile } from '../console/console-router.js';
@@ -9,7 +9,8 @@ import { createAuditAdminRouter } from './admin-router.js';
 import type { RegistrationDirectory } from './audit-search.js';
 import { openAuditStores } from './open-audit-stores.js';
 import { createAuditRecorder, type AuditRecorder } from './recorder.js';
-import { auditScimRequests, recordRefusedAuth } from './scim-audit.js';
+import { createRefusalLedger, type RefusalTally } from './refusal-ledger.js';
+import { auditScimRequests, type RefusedAuthAttempt } from './scim-audit.js';
 
 export interface AuditingDeps {
   store: Config['store'];
@@ -23,14 +24,16 @@ export interface AuditingDeps {
   jobs: JobRunner;
   /** Console sessions and the sign-in throttle, kept in the store so every instance shares them. */
   consoleState: ConsoleState;
+  /** Refusals per source address per minute before the next are answered 429. */
+  maxRefusalsPerMinute?: number;
 }
 
 export interface Auditing {
   recorder: AuditRecorder;
   /** Mount in the SCIM app right after the correlation-id middleware. */
   scimRequests: RequestHandler;
-  /** Call from the authenticator's `onRefused`. */
-  onRefusedAuth: ReturnType<typeof recordRefusedAuth>;
+  /** Call from the authenticator's `onRefused`: counts and (within bounds) records the refusal. */
+  onRefusedAuth(req: Request, res: Response, attempt: RefusedAuthAttempt): RefusalTally;
   /** For createAdminApp's `publicRouters` (the console has its own login). */
   consoleRouter: Router;
   /** For createAdminApp's `extraRouters` (behind the admin token). */
@@ -47,9 +50,10 @@ const AUDIT_PURGE_LEASE = 'audit-purge';
 const AUDIT_PURGE_LEASE_MS = 5 * 60_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365, jobs, consoleState }: AuditingDeps): Promise<Auditing> {
+export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365, maxRefusalsPerMinute, jobs, consoleState }: AuditingDeps): Promise<Auditing> {
   const { auditLog, supportAccounts, close } = await openAuditStores(store);
   const recorder = createAuditRecorder({ log: auditLog, logger });
+  const refusals = createRefusalLedger({ recorder, limits: maxRefusalsPerMinute ? { maxPerAddress: maxRefusalsPerMinute } : {} });
   // AUD-1's only deletion, one instance at a time; a purge cut short is finished by the next.
   jobs.schedule(AUDIT_PURGE_LEASE, DAY_MS, async () => {
     const run = await jobs.exclusively(AUDIT_PURGE_LEASE, AUDIT_PURGE_LEASE_MS, () => auditLog.purgeOlderThan(new Date(Date.now() - retentionDays * DAY_MS)));
@@ -57,12 +61,13 @@ export async function startAuditing({ store, logger, registrations, reconcile, r
   });
   return {
     recorder,
-    scimRequests: auditScimRequests(recorder),
-    onRefusedAuth: recordRefusedAuth(recorder),
+    scimRequests: auditScimRequests(recorder, { refusals }),
+    onRefusedAuth: (req, res, attempt) => refusals.note(req, res, { ...attempt, status: 401, limitable: true }),
     consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile, consoleState }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
     search: (query) => auditLog.search(query),
     async close(timeoutMs?: number) {
+      refusals.close();
       await recorder.close(timeoutMs);
       await close();
     },

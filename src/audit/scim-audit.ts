@@ -3,6 +3,7 @@ import type { CallerIdentity, RequestContext } from '../service/context.js';
 import type { JsonObject } from '../store/store.js';
 import { withoutUndefined, type AuditActor, type AuditEventInput, type SubjectUser } from './audit-event.js';
 import type { AuditRecorder } from './recorder.js';
+import type { RefusalLedger } from './refusal-ledger.js';
 import { scimTargetOf, subjectOfUserResource, subjectUserOf, summarizeScimRequest, type ScimExchange } from './scim-summary.js';
 
 /** Request bodies larger than this (bytes, or characters when no Content-Length) are described by their summary only. */
@@ -22,6 +23,8 @@ export interface ScimAuditHints {
 export interface ScimAuditOptions {
   /** Where the SCIM API is mounted. */
   basePath?: string;
+  /** Where requests answered without an authenticated caller go: counted, stored in excerpts, bounded. */
+  refusals?: RefusalLedger;
 }
 
 export interface RefusedAuthAttempt {
@@ -37,13 +40,15 @@ export interface RefusedAuthAttempt {
  * correlation-id middleware. While the audit queue is full, new requests wait for room
  * (back-pressure) instead of events being dropped.
  */
-export function auditScimRequests(recorder: AuditRecorder, { basePath = '/scim/v2' }: ScimAuditOptions = {}) {
+export function auditScimRequests(recorder: AuditRecorder, { basePath = '/scim/v2', refusals }: ScimAuditOptions = {}) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     const target = scimTargetOf(req.method, pathOf(req).slice(basePath.length));
     const responseBody = keepResponseBody(res, target.action.endsWith('.Create') || target.action.endsWith('.Patch') || target.action.endsWith('.Replace'));
     res.once('finish', () => {
       if (res.locals.auditedRefusal) return;
+      // Anyone can send these (an unknown path, a request the edge refused): kept within the ledger's bounds.
+      if (!res.locals.caller && refusals) return void refusals.note(req, res, { reason: 'unauthenticated-request', status: res.statusCode });
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       void recorder.record(scimRequestEvent(req, res, { target, responseText: responseBody(), durationMs }));
     });
@@ -59,28 +64,6 @@ export function auditScimRequests(recorder: AuditRecorder, { basePath = '/scim/v
 export function noteAuditSubject(res: Response, userResource: unknown): void {
   const { userName, email } = subjectOfUserResource(userResource);
   (res.locals as ScimAuditHints).auditSubject = withoutUndefined({ userName, email });
-}
-
-/** For the authenticator's `onRefused`: one `Auth.Refused` event with the reason and the presented subject, never the secret (AUD-3). */
-export function recordRefusedAuth(recorder: AuditRecorder) {
-  return (req: Request, res: Response, attempt: RefusedAuthAttempt): void => {
-    res.locals.auditedRefusal = true;
-    void recorder.record({
-      correlationId: res.locals.correlationId as string,
-      actor: refusedActor(req, attempt),
-      action: 'Auth.Refused',
-      summary: `refused ${req.method} ${req.path}: ${attempt.reason}`,
-      outcome: { status: 401, success: false, detail: attempt.detail ? `${attempt.reason}: ${attempt.detail}` : attempt.reason },
-      details: { method: req.method, path: req.path, reason: attempt.reason },
-    });
-  };
-}
-
-function refusedActor(req: Request, attempt: RefusedAuthAttempt): AuditActor {
-  if (attempt.subject || attempt.fingerprint256) {
-    return withoutUndefined({ kind: 'client-certificate', subject: attempt.subject ?? 'unknown', fingerprint256: attempt.fingerprint256 });
-  }
-  return { kind: req.get('Authorization') ? 'bearer-token' : 'anonymous', subject: 'unknown' };
 }
 
 interface Measured {

@@ -14,9 +14,17 @@ export interface RefusedAttempt {
   fingerprint256?: string;
 }
 
+/** How often the refused request's source address has been refused lately. */
+export interface RefusalVerdict {
+  /** True once the address is over its limit: the answer is 429 instead of 401. */
+  limited: boolean;
+  retryAfterMs: number;
+}
+
 export interface AuthenticatorDeps {
   resolver: CredentialResolver;
-  onRefused(req: Request, res: Response, attempt: RefusedAttempt): void;
+  /** Records the refusal (log, audit) and says whether its address is refused too often. */
+  onRefused(req: Request, res: Response, attempt: RefusedAttempt): RefusalVerdict;
 }
 
 const TLS_REFUSALS: Record<string, RefusalReason> = {
@@ -54,12 +62,22 @@ export function createAuthenticator({ resolver, onRefused }: AuthenticatorDeps) 
         res.locals.caller = caller;
         return next();
       }
-      const attempt = refusedAttempt(req, refusals.get(req));
-      onRefused(req, res, attempt);
+      const verdict = onRefused(req, res, refusedAttempt(req, refusals.get(req)));
       res.set('WWW-Authenticate', 'Bearer realm="scim"');
+      if (verdict.limited) return next(tooManyRefusals(res, verdict.retryAfterMs));
       next(scimError(401, undefined, 'Authentication required: present a client certificate or bearer credential issued for your registration'));
     })(req, res, next);
   };
+}
+
+/**
+ * Only requests whose credential was refused count, so a client that authenticates is never
+ * slowed down; the answer tells no more than the 401 would (a valid credential still passes).
+ */
+function tooManyRefusals(res: Response, retryAfterMs: number) {
+  const seconds = Math.ceil(retryAfterMs / 1000);
+  res.set('Retry-After', String(seconds));
+  return scimError(429, undefined, `Too many refused requests from your address; retry in ${seconds} s with a client certificate or bearer credential issued for your registration`);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- passport's verify callbacks are loosely typed

@@ -1,4 +1,6 @@
-import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type FetchImplementation, type JWTPayload } from 'jose';
 
 /** The application id Entra provisioning uses as the audience of the tokens it sends. */
 export const ENTRA_PROVISIONING_AUDIENCE = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
@@ -7,7 +9,16 @@ export interface EntraJwtVerifierOptions {
   jwksUrl: string;
   /** Issuer for a tenant; Entra v1 tokens use https://sts.windows.net/{tid}/. */
   issuerOf?: (tenantId: string) => string;
+  /** CA certificate(s) (PEM) trusted for the JWKS URL besides the system roots. */
+  extraCa?: string;
 }
+
+/**
+ * Keys are fetched once and kept (jose: reused for 10 minutes; an unknown key id refetches at
+ * most every 30 s), whichever tenant a token names: an unauthenticated caller cannot make the
+ * service fetch keys on demand, nor tell a customer's tenant from the time of the answer.
+ */
+const JWKS_CACHE = { cacheMaxAge: 600_000, cooldownDuration: 30_000, timeoutDuration: 5_000 };
 
 export type JwtCheck = { ok: true; tenantId: string; subject: string } | { ok: false; detail: string };
 
@@ -26,8 +37,8 @@ export function unverifiedTenantId(token: string): string | undefined {
 }
 
 /** Verifies signature (RS256 only: `alg: none` is refused), audience, expiry and issuer. */
-export function createEntraJwtVerifier({ jwksUrl, issuerOf = (tid) => `https://sts.windows.net/${tid}/` }: EntraJwtVerifierOptions) {
-  const keys = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
+export function createEntraJwtVerifier({ jwksUrl, issuerOf = (tid) => `https://sts.windows.net/${tid}/`, extraCa }: EntraJwtVerifierOptions) {
+  const keys = createRemoteJWKSet(new URL(jwksUrl), { ...JWKS_CACHE, ...(extraCa ? { [customFetch]: fetchTrusting(extraCa) } : {}) });
   return async (token: string, tenantId: string): Promise<JwtCheck> => {
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -49,4 +60,19 @@ export type EntraJwtVerifier = ReturnType<typeof createEntraJwtVerifier>;
 function subjectOf(payload: JWTPayload): string {
   const appId = payload.appid ?? payload.azp;
   return typeof appId === 'string' ? `entra-app:${appId}` : `entra-sub:${payload.sub ?? 'unknown'}`;
+}
+
+/** A fetch for jose that trusts `extraCa` besides the system roots (Node's fetch takes no CA option). */
+function fetchTrusting(extraCa: string): FetchImplementation {
+  const ca = [...rootCertificates, extraCa];
+  return (url, { headers, signal }) =>
+    new Promise((resolve, reject) => {
+      const request = https.get(url, { ca, headers: Object.fromEntries(headers), signal }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: response.statusCode, headers: response.headers as Record<string, string> })));
+      });
+      request.on('error', reject);
+    });
 }

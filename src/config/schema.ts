@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REFUSAL_LIMITS } from '../audit/refusal-ledger.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalPath = z.string().min(1).optional();
@@ -33,6 +34,8 @@ export const ConfigSchema = z
     MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000).describe('Largest page a list returns (advertised as filter.maxResults)'),
     ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('Secret for the admin API and CLI (secret); unset = generated once into DATA_DIR/admin-token'),
     ENTRA_JWKS_URL: z.string().url().default('https://login.microsoftonline.com/common/discovery/keys').describe('JWKS used to verify Entra-issued JWTs (only for registrations with an Entra tenant id)'),
+    ENTRA_JWKS_CA_FILE: optionalPath.describe('Extra CA certificate(s) (PEM) trusted for ENTRA_JWKS_URL besides the system roots, e.g. behind a TLS-inspecting proxy'),
+    MAX_REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).default(REFUSAL_LIMITS.maxPerAddress).describe('Refused requests one source address may have per minute before the next are answered 429 (per instance)'),
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
     RUN_LEASE_MS: z.coerce.number().int().min(1000).default(60_000).describe("How long a reconcile's run lease lasts unrenewed (renewed every third of it while the run lasts): a killed instance's run is taken over this long after"),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are purged daily (the only deletion of the audit trail)'),

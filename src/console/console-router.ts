@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { AuditSearchError, createAuditSearch, type AuditAccess, type RegistrationDirectory } from '../audit/audit-search.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditRecorder } from '../audit/recorder.js';
+import { excerpt } from '../audit/refusal-ledger.js';
 import type { Logger } from '../log/logger.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import type { SafeHtml } from './html.js';
@@ -113,7 +114,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       action,
       summary: `${action === 'Support.Login' ? 'sign-in' : action === 'Support.Logout' ? 'sign-out' : 'failed sign-in'} of support account ${name} from ${req.ip}`,
       outcome: { status, success: action !== 'Support.LoginFailed', ...(detail ? { detail } : {}) },
-      details: { address: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? '' },
+      details: { address: req.ip ?? 'unknown', userAgent: excerpt(req.get('user-agent') ?? '') },
     });
   }
 
@@ -170,15 +171,14 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/events/:id', requireSignIn(async (req, res, { viewer, access }) => {
     const event = await search.get(String(req.params.id), access);
-    if (!event) throw new PageError(404, 'No such event', 'There is no audit event with this id (it may have passed the retention period).');
+    if (!event) throw new PageError(404, 'No such event', 'There is no audit event with this id that your support account may see (it may have passed the retention period).');
     send(res, eventPage(event, await search.registrationNames(access), viewer));
   }));
 
-  /** A registration the signed-in account may see, or a 403/404 page. */
+  /** A registration the signed-in account may see; another's is as absent as one that never existed (404). */
   async function visibleRegistration(id: string, access: AuditAccess): Promise<RegistrationRef> {
-    if (access.registrationIds && !access.registrationIds.includes(id)) throw new PageError(403, 'Not allowed', 'Your support account may not see this registration.');
     const name = (await search.registrationNames(access)).get(id);
-    if (!name) throw new PageError(404, 'No such registration', 'There is no registration with this id.');
+    if (!name) throw new PageError(404, 'No such registration', 'There is no registration with this id that your support account may see.');
     return { id, name };
   }
 
@@ -226,7 +226,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 function toPageError(error: unknown): PageError {
   if (error instanceof PageError) return error;
   if (error instanceof AuditSearchError) {
-    return error.status === 403 ? new PageError(403, 'Not allowed', error.message) : new PageError(400, 'Search not understood', error.message);
+    return error.status === 404 ? new PageError(404, 'Not found', error.message) : new PageError(400, 'Search not understood', error.message);
   }
   // A refusal with a code and status, e.g. 409 "a reconcile of X is already running (started …)".
   if (error instanceof CodedError && error.status < 500) return new PageError(error.status, 'Not done', error.message);

@@ -1,11 +1,12 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../log/logger.js';
 import { requestLogContext } from '../log/log-context.js';
-import { createAuthenticator, type RefusedAttempt } from '../auth/authenticate.js';
+import { createAuthenticator, type RefusalVerdict, type RefusedAttempt } from '../auth/authenticate.js';
 import type { CredentialResolver } from '../auth/credentials.js';
 import type { DirectoryService } from '../service/directory-service.js';
 import type { ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
+import { excerpt } from '../audit/refusal-ledger.js';
 import { createScimRouter } from './scim-router.js';
 import { createScimErrorHandler } from './error-handler.js';
 import { correlationIdOf, setRequestContext } from './request-context.js';
@@ -21,7 +22,7 @@ export interface ScimAppDeps {
   limits: ServiceLimits;
   logger: Logger;
   /** The audit trail (AUD-1, AUD-3): every request, and every refused credential. */
-  auditing: { scimRequests: RequestHandler; onRefusedAuth(req: Request, res: Response, attempt: RefusedAttempt): void };
+  auditing: { scimRequests: RequestHandler; onRefusedAuth(req: Request, res: Response, attempt: RefusedAttempt): RefusalVerdict & { recorded: boolean } };
   /** Base URL clients use (PUBLIC_BASE_URL); else derived from the Host header of each request. */
   publicBaseUrl?: string;
   operations?: ListenerOperations & {
@@ -42,8 +43,10 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
     createAuthenticator({
       resolver,
       onRefused: (req, res, attempt) => {
-        logRefusal(logger)(req, res, attempt);
-        auditing.onRefusedAuth(req, res, attempt);
+        const verdict = auditing.onRefusedAuth(req, res, attempt);
+        // Logged like the audit stores them: the first of each address and reason per window.
+        if (verdict.recorded) logRefusal(logger)(req, res, attempt);
+        return verdict;
       },
     }),
   );
@@ -66,6 +69,6 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
 
 function logRefusal(logger: Logger) {
   return (req: Request, res: Response, attempt: RefusedAttempt) => {
-    logger.warn('authentication refused', { correlationId: correlationIdOf(res), method: req.method, path: req.path, ...attempt });
+    logger.warn('authentication refused', { correlationId: correlationIdOf(res), method: req.method, path: excerpt(req.path), address: req.ip, ...attempt });
   };
 }

@@ -2,7 +2,10 @@ import type { CertificateIdentity, CredentialResolver, Resolution } from '../aut
 import { looksLikeJwt, unverifiedTenantId, type EntraJwtVerifier } from '../auth/entra-jwt.js';
 import type { CredentialIndex, RegistrationCollection, RegistrationRecord } from '../store/store.js';
 import { certificateKeys, credentialKey } from './credential-keys.js';
-import { parseToken, secretMatches } from './tokens.js';
+import { parseToken, secretMatches, UNKNOWN_SECRET_HASH } from './tokens.js';
+
+/** Read in place of a registration when a credential is bound to none, until one has been read (no record has this id). */
+const NO_REGISTRATION_ID = 'no-registration';
 
 export interface ResolverDeps {
   registrations: RegistrationCollection;
@@ -11,23 +14,31 @@ export interface ResolverDeps {
   verifyEntraJwt?: EntraJwtVerifier;
 }
 
-/** Resolves a presented credential to its registration (REG-2) with index lookups, never scans. */
+/**
+ * Resolves a presented credential to its registration (REG-2) with index lookups, never scans.
+ * A refusal costs the same work whether or not the tenant, token id or certificate is known
+ * (the same reads, a hash compared against a stand-in, the signature checked first), so the
+ * time of the answer does not tell an unauthenticated caller which customers exist.
+ */
 export function createRegistrationResolver({ registrations, credentials, verifyEntraJwt }: ResolverDeps): CredentialResolver {
+  /** The last registration a credential led to: read in its place when nothing is bound. */
+  let decoyId = NO_REGISTRATION_ID;
+
   async function activeRegistration(key: string): Promise<RegistrationRecord | 'unbound' | 'ended'> {
     const registrationId = await credentials.lookup(key);
+    // Read even when nothing is bound, and a real record (a miss comes back faster than a
+    // document): an unknown credential costs the reads of a known one. The record is discarded.
+    const registration = await registrations.get(registrationId ?? decoyId);
     if (!registrationId) return 'unbound';
-    const registration = await registrations.get(registrationId);
+    decoyId = registrationId;
     return registration && registration.status === 'active' ? registration : 'ended';
   }
 
   async function resolveCertificate(identity: CertificateIdentity): Promise<Resolution> {
-    for (const key of certificateKeys(identity)) {
-      const found = await activeRegistration(key);
-      if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
-      if (found !== 'unbound') {
-        return { ok: true, caller: { registrationId: found.id, caller: { method: 'client-certificate', subject: identity.subject, fingerprint256: identity.fingerprint256 } } };
-      }
-    }
+    // Every key is looked up, bound or not, so a refusal costs the same whatever is bound; the first bound key decides.
+    const found = (await Promise.all(certificateKeys(identity).map(activeRegistration))).find((result) => result !== 'unbound');
+    if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
+    if (found) return { ok: true, caller: { registrationId: found.id, caller: { method: 'client-certificate', subject: identity.subject, fingerprint256: identity.fingerprint256 } } };
     return { ok: false, reason: 'certificate-not-bound' };
   }
 
@@ -35,22 +46,23 @@ export function createRegistrationResolver({ registrations, credentials, verifyE
     const parsed = parseToken(token);
     if (!parsed) return { ok: false, reason: 'bearer-token-unknown', detail: 'malformed token' };
     const found = await activeRegistration(credentialKey.token(parsed.id));
+    const binding = typeof found === 'object' ? found.tokens.find((token) => token.id === parsed.id) : undefined;
+    // Hashed and compared even for an unknown id, so it costs what a wrong secret does.
+    const matches = secretMatches(parsed.secret, binding?.secretHash ?? UNKNOWN_SECRET_HASH);
     if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
-    const binding = found === 'unbound' ? undefined : found.tokens.find((token) => token.id === parsed.id);
-    if (found === 'unbound' || !binding || !secretMatches(parsed.secret, binding.secretHash)) {
-      return { ok: false, reason: 'bearer-token-unknown', detail: `token id ${parsed.id}` };
-    }
+    if (typeof found !== 'object' || !binding || !matches) return { ok: false, reason: 'bearer-token-unknown', detail: `token id ${parsed.id}` };
     return { ok: true, caller: { registrationId: found.id, caller: { method: 'bearer-token', subject: `token:${parsed.id}`, tokenId: parsed.id } } };
   }
 
+  /** The signature is verified before the tenant is looked up: a forged token naming a customer costs what any forged token does. */
   async function resolveJwt(token: string): Promise<Resolution> {
     const tenantId = unverifiedTenantId(token);
     if (!tenantId || !verifyEntraJwt) return { ok: false, reason: 'jwt-invalid', detail: tenantId ? 'no JWKS configured' : 'no tid claim' };
+    const check = await verifyEntraJwt(token, tenantId);
+    if (!check.ok) return { ok: false, reason: 'jwt-invalid', detail: check.detail };
     const found = await activeRegistration(credentialKey.entraTenant(tenantId));
     if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
     if (found === 'unbound') return { ok: false, reason: 'jwt-invalid', detail: `tenant ${tenantId} is not bound` };
-    const check = await verifyEntraJwt(token, tenantId);
-    if (!check.ok) return { ok: false, reason: 'jwt-invalid', detail: check.detail };
     return { ok: true, caller: { registrationId: found.id, caller: { method: 'entra-jwt', subject: check.subject } } };
   }
 

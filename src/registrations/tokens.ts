@@ -25,6 +25,9 @@ export function parseToken(token: string): { id: string; secret: string } | unde
   return match ? { id: match[1]!, secret: match[2]! } : undefined;
 }
 
+/** Compared against when a token id is unknown, so that case hashes and compares like a wrong secret; no secret hashes to it. */
+export const UNKNOWN_SECRET_HASH = '0'.repeat(64);
+
 export function secretMatches(secret: string, secretHash: string): boolean {
   const expected = Buffer.from(secretHash, 'hex');
   const actual = Buffer.from(hashSecret(secret), 'hex');

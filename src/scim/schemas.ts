@@ -1,6 +1,5 @@
+import { readFileSync } from 'node:fs';
 import SCIMMY from 'scimmy';
-import voiceUserSchema from '../../schemas/voice-user.json' with { type: 'json' };
-import mailboxSchema from '../../schemas/mailbox-user.json' with { type: 'json' };
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -85,6 +84,14 @@ function coreAttributes(definition: InstanceType<typeof SCIMMY.Types.SchemaDefin
   return definition.attributes.filter((attribute) => attribute instanceof SCIMMY.Types.Attribute).map((attribute) => toDefinition(plain(attribute)));
 }
 
+/**
+ * The repository's `schemas/` folder is read at run time rather than imported, so the compiled
+ * service (`dist/scim/`) finds it at the same two levels up as the sources (`src/scim/`).
+ */
+function readSchemaFile(name: string): SchemaDescription {
+  return JSON.parse(readFileSync(new URL(`../../schemas/${name}`, import.meta.url), 'utf8')) as SchemaDescription;
+}
+
 /** An extension behaves like a single-valued complex attribute named by its URN (RFC 7644 §3.10). */
 function extensionAttribute(description: SchemaDescription): AttributeDefinition {
   const subAttributes = description.attributes.map(toDefinition);
@@ -108,6 +115,9 @@ interface ResourceSchema {
   /** URNs a client may put in `schemas`. */
   accepted: string[];
 }
+
+const voiceUserSchema = readSchemaFile('voice-user.json');
+const mailboxSchema = readSchemaFile('mailbox-user.json');
 
 const RESOURCE_SCHEMAS: Record<ResourceType, ResourceSchema> = {
   User: {

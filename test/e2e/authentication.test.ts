@@ -1,9 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
-import { createCertificateAuthority, createRevocationList, issueClientCertificate } from '../../src/pki/certificates.js';
+import { createCertificateAuthority, createRevocationList, issueClientCertificate, issueServerCertificate } from '../../src/pki/certificates.js';
 import { ENTRA_PROVISIONING_AUDIENCE } from '../../src/auth/entra-jwt.js';
 import { entraUser } from './scim-fixtures.js';
 
@@ -13,21 +15,27 @@ describe.each(STORE_KINDS)('Authentication and refusals (%s store)', (kind) => {
   let service: TestService;
   let contoso: RegisteredClient;
   let jwks: Server;
+  const jwksDir = mkdtempSync(path.join(os.tmpdir(), 'jwks-'));
   let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
   beforeAll(async () => {
     const keys = await generateKeyPair('RS256');
     signingKey = keys.privateKey;
     const publicJwk: JWK = { ...(await exportJWK(keys.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
-    jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [publicJwk] })));
+    // The key server is a real HTTPS server with its own CA, which the service is told to trust.
+    const keyServerCa = await createCertificateAuthority({ commonName: 'Key server CA', validDays: 1 });
+    const keyServer = await issueServerCertificate(keyServerCa, { commonName: 'keys', hostnames: ['localhost'], ipAddresses: ['127.0.0.1'], validDays: 1 });
+    writeFileSync(path.join(jwksDir, 'ca.pem'), keyServerCa.certificatePem);
+    jwks = createServer({ cert: keyServer.certificatePem, key: keyServer.privateKeyPem }, (_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [publicJwk] })));
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-    const jwksUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/keys`;
-    service = await startTestService(kind, { ENTRA_JWKS_URL: jwksUrl });
+    const jwksUrl = `https://127.0.0.1:${(jwks.address() as { port: number }).port}/keys`;
+    service = await startTestService(kind, { ENTRA_JWKS_URL: jwksUrl, ENTRA_JWKS_CA_FILE: path.join(jwksDir, 'ca.pem') });
     contoso = await service.registration('contoso', { entraTenantId: TENANT });
   });
   afterAll(async () => {
     await service.stop();
     jwks.close();
+    rmSync(jwksDir, { recursive: true, force: true });
   });
 
   const expect401 = async (response: Promise<{ status: number; body: any }>) => {

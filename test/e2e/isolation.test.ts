@@ -60,6 +60,34 @@ describe.each(STORE_KINDS)('REG-2 isolation: two registrations side by side on t
     expect(group.body.members.map((m: { value: string }) => m.value)).toEqual([ids.fabrikamUser]);
   });
 
+  /** An id of the same shape as `id` that no registration has. */
+  const neverIssued = (id: string) => id.slice(0, -4) + [...id.slice(-4)].map((c) => (/\d/.test(c) ? String((Number(c) + 5) % 10) : c === 'a' ? 'b' : 'a')).join('');
+  /** What a client can compare between two answers: all but the per-request id and date, and what the echoed id changes (length, Express's body ETag). */
+  const visible = (response: { status: number; headers: Record<string, unknown>; text: string }, id: string) => {
+    const { date: _date, 'x-request-id': _requestId, 'content-length': _length, etag: _etag, ...headers } = response.headers;
+    return { status: response.status, headers, text: response.text.replaceAll(id, '<id>') };
+  };
+
+  it('REG-2: another registration’s id and an id that never existed get the same answer on every verb', async () => {
+    for (const [type, foreign] of [['Users', ids.fabrikamUser], ['Groups', ids.fabrikamGroup]] as const) {
+      const missing = neverIssued(foreign);
+      const requests = [
+        (id: string) => contoso.scim.get(`/${type}/${id}`),
+        (id: string) => contoso.scim.put(`/${type}/${id}`, type === 'Users' ? { schemas: [USER_SCHEMA], userName: 'hijack@shared.example' } : entraGroup('Hijacked', [])),
+        (id: string) => contoso.scim.patch(`/${type}/${id}`, patch({ op: 'replace', path: 'displayName', value: 'hijacked' })),
+        (id: string) => contoso.scim.delete(`/${type}/${id}`),
+      ];
+      for (const send of requests) {
+        const [forForeign, forMissing] = [await send(foreign), await send(missing)];
+        expect(forForeign.status).toBe(404);
+        expect(visible(forMissing, missing)).toEqual(visible(forForeign, foreign));
+      }
+    }
+    const member = (value: string) => contoso.scim.patch(`/Groups/${ids.contosoGroup}`, patch({ op: 'add', path: 'members', value: [{ value }] }));
+    const missingMember = neverIssued(ids.fabrikamUser);
+    expect(visible(await member(missingMember), missingMember)).toEqual(visible(await member(ids.fabrikamUser), ids.fabrikamUser));
+  });
+
   it('REG-2: a group cannot take a member from another registration', async () => {
     const response = await contoso.scim.patch(`/Groups/${ids.contosoGroup}`, patch({ op: 'add', path: 'members', value: [{ value: ids.fabrikamUser }] }));
     expect(response.status).toBe(400);

@@ -154,6 +154,20 @@ describe('support console and audit admin API', () => {
     expect((await auditLog.search({ actions: ['Support.Login'] })).events.length).toBeGreaterThan(0);
   });
 
+  it('AUD-1: a failed sign-in stores a short excerpt of its User-Agent, not the 8 kB it was sent', async () => {
+    const form = await fetch(`${base}/console/login`);
+    const cookie = form.headers.getSetCookie()[0]!.split(';')[0]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const userAgent = `agent-${'u'.repeat(8_000)}`;
+    const body = new URLSearchParams({ csrf, name: 'long-agent', password: 'wrong password!' }).toString();
+    const answer = await fetch(`${base}/console/login`, { method: 'POST', headers: { cookie, 'user-agent': userAgent, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(answer.status).toBe(401);
+    await recorder.flush();
+    const [failed] = (await auditLog.search({ actions: ['Support.LoginFailed'], limit: 1 })).events;
+    expect(failed!.details!.userAgent).toMatch(/^agent-u+…\(8006 chars\)$/);
+    expect(JSON.stringify(failed).length).toBeLessThan(1_000);
+  });
+
   it('AUD-2: an attacker-controlled value is shown as text, never as markup', async () => {
     const user = browser(base);
     await user.signIn('alice');
@@ -176,15 +190,23 @@ describe('support console and audit admin API', () => {
     expect(page.body.replace(/&quot;/g, '"')).toMatch(message);
   });
 
-  it('AUD-2: an account limited to some registrations sees only those, and is refused the others (403)', async () => {
+  it('AUD-2: an account limited to some registrations sees only those; the others answer 404 exactly like values that never existed', async () => {
     const user = browser(base);
     await user.signIn('limited');
     const page = await user.go('GET', '/console/events');
     expect(page.body).not.toContain('fabrikam-only');
     expect(page.body).toContain('alert(1)');
-    expect((await user.go('GET', '/console/events?registration=fabrikam')).status).toBe(403);
     const [other] = (await auditLog.search({ registrationIds: ['reg-fabrikam'] })).events;
-    expect((await user.go('GET', `/console/events/${other!.id}`)).status).toBe(403);
+    const neverExisted = completeAuditEvent({ ...other!, id: undefined }).id;
+    const sameAnswer = async (existing: string, missing: string) => {
+      const [forOther, forMissing] = [await user.go('GET', existing), await user.go('GET', missing)];
+      expect(forOther.status).toBe(404);
+      expect({ status: forMissing.status, body: forMissing.body.replaceAll(missing.split(/[/=]/).pop()!, '…') }).toEqual({ status: forOther.status, body: forOther.body.replaceAll(existing.split(/[/=]/).pop()!, '…') });
+    };
+    await sameAnswer('/console/events?registration=fabrikam', '/console/events?registration=nobody');
+    await sameAnswer('/console/events?registration=reg-fabrikam', '/console/events?registration=reg-nobody');
+    await sameAnswer(`/console/events/${other!.id}`, `/console/events/${neverExisted}`);
+    await sameAnswer('/console/registrations/reg-fabrikam', '/console/registrations/reg-nobody');
   });
 
   it('an event opens to its detail, with links to the other events of its request', async () => {
@@ -219,6 +241,8 @@ describe('support console and audit admin API', () => {
     const bad = await admin('GET', '/audit/events?outcome=maybe');
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'audit.invalid_outcome', message: expect.stringContaining('success or failure') });
+    const unknown = await admin('GET', '/audit/events?registration=nobody');
+    expect({ status: unknown.status, body: await unknown.json() }).toMatchObject({ status: 404, body: { code: 'audit.unknown_registration' } });
     const found = (await (await admin('GET', '/audit/events?registration=contoso&user=MALLORY')).json()) as { events: unknown[] };
     expect(found.events).toHaveLength(1);
     const listed = await (await admin('GET', '/support-accounts')).text();
@@ -251,7 +275,7 @@ describe('support console and audit admin API', () => {
     const page = await user.go('GET', '/console/registrations/reg-contoso');
     expect(page.body).toContain('reconcile (batched): 2 create, 1 error');
     expect(page.body).toContain('lost@contoso.example not provisioned');
-    expect((await user.go('GET', '/console/registrations/reg-fabrikam')).status).toBe(403);
+    expect((await user.go('GET', '/console/registrations/reg-fabrikam')).status).toBe(404);
   });
 
   it('on-demand reconcile: a dry run shows the plan, applying it is a second, explicit step; both are audited', async () => {

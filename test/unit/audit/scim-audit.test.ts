@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import type { AuditLog } from '../../../src/audit/audit-log.js';
 import { createAuditRecorder, type AuditRecorder } from '../../../src/audit/recorder.js';
-import { auditScimRequests, noteAuditSubject, recordRefusedAuth } from '../../../src/audit/scim-audit.js';
+import { createRefusalLedger } from '../../../src/audit/refusal-ledger.js';
+import { auditScimRequests, noteAuditSubject } from '../../../src/audit/scim-audit.js';
 import { createScimErrorHandler } from '../../../src/http/error-handler.js';
 import { correlationId } from '../../../src/http/request-context.js';
 import { scimError } from '../../../src/scim/errors.js';
@@ -17,11 +18,12 @@ const PASSWORD = 'Pa55word-never-audited!';
 /** A SCIM-shaped app: the real correlation id and error handler, a stand-in authenticator and routes. */
 function scimLikeApp(recorder: AuditRecorder) {
   const app = express();
+  const refusals = createRefusalLedger({ recorder });
   app.use(correlationId);
-  app.use(auditScimRequests(recorder));
+  app.use(auditScimRequests(recorder, { refusals }));
   app.use('/scim/v2', (req, res, next) => {
     if (req.get('Authorization') !== 'Bearer good') {
-      recordRefusedAuth(recorder)(req, res, { reason: 'bearer-token-unknown', detail: 'token id reg1' });
+      refusals.note(req, res, { reason: 'bearer-token-unknown', detail: 'token id reg1', status: 401 });
       return next(scimError(401, undefined, 'Authentication required'));
     }
     res.locals.caller = { registrationId: 'reg-1', caller: { method: 'bearer-token', subject: 'token tok-1', tokenId: 'tok-1' } };
