@@ -24,6 +24,8 @@ import { createPortalService } from './service/portal-service.js';
 import { createLicenseSeats } from './service/license-seats.js';
 import { NO_LICENSES } from './domain/licenses.js';
 import { createBatchScheduler } from './service/batch-scheduler.js';
+import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
+import { exclusiveReconcile } from './jobs/reconcile-runs.js';
 import { settingsOf } from './registrations/registration-service.js';
 import { portalAdminRoutes } from './http/portal-admin-routes.js';
 import { supportAdminRoutes } from './http/support-admin-routes.js';
@@ -84,6 +86,8 @@ export interface RunningService {
   registrations: RegistrationService;
   /** DEL-4: the hourly purge of recordings whose retention ended. */
   recordings: RecordingsPurge;
+  /** The lease-guarded runner of every background and on-demand job; `stop()` waits for runs in flight. */
+  jobs: JobRunner;
   metrics: Metrics;
   readiness: Readiness;
   /** TWO-1: the write-back outbox; `backlogs()` gives each registration's pending count and oldest age (metrics). */
@@ -107,7 +111,10 @@ export async function startService({ config, logger, store, tls, adminToken, met
   let serverCertificateExpires = expiryOf(material.cert);
   let draining = false;
   const background = createBackgroundWork();
+  const jobs = createJobRunner({ leases: store.leases, logger });
   const auditing = await startAuditing({
+    jobs,
+    consoleState: store,
     store: config.store,
     logger,
     registrations: { list: () => store.registrations.list() },
@@ -137,12 +144,18 @@ export async function startService({ config, logger, store, tls, adminToken, met
     backoff: { baseMs: config.WRITEBACK_BACKOFF_BASE_MS, maxMs: config.WRITEBACK_BACKOFF_MAX_MS },
     graphTimeoutMs: config.GRAPH_TIMEOUT_MS,
   });
-  const reconcile = createReconcileService({
-    store,
-    seats,
-    writeBack,
-    registrations: { settingsOf: settingsById },
-    observer: allOf([reconcileAudit(record), metrics.reconcileObserver, reconcileLog(logger)]),
+  // SYNC-3: every reconcile that writes, whatever started it, runs under the registration's run lease.
+  const reconcile = exclusiveReconcile({
+    reconcile: createReconcileService({
+      store,
+      seats,
+      writeBack,
+      registrations: { settingsOf: settingsById },
+      observer: allOf([reconcileAudit(record), metrics.reconcileObserver, reconcileLog(logger)]),
+    }),
+    jobs,
+    leaseMs: config.RUN_LEASE_MS,
+    nameOf: async (id) => (await store.registrations.get(id))?.name ?? id,
   });
   const registrations = createRegistrationService({
     store,
@@ -264,6 +277,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     (await writeBack.backlogs()).map((backlog) => ({ labels: { registration: backlog.registrationId }, value: backlog.oldestAgeSeconds ?? 0 })),
   );
   const scheduler = createBatchScheduler({
+    jobs,
     leases: store.leases,
     batchedRegistrations: async () =>
       (await store.registrations.list()).flatMap((r) => {
@@ -273,16 +287,15 @@ export async function startService({ config, logger, store, tls, adminToken, met
     reconcile: async (id) => void (await reconcile.reconcileRegistration(id, { trigger: 'batched', dryRun: false })),
     logger,
     tickMs: config.BATCH_TICK_MS,
-    runLeaseMs: 10 * 60_000,
   });
   withLogContext({ job: 'batch-scheduler' }, () => scheduler.start());
   const recordings = createRecordingsPurge({
     store,
+    jobs,
     onPurged: (purged) => {
       logger.info('recordings purged (retention ended)', { registrationId: purged.registrationId, voiceUserId: purged.voiceUserId, rule: 'DEL-4' });
       record(recordingsPurgedEvent(purged));
     },
-    onError: (error) => logger.warn('recordings purge failed', { error: (error as Error).message }),
   });
   recordings.start();
   writeBack.start();
@@ -294,8 +307,8 @@ export async function startService({ config, logger, store, tls, adminToken, met
     logger.info('draining: readiness is now 503, listeners stop accepting', { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
     const [scimCut, adminCut] = await Promise.all([scim.close(timeLeft()), admin.close(timeLeft())]);
     if (scimCut.cut + adminCut.cut > 0) logger.warn('connections still busy at SHUTDOWN_TIMEOUT_MS were cut', { scim: scimCut.cut, admin: adminCut.cut });
-    background.track(recordings.stop());
-    background.track(scheduler.stop());
+    // The job runner: schedules stop, a batched run or purge in flight finishes (its lease released).
+    background.track(jobs.stop());
     background.track(writeBack.stop());
     const unfinished = await background.settled(timeLeft());
     if (unfinished > 0) logger.warn('background work still running at SHUTDOWN_TIMEOUT_MS is left unfinished (a Reconcile run again finishes it, SYNC-4)', { unfinished });
@@ -305,7 +318,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     logger.info('drained', { durationMs: Date.now() - started });
   };
   const reloadTls = () => void tlsReloader.tryReload('signal');
-  return { scim, audit: auditing, admin, registrations, recordings, writeBack, metrics, readiness, reloadTls, tlsExpiries: tlsReloader.expiries, close };
+  return { scim, audit: auditing, admin, registrations, recordings, jobs, writeBack, metrics, readiness, reloadTls, tlsExpiries: tlsReloader.expiries, close };
 }
 
 /** When the server certificate stops being valid (ms since the epoch); readiness fails after it. */
@@ -313,7 +326,7 @@ function expiryOf(certificatePem: string): number {
   return new Date(new X509Certificate(certificatePem).validTo).getTime();
 }
 
-/** Seats used and bought of each active registration's counted licences (the seat ledger: at most a second old). */
+/** Seats used and bought of each active registration's counted licences (the database's seat counters). */
 async function seatUsage(store: Store, seats: ReturnType<typeof createLicenseSeats>): Promise<SeatUsage[]> {
   const active = (await store.registrations.list()).filter((registration) => registration.status === 'active');
   const perRegistration = await Promise.all(

@@ -3,6 +3,8 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import { createConsoleRouter, type ConsoleReconcile } from '../console/console-router.js';
+import type { ConsoleState } from '../console/console-state.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import { createAuditAdminRouter } from './admin-router.js';
 import type { RegistrationDirectory } from './audit-search.js';
 import { openAuditStores } from './open-audit-stores.js';
@@ -18,6 +20,10 @@ export interface AuditingDeps {
   reconcile?: ConsoleReconcile;
   /** Events older than this are purged once a day (the only deletion). Default 365. */
   retentionDays?: number;
+  /** Runs the daily purge, one instance at a time. */
+  jobs: JobRunner;
+  /** Console sessions and the sign-in throttle, kept in the store so every instance shares them. */
+  consoleState: ConsoleState;
   /** Refusals per source address per minute before the next are answered 429. */
   maxRefusalsPerMinute?: number;
 }
@@ -39,28 +45,28 @@ export interface Auditing {
 }
 
 const DAY_MS = 86_400_000;
+const AUDIT_PURGE_LEASE = 'audit-purge';
+/** Renewed while the purge lasts. */
+const AUDIT_PURGE_LEASE_MS = 5 * 60_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365, maxRefusalsPerMinute }: AuditingDeps): Promise<Auditing> {
+export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365, maxRefusalsPerMinute, jobs, consoleState }: AuditingDeps): Promise<Auditing> {
   const { auditLog, supportAccounts, close } = await openAuditStores(store);
   const recorder = createAuditRecorder({ log: auditLog, logger });
   const refusals = createRefusalLedger({ recorder, limits: maxRefusalsPerMinute ? { maxPerAddress: maxRefusalsPerMinute } : {} });
-  const purge = () =>
-    auditLog.purgeOlderThan(new Date(Date.now() - retentionDays * DAY_MS)).then(
-      (purged) => purged > 0 && logger.info('audit retention purge', { purged, retentionDays }),
-      (error: unknown) => logger.warn('audit retention purge failed', { error: (error as Error).message }),
-    );
-  void purge();
-  const purgeTimer = setInterval(purge, DAY_MS).unref();
+  // AUD-1's only deletion, one instance at a time; a purge cut short is finished by the next.
+  jobs.schedule(AUDIT_PURGE_LEASE, DAY_MS, async () => {
+    const run = await jobs.exclusively(AUDIT_PURGE_LEASE, AUDIT_PURGE_LEASE_MS, () => auditLog.purgeOlderThan(new Date(Date.now() - retentionDays * DAY_MS)));
+    if (run.ran && run.value > 0) logger.info('audit retention purge', { purged: run.value, retentionDays });
+  });
   return {
     recorder,
     scimRequests: auditScimRequests(recorder, { refusals }),
     onRefusedAuth: (req, res, attempt) => refusals.note(req, res, { ...attempt, status: 401, limitable: true }),
-    consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile }),
+    consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile, consoleState }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
     search: (query) => auditLog.search(query),
     async close(timeoutMs?: number) {
-      clearInterval(purgeTimer);
       refusals.close();
       await recorder.close(timeoutMs);
       await close();

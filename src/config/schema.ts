@@ -63,6 +63,7 @@ export const ConfigSchema = z
     ENTRA_JWKS_CA_FILE: optionalPath.describe('Extra CA certificate(s) (PEM) trusted for ENTRA_JWKS_URL besides the system roots, e.g. behind a TLS-inspecting proxy'),
     MAX_REFUSALS_PER_MINUTE: z.coerce.number().int().min(1).default(REFUSAL_LIMITS.maxPerAddress).describe('Refused requests one source address may have per minute before the next are answered 429 (per instance)'),
     BATCH_TICK_MS: z.coerce.number().int().min(100).default(30_000).describe('How often the batch scheduler looks for batched registrations that are due'),
+    RUN_LEASE_MS: z.coerce.number().int().min(1000).default(60_000).describe("How long a reconcile's run lease lasts unrenewed (renewed every third of it while the run lasts): a killed instance's run is taken over this long after"),
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365).describe('Audit events older than this are purged daily (the only deletion of the audit trail)'),
     TRUST_PROXY: trustProxy.describe('Proxies in front of the admin/console listener whose X-Forwarded-For is believed (the sign-in throttle and audit key on that address): true, a hop count, or addresses/subnets; unset = none'),
     LOG_LEVEL: logLevel.default('info').describe('winston log level'),

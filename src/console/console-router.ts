@@ -22,6 +22,8 @@ import {
   type Viewer,
 } from './pages.js';
 import { createSessionStore, randomToken, type ConsoleSession } from './sessions.js';
+import type { ConsoleState } from './console-state.js';
+import { CodedError } from '../coded-error.js';
 import { createSupportAccountService } from './support-account-service.js';
 import type { SupportAccountRecord, SupportAccounts } from './support-accounts.js';
 
@@ -34,6 +36,8 @@ export interface ConsoleDeps {
   registrations?: RegistrationDirectory;
   /** On-demand Reconcile from a registration's page (dry run first); absent, the page only reports. */
   reconcile?: ConsoleReconcile;
+  /** Sessions and the sign-in throttle, in the store (shared by every instance). */
+  consoleState: ConsoleState;
   sessionIdleMs?: number;
   sessionMaxMs?: number;
   /** Failed logins allowed per account + address within `loginWindowMs`. */
@@ -78,16 +82,16 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   const { auditLog, supportAccounts, recorder, logger, registrations, reconcile } = deps;
   const search = createAuditSearch({ auditLog, registrations });
   const accounts = createSupportAccountService({ accounts: supportAccounts, registrations });
-  const sessions = createSessionStore({ idleMs: deps.sessionIdleMs ?? 8 * HOUR, absoluteMs: deps.sessionMaxMs ?? 24 * HOUR });
-  const throttle = createLoginThrottle({ maxFailures: deps.maxLoginFailures ?? 5, windowMs: deps.loginWindowMs ?? 15 * 60_000 });
+  const sessions = createSessionStore({ sessions: deps.consoleState.consoleSessions, idleMs: deps.sessionIdleMs ?? 8 * HOUR, absoluteMs: deps.sessionMaxMs ?? 24 * HOUR });
+  const throttle = createLoginThrottle({ failures: deps.consoleState.loginFailures, maxFailures: deps.maxLoginFailures ?? 5, windowMs: deps.loginWindowMs ?? 15 * 60_000 });
   const router = express.Router();
 
   async function signedIn(req: Request): Promise<Signed | undefined> {
-    const session = sessions.touch(cookiesOf(req)[SESSION_COOKIE]);
+    const session = await sessions.touch(cookiesOf(req)[SESSION_COOKIE]);
     const account = session ? await supportAccounts.get(session.account) : null;
     // A deleted account or a password changed since sign-in ends the session.
     if (!session || !account || Date.parse(account.passwordChangedAt) > session.createdAt) {
-      if (session) sessions.destroy(session.id);
+      if (session) await sessions.destroy(session.id);
       return undefined;
     }
     return { session, account, viewer: { account: account.name, csrfToken: session.csrfToken }, access: account.registrationIds ? { registrationIds: account.registrationIds } : {} };
@@ -131,7 +135,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     if (!sameToken(req.body?.csrf, cookiesOf(req)[LOGIN_COOKIE])) return showLogin(res, 403, 'The sign-in form expired; please try again.', name);
     const key = `${name.toLowerCase()}|${req.ip}`;
-    const waitMs = throttle.retryAfterMs(key);
+    const waitMs = await throttle.retryAfterMs(key);
     if (waitMs > 0) {
       audit(req, res, 'Support.LoginFailed', name, 429, 'too many failed sign-ins');
       res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
@@ -139,12 +143,12 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     }
     const account = await accounts.authenticate(name, password);
     if (!account) {
-      throttle.fail(key);
+      await throttle.fail(key);
       audit(req, res, 'Support.LoginFailed', name, 401, 'wrong account name or password');
       return showLogin(res, 401, 'Wrong account name or password.', name);
     }
-    throttle.succeed(key);
-    const session = sessions.create(account.name);
+    await throttle.succeed(key);
+    const session = await sessions.create(account.name);
     setCookie(res, SESSION_COOKIE, session.id);
     clearCookie(res, LOGIN_COOKIE);
     audit(req, res, 'Support.Login', account.name, 200);
@@ -153,7 +157,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.post('/logout', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session }) => {
     if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
-    sessions.destroy(session.id);
+    await sessions.destroy(session.id);
     clearCookie(res, SESSION_COOKIE);
     audit(req, res, 'Support.Logout', session.account, 200);
     res.redirect(303, `${CONSOLE_PATH}/login`);
@@ -224,6 +228,8 @@ function toPageError(error: unknown): PageError {
   if (error instanceof AuditSearchError) {
     return error.status === 404 ? new PageError(404, 'Not found', error.message) : new PageError(400, 'Search not understood', error.message);
   }
+  // A refusal with a code and status, e.g. 409 "a reconcile of X is already running (started …)".
+  if (error instanceof CodedError && error.status < 500) return new PageError(error.status, 'Not done', error.message);
   if ((error as { type?: string })?.type === 'entity.too.large') return new PageError(413, 'Request too large', 'The form sent more than the console accepts.');
   return new PageError(500, 'Something went wrong', 'The console could not answer; quote the X-Request-Id response header when reporting it.');
 }

@@ -1,32 +1,33 @@
-/** Past this many tracked account+address pairs, pairs with no recent failure are forgotten. */
-const MAX_TRACKED_KEYS = 10_000;
+import type { LoginFailureCollection } from '../store/store.js';
+import { hashOf } from './sessions.js';
 
 export interface LoginThrottleOptions {
+  failures: LoginFailureCollection;
   maxFailures: number;
   windowMs: number;
   now?: () => number;
 }
 
-/** Counts failed logins per account + address; past `maxFailures` in `windowMs`, attempts are refused unchecked. */
-export function createLoginThrottle({ maxFailures, windowMs, now = Date.now }: LoginThrottleOptions) {
-  const failures = new Map<string, number[]>();
-  const recent = (key: string, at: number) => (failures.get(key) ?? []).filter((time) => at - time < windowMs);
-  const forgetQuiet = (at: number) => [...failures.keys()].filter((key) => recent(key, at).length === 0).forEach((key) => failures.delete(key));
-
+/**
+ * Counts failed logins per account + address; past `maxFailures` in `windowMs`, attempts are
+ * refused unchecked. The failures are kept in the store (one entry each), so attempts spread over
+ * several instances are counted together.
+ */
+export function createLoginThrottle({ failures, maxFailures, windowMs, now = Date.now }: LoginThrottleOptions) {
   return {
     /** Milliseconds until the next attempt is allowed; 0 when it is allowed now. */
-    retryAfterMs(key: string): number {
+    async retryAfterMs(key: string): Promise<number> {
       const at = now();
-      const times = recent(key, at);
+      const times = await failures.since(hashOf(key), at - windowMs + 1);
       return times.length >= maxFailures ? windowMs - (at - times[times.length - maxFailures]!) : 0;
     },
-    fail(key: string): void {
+    async fail(key: string): Promise<void> {
       const at = now();
-      if (failures.size >= MAX_TRACKED_KEYS) forgetQuiet(at);
-      failures.set(key, [...recent(key, at), at].slice(-maxFailures));
+      await failures.deleteExpired(at);
+      await failures.add(hashOf(key), at, at + windowMs);
     },
-    succeed(key: string): void {
-      failures.delete(key);
+    async succeed(key: string): Promise<void> {
+      await failures.clear(hashOf(key));
     },
   };
 }

@@ -93,6 +93,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     });
     const renamed = { ...current, name: name ?? current.name, settings: merged as unknown as JsonObject };
     const saved = await save(renamed, current.version);
+    await store.seatCounters.forget(saved.id, licencesCountedInOnlyOne(current, saved));
     const updated = entraTenantId !== undefined ? await setEntraTenant(saved, entraTenantId) : saved;
     const [before, after] = changedSettings(describedSettings(current), describedSettings(updated));
     changed('Registration.Update', updated, `registration ${updated.name} updated: ${Object.keys(after).join(', ') || 'nothing changed'}`, before, after);
@@ -213,6 +214,15 @@ export type RegistrationService = ReturnType<typeof createRegistrationService>;
 /** Parsed so that settings stored before a setting existed read with its default. */
 export function settingsOf(record: RegistrationRecord): RegistrationSettings {
   return RegistrationSettingsSchema.parse(record.settings);
+}
+
+/**
+ * SYNC-5: a licence that starts or stops being counted has a counter that missed the changes made
+ * while it was not counted; forgotten, it is counted afresh from the voice users at its next take.
+ */
+function licencesCountedInOnlyOne(before: RegistrationRecord, after: RegistrationRecord): string[] {
+  const [was, is] = [before, after].map((record) => Object.keys(settingsOf(record).licensing.seats));
+  return [...was!.filter((license) => !is!.includes(license)), ...is!.filter((license) => !was!.includes(license))];
 }
 
 /** Seats and assignOnCreate (and each write-back setting) may be changed one at a time. */

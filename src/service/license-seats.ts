@@ -1,5 +1,5 @@
-import { countedLicenses, exhaustedLicense, noLicenseLeft, type LicensePolicy, type LicenseUsage } from '../domain/licenses.js';
-import type { Store } from '../store/store.js';
+import { countedLicenses, noLicenseLeft, type LicensePolicy, type LicenseUsage } from '../domain/licenses.js';
+import { StoreError, StoreUnavailableError, type Store } from '../store/store.js';
 import { createKeyedLock } from './keyed-lock.js';
 
 export class NoLicenseLeftError extends Error {
@@ -9,76 +9,65 @@ export class NoLicenseLeftError extends Error {
   }
 }
 
-/** How long a seat count read from the database is trusted before it is read again. */
-const RECOUNT_AFTER_MS = 1000;
-
-interface Ledger {
-  /** Holders as last counted in the database, plus the seats this process gave since. */
-  usage: LicenseUsage;
-  readAt: number;
-}
+/**
+ * A counter unchanged for this long has no write in flight that took a seat from it (every
+ * write ends, or is given up, well within it), so a recount then is exact.
+ */
+export const QUIET_BEFORE_RECOUNT_MS = 120_000;
 
 /**
- * SYNC-5 at write time: a voice user gains a counted licence only while a seat is free. A seat is
- * reserved under a lock per registration and the write runs outside it, so writers in this
- * process never take the last seat twice yet several writes can be in flight. Counting holders is
- * O(n) in any database (an index range is walked), so the count is read at most once a second
- * per registration and kept current in between by the seats this process gives; a refusal is
- * always confirmed by a fresh count (plus the reservations in flight), so a freed seat is never
- * refused.
+ * SYNC-5 at write time, exact across every instance on the database: a voice user gains a counted
+ * licence only by taking a seat from the registration's counter for that licence, a conditional
+ * update the database decides (`used < seats`). The seat is taken before the voice user is
+ * written; a write refused for certain (a clash, a version conflict) gives it back. A voice user
+ * losing a licence gives the seat back in the store itself (see VoiceUserCollection).
+ *
+ * Drift and its repair: a crash (or an outage whose outcome is unknown) between taking a seat and
+ * writing the voice user leaves the counter one too high, never too low. When a take is refused,
+ * a counter quiet for QUIET_BEFORE_RECOUNT_MS is recounted from the voice users and corrected by
+ * a compare-and-set on its version; so a leaked seat is never refused for longer than that.
  */
-export function createLicenseSeats(store: Store, clock: () => number = Date.now) {
+export function createLicenseSeats(store: Store) {
   const withLock = createKeyedLock();
-  const ledgers = new Map<string, Ledger>();
-  const reserved = new Map<string, LicenseUsage>();
+  const countHolders = (registrationId: string, license: string) => () => store.voiceUsers.countHolding(registrationId, license);
 
-  async function count(registrationId: string, licenses: string[]): Promise<LicenseUsage> {
-    return Object.fromEntries(await Promise.all(licenses.map(async (license) => [license, await store.voiceUsers.countHolding(registrationId, license)] as const)));
-  }
-
-  async function ledgerOf(registrationId: string, licenses: string[], fresh: boolean): Promise<Ledger> {
-    const known = ledgers.get(registrationId);
-    const current = known && !fresh && clock() - known.readAt < RECOUNT_AFTER_MS ? known : { usage: {}, readAt: clock() };
-    const missing = licenses.filter((license) => current.usage[license] === undefined);
-    Object.assign(current.usage, await count(registrationId, missing));
-    ledgers.set(registrationId, current);
-    return current;
-  }
-
-  function inFlight(registrationId: string): LicenseUsage {
-    const pending = reserved.get(registrationId) ?? {};
-    reserved.set(registrationId, pending);
-    return pending;
-  }
-
-  function taken(ledger: Ledger, pending: LicenseUsage, licenses: string[]): LicenseUsage {
-    return Object.fromEntries(licenses.map((license) => [license, ledger.usage[license]! + (pending[license] ?? 0)]));
-  }
-
-  /** Seats in use of the counted licences among `licenses` (a dry run's preview; at most a second old). */
+  /** Seats in use of the counted licences among `licenses` (a plan's preview): the counters, O(1) each. */
   async function inUse(registrationId: string, policy: LicensePolicy, licenses: readonly string[]): Promise<LicenseUsage> {
     const counted = countedLicenses(policy, licenses);
-    if (counted.length === 0) return {};
-    return withLock(registrationId, async () => taken(await ledgerOf(registrationId, counted, false), inFlight(registrationId), counted));
+    const used = async (license: string) => (await store.seatCounters.used(registrationId, license))?.used ?? (await countHolders(registrationId, license)());
+    return Object.fromEntries(await Promise.all(counted.map(async (license) => [license, await used(license)] as const)));
   }
 
-  async function reserve(registrationId: string, policy: LicensePolicy, licenses: string[]): Promise<void> {
-    await withLock(registrationId, async () => {
-      const pending = inFlight(registrationId);
-      let ledger = await ledgerOf(registrationId, licenses, false);
-      if (exhaustedLicense(policy, taken(ledger, pending, licenses), licenses)) ledger = await ledgerOf(registrationId, licenses, true);
-      const exhausted = exhaustedLicense(policy, taken(ledger, pending, licenses), licenses);
-      if (exhausted) throw new NoLicenseLeftError(exhausted, noLicenseLeft(policy, exhausted));
-      for (const license of licenses) pending[license] = (pending[license] ?? 0) + 1;
-    });
+  /**
+   * The database decides between instances; within this process takes of one counter queue up
+   * first, so concurrent rows of a run do not lose compare-and-set rounds to each other (each
+   * lost round costs round trips on MongoDB).
+   */
+  async function take(registrationId: string, policy: LicensePolicy, license: string): Promise<boolean> {
+    const attempt = () => store.seatCounters.take(registrationId, license, policy.seats[license]!, countHolders(registrationId, license));
+    return withLock(`${registrationId}\u0000${license}`, async () => (await attempt()) || ((await recountIfDrifted(registrationId, license)) && (await attempt())));
   }
 
-  function settle(registrationId: string, licenses: string[], written: boolean): void {
-    const pending = inFlight(registrationId);
-    const ledger = ledgers.get(registrationId);
+  /** True when the counter was too high and has been corrected. */
+  async function recountIfDrifted(registrationId: string, license: string): Promise<boolean> {
+    const counter = await store.seatCounters.used(registrationId, license);
+    if (!counter || counter.readAt - counter.changedAt < QUIET_BEFORE_RECOUNT_MS) return false;
+    const holders = await countHolders(registrationId, license)();
+    return holders < counter.used && (await store.seatCounters.correct(registrationId, license, counter, holders));
+  }
+
+  async function giveBack(registrationId: string, licenses: readonly string[]): Promise<void> {
+    for (const license of licenses) await store.seatCounters.giveBack(registrationId, license);
+  }
+
+  async function reserve(registrationId: string, policy: LicensePolicy, licenses: readonly string[]): Promise<void> {
+    const taken: string[] = [];
     for (const license of licenses) {
-      pending[license]! -= 1;
-      if (written && ledger?.usage[license] !== undefined) ledger.usage[license] += 1;
+      if (!(await take(registrationId, policy, license))) {
+        await giveBack(registrationId, taken);
+        throw new NoLicenseLeftError(license, noLicenseLeft(policy, license));
+      }
+      taken.push(license);
     }
   }
 
@@ -88,11 +77,10 @@ export function createLicenseSeats(store: Store, clock: () => number = Date.now)
     if (counted.length === 0) return write();
     await reserve(registrationId, policy, counted);
     try {
-      const written = await write();
-      settle(registrationId, counted, true);
-      return written;
+      return await write();
     } catch (error) {
-      settle(registrationId, counted, false);
+      // Only a write surely not applied gives its seats back; after an unknown outcome the recount does.
+      if (error instanceof StoreError && !(error instanceof StoreUnavailableError)) await giveBack(registrationId, counted);
       throw error;
     }
   }

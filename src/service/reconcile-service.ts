@@ -236,7 +236,8 @@ export function createReconcileService({ store, registrations, observer, seats =
       licenses: before.licenses,
       ...(move ? { movedTo: move.movedTo, carried: move.carried } : {}),
     });
-    await store.voiceUsers.delete(registrationId, voiceUserId);
+    // A move keeps the seats: the user is created again at once with the same licences.
+    await store.voiceUsers.delete(registrationId, voiceUserId, { keepSeats: move !== undefined });
     return { before, purgeAfter };
   }
 

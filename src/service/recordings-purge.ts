@@ -1,57 +1,43 @@
-import { randomUUID } from 'node:crypto';
+import type { JobRunner } from '../jobs/job-runner.js';
 import type { RetentionRecord, Store } from '../store/store.js';
-import { withLogContext } from '../log/log-context.js';
 
 const HOUR_MS = 3_600_000;
+const PURGE_LEASE = 'recordings-purge';
+/** Renewed while a purge lasts; a killed instance's purge is resumed by another this long after. */
+const PURGE_LEASE_MS = 5 * 60_000;
 
 export interface RecordingsPurgeDeps {
   store: Store;
+  jobs: JobRunner;
   /** Told of each purge, after it happened (the audit trail). */
   onPurged: (record: RetentionRecord) => void;
-  onError: (error: unknown) => void;
   intervalMs?: number;
 }
 
 /**
  * DEL-4: a deleted voice user's voicemails and recordings are kept while its retention record
  * exists; the portal reads that collection. Once the registration's retention period has ended
- * the record is removed, which is the purge, and audited. One instance at a time (a lease), so
- * each purge is audited once.
+ * the record is removed, which is the purge, and audited. One instance at a time (the job
+ * runner's lease), so each purge is audited once.
  */
-export function createRecordingsPurge({ store, onPurged, onError, intervalMs = HOUR_MS }: RecordingsPurgeDeps) {
-  const holder = randomUUID();
-  let timer: NodeJS.Timeout | undefined;
-
+export function createRecordingsPurge({ store, jobs, onPurged, intervalMs = HOUR_MS }: RecordingsPurgeDeps) {
+  /** Purges what is due at `now`; 0 when another instance is purging. */
   async function purgeDue(now = new Date()): Promise<number> {
-    if (!(await store.leases.acquire('recordings-purge', holder, intervalMs))) return 0;
-    try {
+    const run = await jobs.exclusively(PURGE_LEASE, PURGE_LEASE_MS, async () => {
       const due = await store.retention.due(now.toISOString());
       for (const record of due) {
         await store.retention.remove(record.id);
         onPurged(record);
       }
       return due.length;
-    } finally {
-      await store.leases.release('recordings-purge', holder);
-    }
+    });
+    return run.ran ? run.value : 0;
   }
-
-  let running: Promise<void> = Promise.resolve();
-  // Each run's log lines (and those of onPurged/onError) carry its run id.
-  const runQuietly = () => {
-    running = withLogContext({ job: 'recordings-purge', runId: randomUUID() }, () => purgeDue().then(() => undefined, onError));
-  };
 
   return {
     purgeDue,
-    start() {
-      runQuietly();
-      timer = setInterval(runQuietly, intervalMs).unref();
-    },
-    /** No new run starts; resolves once the run in progress (if any) has finished. */
-    stop(): Promise<void> {
-      clearInterval(timer);
-      return running;
+    start(): void {
+      jobs.schedule(PURGE_LEASE, intervalMs, () => purgeDue());
     },
   };
 }

@@ -105,6 +105,9 @@ export interface Store {
   voiceUsers: VoiceUserCollection;
   retention: RetentionCollection;
   leases: LeaseCollection;
+  seatCounters: SeatCounterCollection;
+  consoleSessions: ConsoleSessionCollection;
+  loginFailures: LoginFailureCollection;
   /** TWO-1: extension/DID changes waiting to be written back to Entra. */
   outbox: WriteBackOutbox;
   /** What the start-up log says about the store (server, conditional-write mode and why). */
@@ -216,8 +219,14 @@ export interface VoiceUserCollection {
   findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null>;
   /** ConflictError naming userName, primaryEmail, extension, did or id when taken in the registration. */
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord>;
+  /** Licences the record no longer holds give their seat back to the seat counters. */
   replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord>;
-  delete(registrationId: string, id: string): Promise<boolean>;
+  /**
+   * The voice user's licences give their seats back to the seat counters, unless `keepSeats`
+   * (DEL-5: the user is re-created at once with the same licences).
+   */
+  delete(registrationId: string, id: string, options?: { keepSeats?: boolean }): Promise<boolean>;
+  /** Forgets the registration's seat counters too. */
   deleteAll(registrationId: string): Promise<number>;
   /** How many voice users of the registration hold the licence (a seat count; indexed). */
   countHolding(registrationId: string, license: string): Promise<number>;
@@ -249,9 +258,89 @@ export interface RetentionCollection {
   latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null>;
 }
 
-/** A named lease with expiry, for one-instance-at-a-time work (SYNC-3). Single-document atomic. */
+/** Who holds a lease, since when and until when, in the database's clock (ISO-8601). */
+export interface LeaseHolder {
+  holder: string;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+/**
+ * A named lease with expiry, for one-instance-at-a-time work (SYNC-3). Single-document atomic.
+ * Expiry is decided by the database's clock, never by an instance's, so instances whose clocks
+ * disagree still agree on who holds a lease.
+ */
 export interface LeaseCollection {
-  /** True when `holder` now holds the lease (free, expired, or already its own), until now + ttlMs. */
+  /** True when `holder` now holds the lease (free, expired, or already its own), until database now + ttlMs. */
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Extends `holder`'s lease to database now + ttlMs; false when it is no longer `holder`'s (it expired and was taken). */
+  renew(name: string, holder: string, ttlMs: number): Promise<boolean>;
   release(name: string, holder: string): Promise<void>;
+  /** The live holder of the lease, or null when it is free or expired. */
+  current(name: string): Promise<LeaseHolder | null>;
+}
+
+/**
+ * SYNC-5 seat counters: one document per (registration, licence) holding how many voice users
+ * hold the licence. Changed only by conditional updates in the database, so instances sharing it
+ * can never give the last seat twice.
+ */
+export interface SeatCounterCollection {
+  /**
+   * Takes one seat if fewer than `seats` are used; false when none is left. A counter not yet
+   * stored starts from `initial()` (the holders counted in the voice users).
+   */
+  take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean>;
+  /**
+   * Gives one seat back (never below zero). The voice-user collection gives back the seats of
+   * licences a voice user loses (delete, replace) itself; this is for a take whose write failed.
+   */
+  giveBack(registrationId: string, license: string): Promise<void>;
+  /** The stored counter, or undefined when none is stored yet. */
+  used(registrationId: string, license: string): Promise<SeatCounter | undefined>;
+  /** Sets the counter to `used` if it is still at `expected.version` (a recount); false when it moved meanwhile. */
+  correct(registrationId: string, license: string, expected: SeatCounter, used: number): Promise<boolean>;
+  /**
+   * Forgets the counters of these licences (all when omitted): the next take counts the holders
+   * afresh. For licences that start or stop being counted, and REG-4 (the voice users are gone).
+   */
+  forget(registrationId: string, licenses?: readonly string[]): Promise<void>;
+}
+
+export interface SeatCounter {
+  used: number;
+  version: number;
+  /** When the counter last changed, in the database's clock (ms since the epoch). */
+  changedAt: number;
+  /** The database's clock when the counter was read. */
+  readAt: number;
+}
+
+/** A support console session (AUD-2), shared by every instance. Times are ms since the epoch. */
+export interface ConsoleSessionRecord {
+  /** SHA-256 of the session token: the token itself is never stored. */
+  tokenHash: string;
+  account: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeen: number;
+  /** When it ends unless used again; expired sessions are deleted (a TTL index where the server has one). */
+  expiresAt: number;
+}
+
+export interface ConsoleSessionCollection {
+  insert(session: ConsoleSessionRecord): Promise<void>;
+  get(tokenHash: string): Promise<ConsoleSessionRecord | null>;
+  touch(tokenHash: string, lastSeen: number, expiresAt: number): Promise<void>;
+  delete(tokenHash: string): Promise<void>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** Failed console sign-ins, one entry per failure, so instances counting at once never lose one. */
+export interface LoginFailureCollection {
+  add(keyHash: string, at: number, expiresAt: number): Promise<void>;
+  /** The times of `keyHash`'s failures at or after `since`, oldest first. */
+  since(keyHash: string, since: number): Promise<number[]>;
+  clear(keyHash: string): Promise<void>;
+  deleteExpired(now: number): Promise<number>;
 }

@@ -8,6 +8,9 @@ import {
   type RegistrationCollection,
   type RegistrationRecord,
   type RetentionCollection,
+  type SeatCounterCollection,
+  type ConsoleSessionCollection,
+  type LoginFailureCollection,
   type VoiceUserCollection,
   type VoiceUserRecord,
 } from '../../src/store/store.js';
@@ -18,6 +21,9 @@ export interface PortalCollections {
   voiceUsers: VoiceUserCollection;
   retention: RetentionCollection;
   leases: LeaseCollection;
+  seatCounters: SeatCounterCollection;
+  consoleSessions: ConsoleSessionCollection;
+  loginFailures: LoginFailureCollection;
   close(): Promise<void>;
 }
 
@@ -148,9 +154,90 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect(await store.leases.acquire('reconcile:reg-1', 'instance-b', 60_000)).toBe(false);
       expect(await store.leases.acquire('reconcile:reg-1', 'instance-a', 60_000)).toBe(true);
       await store.leases.release('reconcile:reg-1', 'instance-a');
-      expect(await store.leases.acquire('reconcile:reg-1', 'instance-b', 1)).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Already expired when written, as a killed holder's lease is once its time has passed.
+      expect(await store.leases.acquire('reconcile:reg-1', 'instance-b', -1)).toBe(true);
       expect(await store.leases.acquire('reconcile:reg-1', 'instance-a', 60_000)).toBe(true);
+    });
+
+    it('SYNC-3: a lease is renewed by its holder only, names who holds it since when, and is taken over once a killed holder’s expiry passes', async () => {
+      expect(await store.leases.acquire('job:renew', 'instance-a', 60_000)).toBe(true);
+      const held = await store.leases.current('job:renew');
+      expect(held).toMatchObject({ holder: 'instance-a' });
+      expect(Date.parse(held!.expiresAt) - Date.parse(held!.acquiredAt)).toBeGreaterThanOrEqual(59_000);
+      expect(await store.leases.renew('job:renew', 'instance-a', 120_000)).toBe(true);
+      expect((await store.leases.current('job:renew'))?.acquiredAt).toBe(held!.acquiredAt);
+      expect(await store.leases.renew('job:renew', 'instance-b', 120_000)).toBe(false);
+      // A holder killed mid-run leaves a lease that has already expired in the database's clock.
+      expect(await store.leases.acquire('job:killed', 'killed-instance', -1)).toBe(true);
+      expect(await store.leases.current('job:killed')).toBeNull();
+      expect(await store.leases.acquire('job:killed', 'instance-b', 60_000)).toBe(true);
+      expect(await store.leases.renew('job:killed', 'killed-instance', 60_000)).toBe(false);
+      expect((await store.leases.current('job:killed'))?.holder).toBe('instance-b');
+    });
+
+    it('SYNC-5: 16 concurrent takes of a licence with 5 seats left → exactly 5 win; seats given back are taken again', async () => {
+      const seats = 7;
+      const takes = await Promise.all(Array.from({ length: 16 }, () => store.seatCounters.take('reg-seats', 'voice-pro', seats, async () => 2)));
+      expect(takes.filter(Boolean)).toHaveLength(5);
+      expect((await store.seatCounters.used('reg-seats', 'voice-pro'))?.used).toBe(seats);
+      await store.seatCounters.giveBack('reg-seats', 'voice-pro');
+      expect(await store.seatCounters.take('reg-seats', 'voice-pro', seats, async () => 0)).toBe(true);
+      expect(await store.seatCounters.take('reg-seats', 'voice-pro', seats, async () => 0)).toBe(false);
+      expect(await store.seatCounters.used('reg-other', 'voice-pro')).toBeUndefined();
+    });
+
+    it('SYNC-5: a voice user that loses a counted licence (replace, delete) gives its seat back; REG-4 forgets the counters', async () => {
+      const [a, b] = [voiceUser('reg-give', 'give-a', { licenses: ['voice-pro', 'voicemail'] }), voiceUser('reg-give', 'give-b', { licenses: ['voice-pro'] })];
+      for (const record of [a, b]) {
+        expect(await store.seatCounters.take('reg-give', 'voice-pro', 2, async () => 0)).toBe(true);
+        await store.voiceUsers.insert(record);
+      }
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(2);
+      await store.voiceUsers.replace({ ...a, licenses: ['voicemail'] }, a.version);
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(1);
+      expect(await store.seatCounters.used('reg-give', 'voicemail')).toBeUndefined();
+      await store.voiceUsers.delete('reg-give', b.id);
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(0);
+      await store.voiceUsers.delete('reg-give', b.id);
+      expect((await store.seatCounters.used('reg-give', 'voice-pro'))?.used).toBe(0);
+      await store.voiceUsers.deleteAll('reg-give');
+      expect(await store.seatCounters.used('reg-give', 'voice-pro')).toBeUndefined();
+    });
+
+    it('AUD-2: console sessions are kept by token hash with their expiry; expired ones are swept', async () => {
+      const session = { tokenHash: 'hash-1', account: 'alice', csrfToken: 'csrf', createdAt: 1_000, lastSeen: 1_000, expiresAt: 5_000 };
+      await store.consoleSessions.insert(session);
+      await store.consoleSessions.insert({ ...session, tokenHash: 'hash-2', expiresAt: 2_000 });
+      expect(await store.consoleSessions.get('hash-1')).toEqual(session);
+      await store.consoleSessions.touch('hash-1', 3_000, 7_000);
+      expect(await store.consoleSessions.get('hash-1')).toEqual({ ...session, lastSeen: 3_000, expiresAt: 7_000 });
+      expect(await store.consoleSessions.deleteExpired(6_000)).toBe(1);
+      expect(await store.consoleSessions.get('hash-2')).toBeNull();
+      await store.consoleSessions.delete('hash-1');
+      expect(await store.consoleSessions.get('hash-1')).toBeNull();
+    });
+
+    it('AUD-2: failed sign-ins are kept one entry each (concurrent failures all count) and swept once expired', async () => {
+      await Promise.all([100, 200, 300, 400].map((at) => store.loginFailures.add('key-1', at, at + 1_000)));
+      await store.loginFailures.add('key-2', 100, 1_100);
+      expect(await store.loginFailures.since('key-1', 200)).toEqual([200, 300, 400]);
+      expect(await store.loginFailures.deleteExpired(1_250)).toBe(3);
+      expect(await store.loginFailures.since('key-1', 0)).toEqual([300, 400]);
+      await store.loginFailures.clear('key-1');
+      expect(await store.loginFailures.since('key-1', 0)).toEqual([]);
+    });
+
+    it('SYNC-5: a recount corrects a counter only if nobody changed it since it was read; REG-4 forgets the counters', async () => {
+      await store.seatCounters.take('reg-recount', 'voice-pro', 10, async () => 4);
+      const seen = (await store.seatCounters.used('reg-recount', 'voice-pro'))!;
+      expect(seen.used).toBe(5);
+      await store.seatCounters.take('reg-recount', 'voice-pro', 10, async () => 0);
+      expect(await store.seatCounters.correct('reg-recount', 'voice-pro', seen, 1)).toBe(false);
+      const now = (await store.seatCounters.used('reg-recount', 'voice-pro'))!;
+      expect(await store.seatCounters.correct('reg-recount', 'voice-pro', now, 1)).toBe(true);
+      expect((await store.seatCounters.used('reg-recount', 'voice-pro'))?.used).toBe(1);
+      await store.seatCounters.forget('reg-recount');
+      expect(await store.seatCounters.used('reg-recount', 'voice-pro')).toBeUndefined();
     });
   });
 }

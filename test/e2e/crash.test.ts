@@ -15,6 +15,8 @@ const SETTINGS = {
 /** Enough rows that a run is still going when the test kills it (SQLite applies a row in well under 1 ms). */
 const NEW_USERS: Record<StoreKind, number> = { sqlite: 3000, mongodb: 300 };
 const LEAVERS = 40;
+/** Renewed every second while the run lasts; the killed run's lease is free at most this long after. */
+const RUN_LEASE_MS = 3000;
 
 function directoryUser(registrationId: string, name: string): UserRecord {
   const now = new Date().toISOString();
@@ -71,12 +73,14 @@ describe.each(STORE_KINDS)('SYNC-4 a reconcile cut short by a crash finishes cle
       await Promise.all(Array.from({ length: Math.min(500, joiners - i) }, (_, j) => store.users.insert(directoryUser(registration.id, `joiner${i + j}`))));
     }
 
-    serviceProcess = await startServiceProcess(service);
+    // A short run lease, so the killed run's lease expires soon and the rerun may take it over.
+    serviceProcess = await startServiceProcess(service, { RUN_LEASE_MS: String(RUN_LEASE_MS) });
     const cli = reconcileFromCli(service, serviceProcess, 'crashy');
     // Deletions run first, so more seats held than the leavers had means creates are under way.
     await waitUntil(async () => (await store.voiceUsers.countHolding(registration.id, 'voice-standard')) >= LEAVERS + joiners * 0.1);
     serviceProcess.child.kill('SIGKILL');
     expect(await serviceProcess.exited).toBe('SIGKILL');
+    expect((await store.leases.current(`reconcile:${registration.id}`))?.holder).toBeDefined();
     const told = await cli;
     expect(told.code).toBe(1);
     expect(told.stderr).toMatch(/Reconcile stopped part-way: .*Run it again: a run does only what is left \(SYNC-4\)/);
@@ -87,6 +91,8 @@ describe.each(STORE_KINDS)('SYNC-4 a reconcile cut short by a crash finishes cle
     expect(createdBeforeCrash).toBeGreaterThan(0);
     expect(createdBeforeCrash).toBeLessThan(joiners);
 
+    // SYNC-3: the killed run holds the registration until its lease expires; then a rerun takes over.
+    await waitUntil(async () => (await store.leases.current(`reconcile:${registration.id}`)) === null);
     const rerun = (await service.admin.post('/registrations/crashy/reconcile', {})).body;
     expect(rerun.errors).toEqual([]);
     expect(rerun.counts).toMatchObject({ create: joiners - createdBeforeCrash, delete: 0, update: 0 });
@@ -98,5 +104,5 @@ describe.each(STORE_KINDS)('SYNC-4 a reconcile cut short by a crash finishes cle
     expect(await store.voiceUsers.countHolding(registration.id, 'voice-standard')).toBe(joiners);
     expect((await store.retention.list(registration.id)).filter((r) => r.userName.startsWith('leaver'))).toHaveLength(LEAVERS);
     expect((await service.admin.post('/registrations/crashy/reconcile', {})).body.counts).toMatchObject({ create: 0, update: 0, delete: 0, error: 0 });
-  });
+  }, 90_000);
 });

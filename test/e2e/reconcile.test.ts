@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { ENTERPRISE_SCHEMA as ENTERPRISE, USER_SCHEMA, entraGroup, entraUser, patch } from './scim-fixtures.js';
+import type { LeaseHolder } from '../../src/store/store.js';
 
 const MAILBOX = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox';
 const VOICE_EXTENSION = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:User';
@@ -281,11 +282,15 @@ describe.each(STORE_KINDS)('SYNC-3 batched reconciliation with two instances on 
   });
 
   it('SYNC-3 a registration is reconciled by one instance at a time; a crashed holder’s lease expires and another takes over', async () => {
-    const batched = await first.registration('batched', { ...VOICE_SETTINGS, syncMode: { kind: 'batched', intervalMinutes: 0.005 } });
-    // A holder that "crashed" while reconciling: nobody may run until its lease expires.
+    const batched = await first.registration('batched', { ...VOICE_SETTINGS, syncMode: { kind: 'on-demand' } });
+    // A holder that "crashed" while reconciling: nobody may run until its lease expires. Taken
+    // before the registration is batched, so no scheduler run can hold it first.
     expect(await first.store.leases.acquire(`reconcile:${batched.id}`, 'crashed-instance', 1500)).toBe(true);
+    expect((await first.admin.patch('/registrations/batched', { syncMode: { kind: 'batched', intervalMinutes: 0.005 } })).status).toBe(200);
+    const refused = Promise.race([first, second].map((instance) => refusal(instance, `reconcile:${batched.id}`)));
     for (const n of [1, 2, 3]) expect((await batched.scim.post('/Users', employee(`batch${n}@contoso.example`))).status).toBe(201);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // A scheduler has ticked, found the registration due and been refused by the crashed run's lease.
+    expect((await refused).holder).toBe('crashed-instance');
     expect(await first.store.voiceUsers.list(batched.id)).toEqual([]);
     const deadline = Date.now() + 10_000;
     while ((await second.store.voiceUsers.list(batched.id)).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -295,3 +300,17 @@ describe.each(STORE_KINDS)('SYNC-3 batched reconciliation with two instances on 
     expect(JSON.stringify(runs)).not.toMatch(/"error":[1-9]/);
   });
 });
+
+/** The next time `instance`'s job runner is refused `lease`, with who held it (fails after 10 s). */
+function refusal(instance: TestService, lease: string): Promise<LeaseHolder> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no run of ${lease} was refused within 10 s`)), 10_000).unref();
+    const listener = (refusedLease: string, heldBy: LeaseHolder | null) => {
+      if (refusedLease !== lease || !heldBy) return;
+      clearTimeout(timer);
+      instance.service.jobs.events.off('refused', listener);
+      resolve(heldBy);
+    };
+    instance.service.jobs.events.on('refused', listener);
+  });
+}

@@ -19,7 +19,11 @@ import { duplicateIndexesOf, mongoSafely } from './mongo-errors.js';
 import { escapeKeys, unescapeKeys } from './field-names.js';
 import { MongoCredentials, MongoRegistrations, registryModels } from './registry.js';
 import { chooseWriteMode, ConditionalWrites, type RequestedWriteMode, type WriteModeChoice } from './conditional-writes.js';
-import { MongoLeases, MongoRetention, MongoVoiceUsers, voicePortalModels } from './voice-portal.js';
+import { MongoRetention, MongoVoiceUsers, voicePortalModels } from './voice-portal.js';
+import { leaseModel, MongoLeases } from './leases.js';
+import { MongoSeatCounters, seatCounterModel } from './seat-counters.js';
+import { migrateMongo } from './migrations.js';
+import { consoleStateModels, MongoConsoleSessions, MongoLoginFailures } from './console-state.js';
 import { MongoOutbox, outboxModel } from './outbox.js';
 
 interface ResourceDocument {
@@ -91,6 +95,9 @@ export class MongoStore implements Store {
   readonly voiceUsers: MongoVoiceUsers;
   readonly retention: MongoRetention;
   readonly leases: MongoLeases;
+  readonly seatCounters: MongoSeatCounters;
+  readonly consoleSessions: MongoConsoleSessions;
+  readonly loginFailures: MongoLoginFailures;
   readonly outbox: MongoOutbox;
   readonly facts: Record<string, string>;
   private readonly writes: ConditionalWrites;
@@ -114,18 +121,27 @@ export class MongoStore implements Store {
     const portal = voicePortalModels(connection);
     this.registrations = new MongoRegistrations(registry.registrations, this.writes);
     this.credentials = new MongoCredentials(registry.credentials);
-    this.voiceUsers = new MongoVoiceUsers(portal.voiceUsers, this.writes);
+    this.seatCounters = new MongoSeatCounters(seatCounterModel(connection), this.writes);
+    this.voiceUsers = new MongoVoiceUsers(portal.voiceUsers, this.writes, this.seatCounters);
     this.retention = new MongoRetention(portal.retention);
-    this.leases = new MongoLeases(portal.leases);
+    this.leases = new MongoLeases(leaseModel(connection));
+    const consoleState = consoleStateModels(connection);
+    this.consoleSessions = new MongoConsoleSessions(consoleState.sessions);
+    this.loginFailures = new MongoLoginFailures(consoleState.loginFailures);
     this.outbox = new MongoOutbox(outboxModel(connection));
   }
 
-  /** Indexes, the claims' expiry, emails of users written before `emailsLower`, group changes cut by a crash. */
-  async init(): Promise<void> {
-    await Promise.all(Object.values(this.connection.models).map((model) => model.createIndexes()));
+  /**
+   * The numbered migrations (indexes, once per database; see migrations.ts), then the claims'
+   * expiry, emails of users written before `emailsLower`, group changes cut by a crash. Answers
+   * the migrations this start applied.
+   */
+  async init(): Promise<number[]> {
+    const applied = await migrateMongo(this.connection, this.leases);
     await this.writes.init();
     await this.users.backfillEmailsLower();
     await this.groups.finishInterruptedChanges();
+    return applied.map((migration) => migration.version);
   }
 
   ping(): Promise<void> {

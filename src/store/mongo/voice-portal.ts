@@ -4,13 +4,13 @@ import {
   ConflictError,
   NotFoundError,
   VersionConflictError,
-  type LeaseCollection,
   type RetentionCollection,
   type RetentionRecord,
+  type SeatCounterCollection,
   type VoiceUserCollection,
   type VoiceUserRecord,
 } from '../store.js';
-import { conflictFieldOf, duplicateKeyOf, isDuplicateKey, mongoSafely } from './mongo-errors.js';
+import { conflictFieldOf, duplicateKeyOf, mongoSafely } from './mongo-errors.js';
 import type { ConditionalWrites } from './conditional-writes.js';
 import { uniqueKeysOf, VOICE_USER_UNIQUE_FIELDS } from '../voice-user-keys.js';
 
@@ -32,12 +32,6 @@ interface RetentionDocument {
   record: RetentionRecord;
 }
 
-interface LeaseDocument {
-  _id: string;
-  holder: string;
-  expiresAt: number;
-}
-
 /** `voice_users` is the collection the portal reads; `_id` is registration + id so ids are per registration. */
 export function voicePortalModels(connection: Connection) {
   const voiceUserSchema = new Schema<VoiceUserDocument>(
@@ -55,17 +49,26 @@ export function voicePortalModels(connection: Connection) {
   return {
     voiceUsers: connection.model<VoiceUserDocument>('VoiceUser', voiceUserSchema),
     retention: connection.model<RetentionDocument>('Retention', retentionSchema),
-    leases: connection.model<LeaseDocument>('Lease', new Schema<LeaseDocument>({ _id: String, holder: String, expiresAt: Number }, { collection: 'leases', versionKey: false, minimize: false })),
   };
 }
 
 const documentId = (registrationId: string, id: string) => `${registrationId}:${id}`;
 
+/**
+ * Without transactions (FerretDB v1 has none) a voice user and the seat counters change in two
+ * steps: the voice user first, then the seats it lost are given back. A crash in between leaves
+ * a counter one too high, never too low; the seat service's recount corrects it.
+ */
 export class MongoVoiceUsers implements VoiceUserCollection {
   constructor(
     private readonly model: Model<VoiceUserDocument>,
     private readonly writes: ConditionalWrites,
+    private readonly seats: SeatCounterCollection,
   ) {}
+
+  private async giveBackSeats(registrationId: string, licenses: readonly string[]): Promise<void> {
+    for (const license of licenses) await this.seats.giveBack(registrationId, license);
+  }
 
   list(registrationId: string): Promise<VoiceUserRecord[]> {
     return mongoSafely(async () => (await this.model.find({ registrationId }, { record: 1 }).lean()).map((doc) => doc.record));
@@ -112,21 +115,33 @@ export class MongoVoiceUsers implements VoiceUserCollection {
       const next = { ...record, version: expectedVersion + 1 };
       const document = toDocument(next);
       const { _id, ...fields } = document;
+      // Read first: if the write below matches `expectedVersion`, this is the document it replaced.
+      const previous = await this.model.findById(_id, { 'record.licenses': 1, version: 1 }).lean();
       const updated = await this.explainDuplicates(document, () => this.writes.update(this.model.collection, _id, { _id }, expectedVersion, { $set: fields }));
       if (!updated) {
         if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
       }
+      const held = previous?.version === expectedVersion ? previous.record.licenses : [];
+      await this.giveBackSeats(record.registrationId, held.filter((license) => !next.licenses.includes(license)));
       return next;
     });
   }
 
-  delete(registrationId: string, id: string): Promise<boolean> {
-    return mongoSafely(async () => (await this.model.deleteOne({ _id: documentId(registrationId, id) })).deletedCount > 0);
+  delete(registrationId: string, id: string, { keepSeats = false } = {}): Promise<boolean> {
+    return mongoSafely(async () => {
+      const deleted = await this.model.findOneAndDelete({ _id: documentId(registrationId, id) }).lean();
+      if (deleted && !keepSeats) await this.giveBackSeats(registrationId, deleted.record.licenses);
+      return deleted !== null;
+    });
   }
 
   deleteAll(registrationId: string): Promise<number> {
-    return mongoSafely(async () => (await this.model.deleteMany({ registrationId })).deletedCount);
+    return mongoSafely(async () => {
+      const deleted = (await this.model.deleteMany({ registrationId })).deletedCount;
+      await this.seats.forget(registrationId);
+      return deleted;
+    });
   }
 
   countHolding(registrationId: string, license: string): Promise<number> {
@@ -169,38 +184,5 @@ export class MongoRetention implements RetentionCollection {
 
   latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null> {
     return mongoSafely(async () => (await this.model.findOne({ registrationId, directoryUserId }).sort({ deletedAt: -1 }).lean())?.record ?? null);
-  }
-}
-
-export class MongoLeases implements LeaseCollection {
-  constructor(private readonly model: Model<LeaseDocument>) {}
-
-  /**
-   * Acquisition is decided by the unique `_id` of an insert, the one write FerretDB v1 makes
-   * atomic (it does not apply an update's filter atomically). An expired lease is removed first,
-   * by a delete that names the exact holder and expiry it saw.
-   */
-  acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return mongoSafely(async () => {
-      const now = Date.now();
-      const current = await this.model.findById(name).lean();
-      if (current?.holder === holder) {
-        await this.model.updateOne({ _id: name, holder }, { $set: { expiresAt: now + ttlMs } });
-        return true;
-      }
-      if (current && current.expiresAt > now) return false;
-      if (current) await this.model.deleteOne({ _id: name, holder: current.holder, expiresAt: current.expiresAt });
-      try {
-        await this.model.collection.insertOne({ _id: name as never, holder, expiresAt: now + ttlMs });
-        return true;
-      } catch (error) {
-        if (isDuplicateKey(error)) return false;
-        throw error;
-      }
-    });
-  }
-
-  release(name: string, holder: string): Promise<void> {
-    return mongoSafely(async () => void (await this.model.deleteOne({ _id: name, holder })));
   }
 }

@@ -2,20 +2,6 @@ import type Database from 'better-sqlite3';
 import type { OutboxBacklog, OutboxEntry, WriteBackOutbox } from '../../writeback/outbox.js';
 import { sqliteSafely } from './sqlite-errors.js';
 
-export function createOutboxTable(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS writeback_outbox (
-      id TEXT PRIMARY KEY,
-      registration_id TEXT NOT NULL,
-      directory_user_id TEXT NOT NULL,
-      next_attempt_at TEXT NOT NULL,
-      doc TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS writeback_outbox_in_order ON writeback_outbox (registration_id, id);
-    CREATE INDEX IF NOT EXISTS writeback_outbox_by_user ON writeback_outbox (registration_id, directory_user_id, id);
-  `);
-}
-
 /** TWO-1 outbox on the embedded store: one row per recorded change, the entry as JSON beside its keys. */
 export class SqliteOutbox implements WriteBackOutbox {
   constructor(private readonly db: Database.Database) {}

@@ -2,22 +2,6 @@ import type Database from 'better-sqlite3';
 import { NotFoundError, VersionConflictError, type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../store.js';
 import { sqliteSafely } from './sqlite-errors.js';
 
-export function createRegistryTables(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS registrations (
-      id TEXT PRIMARY KEY,
-      name_lower TEXT NOT NULL UNIQUE,
-      version INTEGER NOT NULL,
-      doc TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS credentials (
-      key TEXT PRIMARY KEY,
-      registration_id TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS credentials_by_registration ON credentials (registration_id);
-  `);
-}
-
 export class SqliteRegistrations implements RegistrationCollection {
   constructor(private readonly db: Database.Database) {}
 

@@ -16,78 +16,11 @@ import {
 import type { ListQuery, ListResult } from '../query.js';
 import { compileFilter, compileOrder } from './sql-filter.js';
 import { sqliteSafely } from './sqlite-errors.js';
-import { createRegistryTables, SqliteCredentials, SqliteRegistrations } from './registry.js';
-import { createVoicePortalTables, SqliteLeases, SqliteRetention, SqliteVoiceUsers } from './voice-portal.js';
-import { createOutboxTable, SqliteOutbox } from './outbox.js';
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS users (
-    registration_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    user_name TEXT NOT NULL,
-    user_name_lower TEXT NOT NULL,
-    external_id TEXT,
-    version INTEGER NOT NULL,
-    created TEXT NOT NULL,
-    last_modified TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    PRIMARY KEY (registration_id, id),
-    UNIQUE (registration_id, user_name_lower)
-  );
-  CREATE INDEX IF NOT EXISTS users_by_external_id ON users (registration_id, external_id);
-  CREATE TABLE IF NOT EXISTS groups (
-    registration_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    display_name_lower TEXT NOT NULL,
-    external_id TEXT,
-    version INTEGER NOT NULL,
-    created TEXT NOT NULL,
-    last_modified TEXT NOT NULL,
-    resource TEXT NOT NULL,
-    PRIMARY KEY (registration_id, id)
-  );
-  CREATE INDEX IF NOT EXISTS groups_by_display_name ON groups (registration_id, display_name_lower);
-  CREATE INDEX IF NOT EXISTS groups_by_external_id ON groups (registration_id, external_id);
-  CREATE TABLE IF NOT EXISTS memberships (
-    registration_id TEXT NOT NULL,
-    group_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    display TEXT,
-    type TEXT,
-    PRIMARY KEY (registration_id, group_id, user_id)
-  );
-  -- Covering, so the planner prefers it to the primary key's (registration_id, …) prefix for a user's groups.
-  DROP INDEX IF EXISTS memberships_by_user;
-  CREATE INDEX IF NOT EXISTS memberships_of_user ON memberships (registration_id, user_id, group_id);
-  CREATE INDEX IF NOT EXISTS memberships_in_order ON memberships (registration_id, group_id, position);
-`;
-
-/**
- * Lower-cased `emails[].value` of each user, kept with the user on every write, so that the
- * case-insensitive `emails.value eq` (Entra's lookup) is an index lookup, not a scan of the JSON.
- */
-const USER_EMAILS = `
-  CREATE TABLE IF NOT EXISTS user_emails (
-    registration_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    email_lower TEXT NOT NULL,
-    PRIMARY KEY (registration_id, user_id, email_lower)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS user_emails_by_email ON user_emails (email_lower, registration_id);
-`;
-
-/** Creates the emails table; a database made before it gets it filled from the users once. */
-function createUserEmails(db: Database.Database): void {
-  const existed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'user_emails'").get() !== undefined;
-  db.exec(USER_EMAILS);
-  if (!existed) {
-    db.exec(`INSERT OR IGNORE INTO user_emails (registration_id, user_id, email_lower)
-             SELECT u.registration_id, u.id, lower(json_extract(e.value, '$.value')) FROM users u, json_each(u.resource, '$.emails') e
-             WHERE json_type(e.value, '$.value') = 'text'`);
-  }
-}
+import { SqliteCredentials, SqliteRegistrations } from './registry.js';
+import { SqliteLeases, SqliteRetention, SqliteSeatCounters, SqliteVoiceUsers } from './voice-portal.js';
+import { migrateSqlite } from './migrations.js';
+import { SqliteConsoleSessions, SqliteLoginFailures } from './console-state.js';
+import { SqliteOutbox } from './outbox.js';
 
 /** How long a statement waits for another connection's write lock before failing SQLITE_BUSY (→ 503). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -112,12 +45,19 @@ export class SqliteStore implements Store {
   readonly voiceUsers: SqliteVoiceUsers;
   readonly retention: SqliteRetention;
   readonly leases: SqliteLeases;
+  readonly seatCounters: SqliteSeatCounters;
+  readonly consoleSessions: SqliteConsoleSessions;
+  readonly loginFailures: SqliteLoginFailures;
   readonly outbox: SqliteOutbox;
   readonly facts = { kind: 'sqlite', writeMode: 'conditional UPDATE … WHERE version = ? (transactions)' };
   /** Statements run so far (better-sqlite3's `verbose` hook): the embedded store's "round trips". */
   statementsRun = 0;
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    readonly db: Database.Database,
+    /** The migration numbers this open applied (none when the file was already current). */
+    readonly migrationsApplied: number[] = [],
+  ) {
     this.users = new SqliteUsers(db);
     this.groups = new SqliteGroups(db);
     this.registrations = new SqliteRegistrations(db);
@@ -125,6 +65,9 @@ export class SqliteStore implements Store {
     this.voiceUsers = new SqliteVoiceUsers(db);
     this.retention = new SqliteRetention(db);
     this.leases = new SqliteLeases(db);
+    this.seatCounters = new SqliteSeatCounters(db);
+    this.consoleSessions = new SqliteConsoleSessions(db);
+    this.loginFailures = new SqliteLoginFailures(db);
     this.outbox = new SqliteOutbox(db);
   }
 
@@ -140,15 +83,12 @@ export class SqliteStore implements Store {
 export async function openSqliteStore(file: string): Promise<SqliteStore> {
   let store: SqliteStore | undefined;
   const db = new Database(file, { verbose: () => void (store && store.statementsRun++) });
+  // The busy timeout first: a second process opening the file while the first migrates it waits.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.exec(SCHEMA);
-  createUserEmails(db);
-  createRegistryTables(db);
-  createVoicePortalTables(db);
-  createOutboxTable(db);
-  store = new SqliteStore(db);
+  const applied = migrateSqlite(db);
+  store = new SqliteStore(db, applied.map((migration) => migration.version));
   return store;
 }
 

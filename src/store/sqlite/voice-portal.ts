@@ -3,6 +3,9 @@ import {
   NotFoundError,
   VersionConflictError,
   type LeaseCollection,
+  type LeaseHolder,
+  type SeatCounter,
+  type SeatCounterCollection,
   type RetentionCollection,
   type RetentionRecord,
   type VoiceUserCollection,
@@ -10,55 +13,7 @@ import {
 } from '../store.js';
 import { sqliteSafely } from './sqlite-errors.js';
 import { uniqueKeysOf, VOICE_USER_UNIQUE_FIELDS } from '../voice-user-keys.js';
-
-/** Columns added after the first release; databases created before get them on open. */
-function addRetentionLinkColumns(db: Database.Database): void {
-  const columns = (db.prepare('PRAGMA table_info(retention)').all() as { name: string }[]).map((column) => column.name);
-  if (!columns.includes('directory_user_id')) db.exec('ALTER TABLE retention ADD COLUMN directory_user_id TEXT; ALTER TABLE retention ADD COLUMN deleted_at TEXT;');
-  db.exec('CREATE INDEX IF NOT EXISTS retention_by_directory_user ON retention (registration_id, directory_user_id, deleted_at)');
-}
-
-export function createVoicePortalTables(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS voice_users (
-      registration_id TEXT NOT NULL,
-      id TEXT NOT NULL,
-      user_name_key TEXT NOT NULL,
-      primary_email_key TEXT NOT NULL,
-      extension_key TEXT NOT NULL,
-      did_key TEXT NOT NULL,
-      directory_user_id TEXT,
-      version INTEGER NOT NULL,
-      doc TEXT NOT NULL,
-      PRIMARY KEY (registration_id, id),
-      UNIQUE (registration_id, user_name_key),
-      UNIQUE (registration_id, primary_email_key),
-      UNIQUE (registration_id, extension_key),
-      UNIQUE (registration_id, did_key)
-    );
-    CREATE INDEX IF NOT EXISTS voice_users_by_directory_user ON voice_users (registration_id, directory_user_id);
-    CREATE TABLE IF NOT EXISTS voice_user_licenses (
-      registration_id TEXT NOT NULL,
-      license TEXT NOT NULL,
-      voice_user_id TEXT NOT NULL,
-      PRIMARY KEY (registration_id, license, voice_user_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS voice_user_licenses_by_user ON voice_user_licenses (registration_id, voice_user_id);
-    CREATE TABLE IF NOT EXISTS retention (
-      id TEXT PRIMARY KEY,
-      registration_id TEXT NOT NULL,
-      purge_after TEXT NOT NULL,
-      doc TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS retention_due ON retention (purge_after);
-    CREATE TABLE IF NOT EXISTS leases (
-      name TEXT PRIMARY KEY,
-      holder TEXT NOT NULL,
-      expires_at INTEGER NOT NULL
-    );
-  `);
-  addRetentionLinkColumns(db);
-}
+import { SQLITE_NOW_MS } from './migrations.js';
 
 const uniqueFieldOf = (message: string) => VOICE_USER_UNIQUE_FIELDS.find(([, column]) => message.includes(`voice_users.${column}`))?.[0] ?? 'id';
 
@@ -111,14 +66,17 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
         if (!this.db.prepare('SELECT 1 FROM voice_users WHERE registration_id = ? AND id = ?').get(record.registrationId, record.id)) throw new NotFoundError(`voice user ${record.id}`);
         throw new VersionConflictError(`voice user ${record.id} changed`);
       }
+      const lost = this.licensesOf(record.registrationId, record.id).filter((license) => !next.licenses.includes(license));
       this.unindexLicenses(record.registrationId, record.id);
       this.indexLicenses(next);
+      giveBackSeats(this.db, record.registrationId, lost);
       return next;
     }), uniqueFieldOf);
   }
 
-  delete(registrationId: string, id: string): Promise<boolean> {
+  delete(registrationId: string, id: string, { keepSeats = false } = {}): Promise<boolean> {
     return sqliteSafely(this.inTransaction(() => {
+      if (!keepSeats) giveBackSeats(this.db, registrationId, this.licensesOf(registrationId, id));
       this.unindexLicenses(registrationId, id);
       return this.db.prepare('DELETE FROM voice_users WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
     }));
@@ -127,6 +85,7 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
   deleteAll(registrationId: string): Promise<number> {
     return sqliteSafely(this.inTransaction(() => {
       this.db.prepare('DELETE FROM voice_user_licenses WHERE registration_id = ?').run(registrationId);
+      this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ?').run(registrationId);
       return this.db.prepare('DELETE FROM voice_users WHERE registration_id = ?').run(registrationId).changes;
     }));
   }
@@ -143,6 +102,10 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
   private indexLicenses(record: VoiceUserRecord): void {
     const insert = this.db.prepare('INSERT OR IGNORE INTO voice_user_licenses (registration_id, license, voice_user_id) VALUES (?, ?, ?)');
     for (const license of record.licenses) insert.run(record.registrationId, license, record.id);
+  }
+
+  private licensesOf(registrationId: string, voiceUserId: string): string[] {
+    return (this.db.prepare('SELECT license FROM voice_user_licenses WHERE registration_id = ? AND voice_user_id = ?').all(registrationId, voiceUserId) as { license: string }[]).map((row) => row.license);
   }
 
   private unindexLicenses(registrationId: string, voiceUserId: string): void {
@@ -182,26 +145,105 @@ export class SqliteRetention implements RetentionCollection {
   }
 }
 
+/** Leases in SQLite's clock: every process on the file shares the machine, so it is the database's clock. */
 export class SqliteLeases implements LeaseCollection {
   constructor(private readonly db: Database.Database) {}
 
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return sqliteSafely(() => {
-      const now = Date.now();
       const result = this.db
         .prepare(
-          `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-           WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`,
+          `INSERT INTO leases (name, holder, acquired_at, expires_at) VALUES (?, ?, ${SQLITE_NOW_MS}, ${SQLITE_NOW_MS} + ?)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at,
+             acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at ELSE excluded.acquired_at END
+           WHERE leases.holder = excluded.holder OR leases.expires_at <= ${SQLITE_NOW_MS}`,
         )
-        .run(name, holder, now + ttlMs, now);
+        .run(name, holder, ttlMs);
       return result.changes > 0;
     });
+  }
+
+  renew(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return sqliteSafely(() => this.db.prepare(`UPDATE leases SET expires_at = ${SQLITE_NOW_MS} + ? WHERE name = ? AND holder = ?`).run(ttlMs, name, holder).changes > 0);
   }
 
   release(name: string, holder: string): Promise<void> {
     return sqliteSafely(() => void this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder));
   }
+
+  current(name: string): Promise<LeaseHolder | null> {
+    return sqliteSafely(() => {
+      const row = this.db.prepare(`SELECT holder, acquired_at, expires_at FROM leases WHERE name = ? AND expires_at > ${SQLITE_NOW_MS}`).get(name) as
+        | { holder: string; acquired_at: number | null; expires_at: number }
+        | undefined;
+      return row ? { holder: row.holder, acquiredAt: new Date(row.acquired_at ?? row.expires_at).toISOString(), expiresAt: new Date(row.expires_at).toISOString() } : null;
+    });
+  }
+}
+
+/** SYNC-5 counters: `used < seats` is checked by the UPDATE itself, which SQLite runs under the file's write lock. */
+export class SqliteSeatCounters implements SeatCounterCollection {
+  constructor(private readonly db: Database.Database) {}
+
+  async take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean> {
+    // Twice at most: a counter forgotten between the two statements is counted again once.
+    for (let round = 0; round < 2; round++) {
+      if (!(await this.used(registrationId, license))) await this.create(registrationId, license, await initial());
+      const taken = await sqliteSafely(
+        () =>
+          this.db
+            .prepare(`UPDATE seat_counters SET used = used + 1, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND used < ?`)
+            .run(registrationId, license, seats).changes > 0,
+      );
+      if (taken || (await this.used(registrationId, license))) return taken;
+    }
+    return false;
+  }
+
+  giveBack(registrationId: string, license: string): Promise<void> {
+    return sqliteSafely(() => giveBackSeats(this.db, registrationId, [license]));
+  }
+
+  private create(registrationId: string, license: string, holders: number): Promise<void> {
+    return sqliteSafely(
+      () => void this.db.prepare(`INSERT OR IGNORE INTO seat_counters (registration_id, license, used, version, changed_at) VALUES (?, ?, ?, 0, ${SQLITE_NOW_MS})`).run(registrationId, license, holders),
+    );
+  }
+
+  used(registrationId: string, license: string): Promise<SeatCounter | undefined> {
+    return sqliteSafely(() => {
+      const row = this.db.prepare(`SELECT used, version, changed_at, ${SQLITE_NOW_MS} AS now FROM seat_counters WHERE registration_id = ? AND license = ?`).get(registrationId, license) as
+        | { used: number; version: number; changed_at: number; now: number }
+        | undefined;
+      return row ? { used: row.used, version: row.version, changedAt: row.changed_at, readAt: row.now } : undefined;
+    });
+  }
+
+  correct(registrationId: string, license: string, expected: SeatCounter, used: number): Promise<boolean> {
+    return sqliteSafely(
+      () =>
+        this.db
+          .prepare(`UPDATE seat_counters SET used = ?, version = version + 1, changed_at = ${SQLITE_NOW_MS} WHERE registration_id = ? AND license = ? AND version = ?`)
+          .run(used, registrationId, license, expected.version).changes > 0,
+    );
+  }
+
+  forget(registrationId: string, licenses?: readonly string[]): Promise<void> {
+    return sqliteSafely(() => {
+      if (!licenses) return void this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ?').run(registrationId);
+      this.db.prepare('DELETE FROM seat_counters WHERE registration_id = ? AND license IN (SELECT value FROM json_each(?))').run(registrationId, JSON.stringify(licenses));
+    });
+  }
+
+}
+
+/** One seat back for each licence that has a counter (an uncounted licence has none). */
+function giveBackSeats(db: Database.Database, registrationId: string, licenses: readonly string[]): void {
+  if (licenses.length === 0) return;
+  db.prepare(
+    `UPDATE seat_counters SET used = used - 1, version = version + 1, changed_at = ${SQLITE_NOW_MS}
+     WHERE registration_id = ? AND license IN (SELECT value FROM json_each(?)) AND used > 0`,
+  ).run(registrationId, JSON.stringify(licenses));
 }
 
 function parse(row: unknown): VoiceUserRecord | null {

@@ -11,6 +11,8 @@ import type { ReconcileService } from '../../../src/service/reconcile-service.js
 import { createAdminApp } from '../../../src/http/admin-app.js';
 import type { RegistrationService } from '../../../src/registrations/registration-service.js';
 import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../../src/store/sqlite/audit-log.js';
+import { SqliteConsoleSessions, SqliteLoginFailures } from '../../../src/store/sqlite/console-state.js';
+import { migrateSqlite } from '../../../src/store/sqlite/migrations.js';
 
 const ADMIN_TOKEN = 'a'.repeat(40);
 const PASSWORD = 'correct horse battery';
@@ -67,6 +69,8 @@ function browser(base: string) {
 describe('support console and audit admin API', () => {
   const db = new Database(':memory:');
   createAuditTables(db);
+  migrateSqlite(db);
+  const consoleState = { consoleSessions: new SqliteConsoleSessions(db), loginFailures: new SqliteLoginFailures(db) };
   const auditLog = new SqliteAuditLog(db);
   const supportAccounts = new SqliteSupportAccounts(db);
   const logger = winston.createLogger({ silent: true });
@@ -100,7 +104,7 @@ describe('support console and audit admin API', () => {
       registrations: directory as unknown as RegistrationService,
       logger,
       reloadTls: () => undefined,
-      publicRouters: [createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations: directory, reconcile, maxLoginFailures: 3 })],
+      publicRouters: [createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations: directory, reconcile, consoleState, maxLoginFailures: 3 })],
       extraRouters: [createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations: directory })],
     });
     server = app.listen(0, '127.0.0.1');

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
-import type { Store } from '../../../src/store/store.js';
-import { createLicenseSeats, NoLicenseLeftError } from '../../../src/service/license-seats.js';
+import { StoreUnavailableError, type Store } from '../../../src/store/store.js';
+import type { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { createLicenseSeats, NoLicenseLeftError, QUIET_BEFORE_RECOUNT_MS } from '../../../src/service/license-seats.js';
 import type { LicensePolicy } from '../../../src/domain/licenses.js';
 import { voiceUser } from '../../contract/portal-store.contract.js';
 
@@ -26,11 +27,31 @@ describe('SYNC-5 licence seats at write time (embedded store)', () => {
   });
 
   it('SYNC-5 a seat freed by another path is found by a fresh count, never refused from the cached one', async () => {
-    const seats = createLicenseSeats(store, () => 0);
+    const seats = createLicenseSeats(store);
     const held = await Promise.all(['a', 'b', 'c'].map((name) => give(seats, 'freed', name)));
     await store.voiceUsers.delete('freed', held[0]!.id);
     await expect(give(seats, 'freed', 'd')).resolves.toMatchObject({ userName: 'd' });
     await expect(give(seats, 'freed', 'e')).rejects.toThrow('no "voice-standard" licence left (all 3 seats are in use)');
+  });
+
+  it('SYNC-5 a seat leaked by a write of unknown outcome is refused until the counter has been quiet, then recounted and given', async () => {
+    const seats = createLicenseSeats(store);
+    await expect(seats.withFreeSeats('leak', POLICY, ['voice-standard'], () => Promise.reject(new StoreUnavailableError('cut off mid-write')))).rejects.toBeInstanceOf(StoreUnavailableError);
+    await Promise.all(['a', 'b'].map((name) => give(seats, 'leak', name)));
+    await expect(give(seats, 'leak', 'c')).rejects.toBeInstanceOf(NoLicenseLeftError);
+    // As a counter last changed before the quiet period looks (a crash long ago).
+    (store as SqliteStore).db.prepare('UPDATE seat_counters SET changed_at = changed_at - ? WHERE registration_id = ?').run(QUIET_BEFORE_RECOUNT_MS + 1000, 'leak');
+    await expect(give(seats, 'leak', 'c')).resolves.toMatchObject({ userName: 'c' });
+    await expect(give(seats, 'leak', 'd')).rejects.toBeInstanceOf(NoLicenseLeftError);
+    expect(await store.voiceUsers.countHolding('leak', 'voice-standard')).toBe(3);
+  });
+
+  it('SYNC-5 a write refused for certain (a clash) gives its seat back at once', async () => {
+    const seats = createLicenseSeats(store);
+    await give(seats, 'clash', 'a');
+    await expect(give(seats, 'clash', 'a')).rejects.toThrow();
+    await Promise.all(['b', 'c'].map((name) => give(seats, 'clash', name)));
+    expect(await seats.inUse('clash', POLICY, ['voice-standard'])).toEqual({ 'voice-standard': 3 });
   });
 
   it('SYNC-5 uncounted licences are given without counting', async () => {

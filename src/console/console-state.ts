@@ -1,0 +1,4 @@
+import type { Store } from '../store/store.js';
+
+/** What the console keeps in the store so that every instance shares it. */
+export type ConsoleState = Pick<Store, 'consoleSessions' | 'loginFailures'>;
