@@ -57,6 +57,7 @@ describe.each(STORE_KINDS)('What support sees: overview and users as they stand,
   });
 
   it('the overview puts seats used vs bought, users by status, last runs and a state line on one answer; the CLI prints the same', async () => {
+    await service.service.audit.recorder.flush();
     const overview = (await service.admin.get('/registrations/northwind/overview')).body;
     expect(overview).toMatchObject({
       registration: { name: 'northwind' },
