@@ -6,8 +6,8 @@ import type { Logger } from './log/logger.js';
 import type { Store } from './store/store.js';
 import { ensureDevCertificates } from './pki/dev-certificates.js';
 import { createDirectoryService } from './service/directory-service.js';
-import { createScimApp } from './http/scim-app.js';
-import { createAdminApp } from './http/admin-app.js';
+import { createScimApp, scimErrorAnswer } from './http/scim-app.js';
+import { adminErrorAnswer, createAdminApp } from './http/admin-app.js';
 import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls-server.js';
 import { createRegistrationResolver } from './registrations/resolver.js';
 import { createRegistrationService, type RegistrationService } from './registrations/registration-service.js';
@@ -207,7 +207,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
       maxConcurrentPerRegistration: config.MAX_CONCURRENT_REQUESTS_PER_REGISTRATION,
     },
   });
-  const scim = await startTlsServer(material, scimApp, config.HOST, config.SCIM_PORT, { name: { name: 'SCIM', portSetting: 'SCIM_PORT' } });
+  const scim = await startTlsServer(material, scimApp, config.HOST, config.SCIM_PORT, { name: { name: 'SCIM', portSetting: 'SCIM_PORT' }, errorAnswer: scimErrorAnswer });
   const reloadTls = () => {
     material = tls.load();
     serverCertificateExpires = expiryOf(material.cert);
@@ -228,7 +228,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), auditing.consoleRouter],
     operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });
-  const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' } });
+  const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' }, errorAnswer: adminErrorAnswer });
   addServiceMetrics(metrics, {
     audit: auditing.recorder,
     seatUsage: () => seatUsage(store, seats),
