@@ -6,8 +6,8 @@ import type { Logger } from './log/logger.js';
 import type { Store } from './store/store.js';
 import { ensureDevCertificates } from './pki/dev-certificates.js';
 import { createDirectoryService } from './service/directory-service.js';
-import { createScimApp } from './http/scim-app.js';
-import { createAdminApp } from './http/admin-app.js';
+import { createScimApp, scimErrorAnswer } from './http/scim-app.js';
+import { adminErrorAnswer, createAdminApp } from './http/admin-app.js';
 import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls-server.js';
 import { createTlsReloader, type CertificateExpiry } from './http/tls-reload.js';
 import { boundCertificateExpiries } from './registrations/credential-keys.js';
@@ -227,7 +227,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
       maxConcurrentPerRegistration: config.MAX_CONCURRENT_REQUESTS_PER_REGISTRATION,
     },
   });
-  const scim = await startTlsServer(material, scimApp, config.HOST, config.SCIM_PORT, { name: { name: 'SCIM', portSetting: 'SCIM_PORT' } });
+  const scim = await startTlsServer(material, scimApp, config.HOST, config.SCIM_PORT, { name: { name: 'SCIM', portSetting: 'SCIM_PORT' }, errorAnswer: scimErrorAnswer });
   const adminApp = createAdminApp({
     adminToken,
     registrations,
@@ -244,7 +244,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
   });
   // The console's sign-in throttle and audit key on req.ip: the client behind the proxies trusted here.
   adminApp.set('trust proxy', config.TRUST_PROXY);
-  const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' } });
+  const admin = await startTlsServer(material, adminApp, config.HOST, config.ADMIN_PORT, { requestCert: false, name: { name: 'admin', portSetting: 'ADMIN_PORT' }, errorAnswer: adminErrorAnswer });
   const tlsReloader = createTlsReloader({
     initial: material,
     load: () => {

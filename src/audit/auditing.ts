@@ -61,7 +61,7 @@ export async function startAuditing({ store, logger, registrations, reconcile, r
   });
   return {
     recorder,
-    scimRequests: auditScimRequests(recorder, { refusals }),
+    scimRequests: auditScimRequests(recorder, { refusals, logger }),
     onRefusedAuth: (req, res, attempt) => refusals.note(req, res, { ...attempt, status: 401, limitable: true }),
     consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile, consoleState }),
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),

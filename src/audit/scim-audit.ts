@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../log/logger.js';
 import type { CallerIdentity, RequestContext } from '../service/context.js';
 import type { JsonObject } from '../store/store.js';
 import { withoutUndefined, type AuditActor, type AuditEventInput, type SubjectUser } from './audit-event.js';
@@ -25,6 +26,8 @@ export interface ScimAuditOptions {
   basePath?: string;
   /** Where requests answered without an authenticated caller go: counted, stored in excerpts, bounded. */
   refusals?: RefusalLedger;
+  /** Where an event that cannot be built or queued is reported; nothing in the `finish` hook may throw. */
+  logger?: Pick<Logger, 'error'>;
 }
 
 export interface RefusedAuthAttempt {
@@ -40,17 +43,23 @@ export interface RefusedAuthAttempt {
  * correlation-id middleware. While the audit queue is full, new requests wait for room
  * (back-pressure) instead of events being dropped.
  */
-export function auditScimRequests(recorder: AuditRecorder, { basePath = '/scim/v2', refusals }: ScimAuditOptions = {}) {
+export function auditScimRequests(recorder: AuditRecorder, { basePath = '/scim/v2', refusals, logger }: ScimAuditOptions = {}) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     const target = scimTargetOf(req.method, pathOf(req).slice(basePath.length));
     const responseBody = keepResponseBody(res, target.action.endsWith('.Create') || target.action.endsWith('.Patch') || target.action.endsWith('.Replace'));
     res.once('finish', () => {
       if (res.locals.auditedRefusal) return;
-      // Anyone can send these (an unknown path, a request the edge refused): kept within the ledger's bounds.
-      if (!res.locals.caller && refusals) return void refusals.note(req, res, { reason: 'unauthenticated-request', status: res.statusCode });
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      void recorder.record(scimRequestEvent(req, res, { target, responseText: responseBody(), durationMs }));
+      // The response is out: an exception here would be uncaught and end the process for everyone.
+      const failed = (error: unknown) => logger?.error('audit event not recorded', { correlationId: res.locals.correlationId, action: target.action, error: (error as Error)?.message });
+      try {
+        // Anyone can send these (an unknown path, a request the edge refused): kept within the ledger's bounds.
+        if (!res.locals.caller && refusals) return void Promise.resolve(refusals.note(req, res, { reason: 'unauthenticated-request', status: res.statusCode })).catch(failed);
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        recorder.record(scimRequestEvent(req, res, { target, responseText: responseBody(), durationMs })).catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     });
     if (recorder.full) recorder.whenRoom().then(() => next(), next);
     else next();
@@ -119,8 +128,17 @@ function keepResponseBody(res: Response, keepSuccessBodies: boolean): () => stri
 function keptBody(req: Request): JsonObject | undefined {
   const body: unknown = req.body;
   if (body === undefined || body === null || typeof body !== 'object' || Object.keys(body).length === 0) return undefined;
-  const size = Number(req.get('content-length')) || JSON.stringify(body).length;
-  return size <= MAX_KEPT_BODY_SIZE ? (body as JsonObject) : { truncated: true, bytes: size };
+  const size = Number(req.get('content-length')) || serializedLength(body);
+  return size <= MAX_KEPT_BODY_SIZE ? (body as JsonObject) : { truncated: true, ...(Number.isFinite(size) ? { bytes: size } : {}) };
+}
+
+/** A body too deep to serialise (the SCIM parser refuses those; this hook must not throw whatever it is given) counts as too large. */
+function serializedLength(body: object): number {
+  try {
+    return JSON.stringify(body).length;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
 
 function parseJson(text: string | undefined): unknown {

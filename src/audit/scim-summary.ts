@@ -17,7 +17,7 @@ const MAX_DESCRIBED_OPERATIONS = 10;
 
 /** `/Users/{id}` and friends, relative to the SCIM base path; anything else is `Scim.Request`. */
 export function scimTargetOf(method: string, path: string): ScimTarget {
-  const [first = '', second, ...rest] = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [first = '', second, ...rest] = path.split('/').filter(Boolean).map(decodeSegment);
   const resourceType = RESOURCE_SEGMENTS[first.toLowerCase()];
   if (DISCOVERY_SEGMENTS.has(first.toLowerCase()) && method === 'GET') return { action: 'Discovery.Read' };
   if (!resourceType || rest.length > 0) return { action: 'Scim.Request' };
@@ -29,6 +29,15 @@ export function scimTargetOf(method: string, path: string): ScimTarget {
   if (second === '.search') return method === 'POST' ? { action: `${resourceType}.List`, resourceType } : { action: 'Scim.Request', resourceType };
   const verb = VERB_BY_METHOD[method];
   return verb ? { action: `${resourceType}.${verb}`, resourceType, resourceId: second } : { action: 'Scim.Request', resourceType, resourceId: second };
+}
+
+/** A segment with a malformed escape (`%ZZ`) is kept as sent: the request is still audited, then refused with 400. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export interface ScimExchange {
@@ -155,8 +164,17 @@ function describeMembers({ added, removed, replacedWith, cleared }: MemberCounts
 /** A value as shown in a summary: JSON, cut to a readable length, secrets never shown. */
 export function showValue(key: string, value: unknown): string {
   if (isSecretKey(key)) return REDACTED;
-  const rendered = JSON.stringify(value) ?? 'null';
+  const rendered = renderJson(value);
   return rendered.length > MAX_VALUE_CHARS ? `${rendered.slice(0, MAX_VALUE_CHARS - 1)}…` : rendered;
+}
+
+/** Request bodies are depth-limited when parsed; a value that still cannot be rendered is named, not thrown. */
+function renderJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return '(unreadable value)';
+  }
 }
 
 function primaryEmail(resource: JsonObject | undefined): string | undefined {

@@ -7,6 +7,8 @@ import { AdminError, createAdminErrorHandler } from './admin-errors.js';
 import { requestLogContext } from '../log/log-context.js';
 import { noteRouteBase } from './route-template.js';
 import { useListenerOperations, type ListenerOperations } from './listener-operations.js';
+import { jsonBody } from './json-body.js';
+import type { ErrorAnswer } from './malformed-requests.js';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -28,7 +30,7 @@ export function createAdminApp({ adminToken, registrations, logger, reloadTls, e
   app.disable('x-powered-by');
   useListenerOperations(app, logger, 'admin', operations);
   for (const router of publicRouters) app.use(router);
-  app.use(ADMIN_BASE_PATH, noteRouteBase, requireAdminToken(adminToken), express.json({ limit: '256kb', type: ['application/json', 'application/*+json'] }), requestLogContext);
+  app.use(ADMIN_BASE_PATH, noteRouteBase, requireAdminToken(adminToken), jsonBody({ limit: '256kb', type: ['application/json', 'application/*+json'] }), requestLogContext);
   app.use(ADMIN_BASE_PATH, registrationRoutes(registrations));
   app.post(`${ADMIN_BASE_PATH}/tls/reload`, (_req, res) => {
     reloadTls();
@@ -41,6 +43,12 @@ export function createAdminApp({ adminToken, registrations, logger, reloadTls, e
   app.use(createAdminErrorHandler(logger));
   return app;
 }
+
+/** A request Node's HTTP parser refused, in the admin API's error shape (see `answerMalformedRequests`). */
+export const adminErrorAnswer: ErrorAnswer = (_status, detail) => ({
+  contentType: 'application/json; charset=utf-8',
+  body: JSON.stringify({ code: 'request.malformed', message: detail }),
+});
 
 function registrationRoutes(registrations: RegistrationService): Router {
   const router = express.Router();

@@ -22,8 +22,14 @@ export function createAdminErrorHandler(logger: Logger) {
 function toAdminError(error: unknown): CodedError {
   if (error instanceof CodedError) return error;
   if (error instanceof StoreUnavailableError) return new AdminError('store.unavailable', 'The database is unavailable; retry later', 503);
-  const parserError = error as { type?: string; limit?: number };
+  const parserError = error as { type?: string; limit?: number; status?: number; expose?: boolean };
   if (parserError?.type === 'entity.parse.failed') return new AdminError('request.invalid_json', 'The request body is not valid JSON');
   if (parserError?.type === 'entity.too.large') return new AdminError('request.too_large', `The request body is larger than ${parserError.limit} bytes`, 413);
+  if (parserError?.type === 'entity.too.deep') return new AdminError('request.too_deep', `The request body nests arrays and objects deeper than ${parserError.limit} levels`);
+  if (parserError?.type === 'encoding.unsupported') return new AdminError('request.encoded', 'The request body must be sent uncompressed (no Content-Encoding)', 415);
+  // Other client errors of Express and body-parser: their status is right, their message may quote the request.
+  if (parserError?.expose && typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    return new AdminError('request.unreadable', `The request cannot be read (HTTP ${parserError.status})`, parserError.status);
+  }
   return new AdminError('internal', 'Internal error; quote the correlation id when reporting it', 500);
 }

@@ -11,6 +11,8 @@ interface HttpParserError {
   type?: string;
   status?: number;
   limit?: number;
+  /** http-errors marks the errors whose status and message are meant for the client. */
+  expose?: boolean;
 }
 
 /** Maps every error once, at the edge, into a SCIM Error body (RFC 7644 §3.12). */
@@ -19,7 +21,8 @@ export function createScimErrorHandler(logger: Logger) {
     if (res.headersSent) return next(error);
     const scim = toScimError(error);
     if (scim.status === 503 && !res.get('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    if (scim.status >= 500) {
+    // 501 is the declared answer for what is not supported (Bulk), not a failure.
+    if (scim.status >= 500 && scim.status !== 501) {
       logger.error('request failed', { correlationId: correlationIdOf(res), method: req.method, path: req.path, error: describe(error) });
     }
     res.status(scim.status).type('application/scim+json').send(JSON.stringify(toScimErrorBody(scim)));
@@ -41,13 +44,21 @@ export function toScimError(error: unknown): ScimError {
   switch (parserError?.type) {
     case 'entity.parse.failed':
       return scimError(400, 'invalidSyntax', 'The request body is not valid JSON');
+    case 'entity.too.deep':
+      return scimError(400, 'invalidSyntax', `The request body nests arrays and objects deeper than the limit of ${parserError.limit} levels`);
     case 'entity.too.large':
       return scimError(413, undefined, `The request body is larger than the limit of ${parserError.limit} bytes`);
     case 'encoding.unsupported':
+      return scimError(415, undefined, 'The request body must be sent uncompressed (no Content-Encoding)');
     case 'charset.unsupported':
       return scimError(415, undefined, 'The request body must be UTF-8 JSON');
     case 'request.aborted':
       return scimError(400, undefined, 'The request was aborted before the body was received');
+  }
+  // Other client errors of Express and body-parser (a bad param encoding, a body on the wrong
+  // method): their status is right, their message may quote the request, so it is not shown.
+  if (parserError?.expose && typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    return scimError(parserError.status, undefined, `The request cannot be read (HTTP ${parserError.status}); check its headers, path and body`);
   }
   return scimError(500, undefined, 'Internal error; quote the X-Request-Id header when reporting it');
 }

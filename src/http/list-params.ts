@@ -1,6 +1,13 @@
 import type { ListQuery } from '../store/query.js';
 import { scimError } from '../scim/errors.js';
 import { parseFilter, resolveSortBy } from '../scim/filter.js';
+import { excerpt } from '../scim/excerpt.js';
+
+/**
+ * Largest `startIndex` taken as given; a larger one is read as this (the page is empty either
+ * way), so no store is asked to skip past what its integers hold.
+ */
+export const MAX_START_INDEX = 2_147_483_647;
 
 export type ResourceType = 'User' | 'Group';
 
@@ -25,7 +32,7 @@ export function readListRequest(resourceType: ResourceType, params: Params, maxP
       filter: filter === undefined ? undefined : parseFilter(resourceType, filter),
       sortBy: sortBy === undefined ? undefined : resolveSortBy(resourceType, sortBy),
       sortOrder: readSortOrder(optionalText(params, 'sortOrder')),
-      startIndex: Math.max(1, optionalInteger(params, 'startIndex') ?? 1),
+      startIndex: Math.min(Math.max(1, optionalInteger(params, 'startIndex') ?? 1), MAX_START_INDEX),
       count: Math.min(Math.max(0, count ?? maxPageSize), maxPageSize),
     },
     attributes: attributeList(params, 'attributes'),
@@ -37,7 +44,7 @@ function readSortOrder(value: string | undefined): ListQuery['sortOrder'] {
   if (value === undefined) return undefined;
   const normalised = value.toLowerCase();
   if (normalised === 'ascending' || normalised === 'descending') return normalised;
-  throw scimError(400, 'invalidValue', `sortOrder must be "ascending" or "descending", not "${value}"`);
+  throw scimError(400, 'invalidValue', `sortOrder must be "ascending" or "descending", not "${excerpt(value)}"`);
 }
 
 function optionalText(params: Params, name: string): string | undefined {
@@ -51,7 +58,7 @@ function optionalInteger(params: Params, name: string): number | undefined {
   const value = params[name];
   if (value === undefined || value === '') return undefined;
   const number = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(number)) throw scimError(400, 'invalidValue', `${name} must be an integer, not "${String(value)}"`);
+  if (!Number.isInteger(number)) throw scimError(400, 'invalidValue', `${name} must be an integer, not "${excerpt(String(value))}"`);
   return number;
 }
 

@@ -5,14 +5,17 @@ import { createAuthenticator, type RefusalVerdict, type RefusedAttempt } from '.
 import type { CredentialResolver } from '../auth/credentials.js';
 import type { DirectoryService } from '../service/directory-service.js';
 import type { ServiceLimits } from '../scim/service-provider-config.js';
-import { scimError } from '../scim/errors.js';
+import { scimError, toScimErrorBody } from '../scim/errors.js';
 import { excerpt } from '../audit/refusal-ledger.js';
+import type { ErrorAnswer } from './malformed-requests.js';
 import { createScimRouter } from './scim-router.js';
 import { createScimErrorHandler } from './error-handler.js';
 import { correlationIdOf, setRequestContext } from './request-context.js';
 import { useListenerOperations, type ListenerOperations } from './listener-operations.js';
 import { limitConcurrencyPerRegistration } from './concurrency-cap.js';
 import { noteRouteBase } from './route-template.js';
+import { jsonBody } from './json-body.js';
+import { noStore, rejectContentEncoding, rejectMalformedPath } from './scim-edge.js';
 
 export const SCIM_BASE_PATH = '/scim/v2';
 
@@ -38,6 +41,7 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
   app.set('query parser', 'simple');
   useListenerOperations(app, logger, 'scim', operations);
   app.use(auditing.scimRequests);
+  app.use(noStore, rejectMalformedPath);
   app.use(
     SCIM_BASE_PATH,
     createAuthenticator({
@@ -57,7 +61,7 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
     next();
   });
   // The body arrives in the socket's async context: the request's log context is entered again.
-  app.use(express.json({ limit: limits.maxBodyBytes, type: () => true, strict: true }), requestLogContext);
+  app.use(rejectContentEncoding, jsonBody({ limit: limits.maxBodyBytes, type: () => true }), requestLogContext);
   const baseUrlOf = (req: Request) => `${publicBaseUrl ?? `https://${req.get('host')}`}${SCIM_BASE_PATH}`;
   app.use(SCIM_BASE_PATH, noteRouteBase, createScimRouter({ directory, limits, baseUrlOf }));
   app.use(() => {
@@ -66,6 +70,12 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
   app.use(createScimErrorHandler(logger));
   return app;
 }
+
+/** A request Node's HTTP parser refused, answered as a SCIM Error (see `answerMalformedRequests`). */
+export const scimErrorAnswer: ErrorAnswer = (status, detail) => ({
+  contentType: 'application/scim+json',
+  body: JSON.stringify(toScimErrorBody(scimError(status, status === 400 ? 'invalidSyntax' : undefined, detail))),
+});
 
 function logRefusal(logger: Logger) {
   return (req: Request, res: Response, attempt: RefusedAttempt) => {

@@ -1,12 +1,13 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { JsonObject, UserRecord } from '../store/store.js';
 import type { RequestContext } from '../service/context.js';
-import { etagOf, type DirectoryService, type GroupWithMembers } from '../service/directory-service.js';
+import { etagOf, isIssuedId, type DirectoryService, type GroupWithMembers } from '../service/directory-service.js';
 import { renderGroup, renderUser } from '../scim/render.js';
-import { projectResource, wantsMembers } from '../scim/projection.js';
+import { createProjection, wantsMembers } from '../scim/projection.js';
 import { resourceTypeDocuments, schemaDocuments } from '../scim/schemas.js';
 import { serviceProviderConfig, type ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
+import { excerpt } from '../scim/excerpt.js';
 import { attributeList, readListRequest, type ListRequest, type ResourceType } from './list-params.js';
 import { requestContext } from './request-context.js';
 import { noteAuditSubject } from '../audit/scim-audit.js';
@@ -31,7 +32,7 @@ interface ResourceEndpoints {
   create(ctx: RequestContext, body: unknown): Promise<Rendered>;
   replace(ctx: RequestContext, id: string, body: unknown, ifMatch?: string): Promise<Rendered>;
   patch(ctx: RequestContext, id: string, body: unknown, ifMatch: string | undefined, view: View): Promise<Rendered>;
-  remove(ctx: RequestContext, id: string): Promise<void>;
+  remove(ctx: RequestContext, id: string, ifMatch: string | undefined): Promise<void>;
 }
 
 export interface ScimRouterDeps {
@@ -54,7 +55,7 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
   router.get('/ResourceTypes', (_req, res) => sendScim(res, 200, listResponse(resourceTypeDocuments(), resourceTypeDocuments().length, 1)));
   router.get('/ResourceTypes/:name', (req, res) => sendScim(res, 200, findDocument(resourceTypeDocuments(), 'name', req.params.name)));
   router.get('/Schemas', (_req, res) => sendScim(res, 200, listResponse(schemaDocuments(), schemaDocuments().length, 1)));
-  router.get('/Schemas/:id', (req, res) => sendScim(res, 200, findDocument(schemaDocuments(), 'id', req.params.id)));
+  router.get('/Schemas/:urn', (req, res) => sendScim(res, 200, findDocument(schemaDocuments(), 'id', req.params.urn)));
   router.all('/Bulk', () => {
     throw scimError(501, undefined, 'Bulk operations are not supported (see /ServiceProviderConfig)');
   });
@@ -62,20 +63,27 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
   router.post('/.search', async (req, res) => {
     assertSearchRequest(req.body);
     const listed = await searchEveryType(requestContext(res), req.body, (type) => endpoints[type](baseUrlOf(req)), limits.maxPageSize);
-    sendScim(res, 200, listResponse(listed.resources, listed.totalResults, Math.max(1, Number(req.body.startIndex) || 1)));
+    sendScim(res, 200, listResponse(listed.resources, listed.totalResults, listed.startIndex));
+  });
+
+  // Ids are checked once, here: anything but the shape the service issues names no resource.
+  router.param('id', (_req, _res, next, id: string) => {
+    if (!isIssuedId(id)) throw scimError(404, undefined, `No resource has the id ${excerpt(id, 60)}`);
+    next();
   });
 
   for (const [type, path] of RESOURCE_PATHS) {
     const resolve = (req: Request) => endpoints[type](baseUrlOf(req));
     router.get(path, async (req, res) => {
-      const listed = await resolve(req).list(requestContext(res), readListRequest(type, req.query, limits.maxPageSize));
-      const startIndex = Math.max(1, Number(req.query.startIndex) || 1);
-      sendScim(res, 200, listResponse(listed.resources, listed.totalResults, startIndex));
+      const request = readListRequest(type, req.query, limits.maxPageSize);
+      const listed = await resolve(req).list(requestContext(res), request);
+      sendScim(res, 200, listResponse(listed.resources, listed.totalResults, request.query.startIndex));
     });
     router.post(`${path}/.search`, async (req, res) => {
       assertSearchRequest(req.body);
-      const listed = await resolve(req).list(requestContext(res), readListRequest(type, req.body, limits.maxPageSize));
-      sendScim(res, 200, listResponse(listed.resources, listed.totalResults, Math.max(1, Number(req.body.startIndex) || 1)));
+      const request = readListRequest(type, req.body, limits.maxPageSize);
+      const listed = await resolve(req).list(requestContext(res), request);
+      sendScim(res, 200, listResponse(listed.resources, listed.totalResults, request.query.startIndex));
     });
     router.get(`${path}/:id`, async (req, res) => {
       const found = await resolve(req).get(requestContext(res), req.params.id, viewOf(req));
@@ -103,7 +111,7 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
       else res.set('ETag', etagOf(patched)).status(204).end();
     });
     router.delete(`${path}/:id`, async (req, res) => {
-      await resolve(req).remove(requestContext(res), req.params.id);
+      await resolve(req).remove(requestContext(res), req.params.id, req.get('If-Match'));
       res.status(204).end();
     });
   }
@@ -122,9 +130,10 @@ async function searchEveryType(ctx: RequestContext, body: Record<string, unknown
   const requests = RESOURCE_PATHS.map(([type]) => ({ type, request: attempt(() => readListRequest(type, body, maxPageSize)) }));
   const usable = requests.filter((entry): entry is { type: ResourceType; request: ListRequest } => !(entry.request instanceof Error));
   if (usable.length === 0) throw requests[0]!.request;
-  let skip = usable[0]!.request.query.startIndex - 1;
+  const { startIndex } = usable[0]!.request.query;
+  let skip = startIndex - 1;
   let room = usable[0]!.request.query.count;
-  const listed = { totalResults: 0, resources: [] as unknown[] };
+  const listed = { totalResults: 0, resources: [] as unknown[], startIndex };
   for (const { type, request } of usable) {
     const page = await endpointsOf(type).list(ctx, { ...request, query: { ...request.query, startIndex: skip + 1, count: room } });
     listed.totalResults += page.totalResults;
@@ -157,7 +166,8 @@ function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEn
     get: async (ctx, id, view) => project('User', await rendered(ctx, await directory.getUser(ctx, id)), view),
     list: async (ctx, request) => {
       const page = await directory.listUsers(ctx, request.query);
-      return { totalResults: page.totalResults, resources: (await renderAll(ctx, page.records)).map((user) => project('User', user, request).resource) };
+      const projection = createProjection('User', request);
+      return { totalResults: page.totalResults, resources: (await renderAll(ctx, page.records)).map((user) => projection(user.resource)) };
     },
     create: async (ctx, body) => rendered(ctx, await directory.createUser(ctx, body)),
     replace: async (ctx, id, body, ifMatch) => rendered(ctx, await directory.replaceUser(ctx, id, body, { ifMatch })),
@@ -166,7 +176,7 @@ function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEn
       const record = await directory.patchUser(ctx, id, body, { ifMatch });
       return wantsBody(view) ? rendered(ctx, record) : { resource: renderUser(record, baseUrl), version: record.version };
     },
-    remove: (ctx, id) => directory.deleteUser(ctx, id),
+    remove: (ctx, id, ifMatch) => directory.deleteUser(ctx, id, { ifMatch }),
   };
 }
 
@@ -177,7 +187,8 @@ function groupEndpoints(directory: DirectoryService, baseUrl: string): ResourceE
     get: async (ctx, id, view) => project('Group', rendered(await directory.getGroup(ctx, id, loadMembers(view))), view),
     list: async (ctx, request) => {
       const page = await directory.listGroups(ctx, request.query, loadMembers(request));
-      return { totalResults: page.totalResults, resources: page.records.map((group) => project('Group', rendered(group), request).resource) };
+      const projection = createProjection('Group', request);
+      return { totalResults: page.totalResults, resources: page.records.map((group) => projection(rendered(group).resource)) };
     },
     create: async (ctx, body) => rendered(await directory.createGroup(ctx, body)),
     replace: async (ctx, id, body, ifMatch) => rendered(await directory.replaceGroup(ctx, id, body, { ifMatch })),
@@ -187,12 +198,12 @@ function groupEndpoints(directory: DirectoryService, baseUrl: string): ResourceE
       const record = await directory.patchGroup(ctx, id, body, { ifMatch });
       return wantsBody(view) ? rendered(await directory.getGroup(ctx, record.id, loadMembers(view))) : rendered({ record });
     },
-    remove: (ctx, id) => directory.deleteGroup(ctx, id),
+    remove: (ctx, id, ifMatch) => directory.deleteGroup(ctx, id, { ifMatch }),
   };
 }
 
 function project(type: ResourceType, rendered: Rendered, view: View): Rendered {
-  return { ...rendered, resource: projectResource(type, rendered.resource, view) };
+  return { ...rendered, resource: createProjection(type, view)(rendered.resource) };
 }
 
 /**
@@ -221,7 +232,7 @@ function listResponse(resources: unknown[], totalResults: number, startIndex: nu
 
 function findDocument(documents: object[], key: string, value: string): object {
   const found = documents.find((document) => String((document as Record<string, unknown>)[key]).toLowerCase() === value.toLowerCase());
-  if (!found) throw scimError(404, undefined, `No ${key === 'id' ? 'schema' : 'resource type'} named ${value}`);
+  if (!found) throw scimError(404, undefined, `No ${key === 'id' ? 'schema' : 'resource type'} named ${excerpt(value, 60)}`);
   return found;
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { pemBlocks } from '../pki/certificates.js';
 import { StartupError } from '../lifecycle/startup-error.js';
+import { answerMalformedRequests, type ErrorAnswer } from './malformed-requests.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -43,9 +44,10 @@ export function startTlsServer(
   listener: RequestListener,
   host: string,
   port: number,
-  { requestCert = true, name }: { requestCert?: boolean; name: ListenerName },
+  { requestCert = true, name, errorAnswer }: { requestCert?: boolean; name: ListenerName; errorAnswer?: ErrorAnswer },
 ): Promise<RunningServer> {
   const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener);
+  if (errorAnswer) answerMalformedRequests(server, errorAnswer);
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, name, host, port));

@@ -3,6 +3,7 @@ import { scimError } from './errors.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
 import { findChild, type AttributeDefinition } from './schemas.js';
 import { isPlainObject, parseBooleanText } from './values.js';
+import { excerpt } from './excerpt.js';
 
 /** A value filter on the elements of a complex attribute: the `type eq "work"` of `emails[type eq "work"]`. */
 export interface ElementFilter {
@@ -24,7 +25,7 @@ type Primitive = Compare['compValue'];
  */
 export function elementFilter(parent: AttributeDefinition, text: string): ElementFilter {
   const filter = parseFilterText(text);
-  const fail = (problem: string) => scimError(400, 'invalidFilter', `Filter '${text}' on ${parent.name} cannot be used: ${problem}`);
+  const fail = (problem: string) => scimError(400, 'invalidFilter', `Filter '${excerpt(text)}' on ${parent.name} cannot be used: ${problem}`);
   const predicate = compile(filter, parent, fail);
   return { matches: (element) => isPlainObject(element) && predicate(element), template: templateOf(filter, parent) };
 }
@@ -59,7 +60,7 @@ function compile(filter: Filter, parent: AttributeDefinition, fail: Fail): Predi
 
 function subAttribute(parent: AttributeDefinition, path: string, fail: Fail): AttributeDefinition {
   const definition = findSubAttribute(parent, path);
-  if (!definition) throw fail(`'${path}' is not a sub-attribute of ${parent.name}`);
+  if (!definition) throw fail(`'${excerpt(path, 60)}' is not a sub-attribute of ${parent.name}`);
   return definition;
 }
 

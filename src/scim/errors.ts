@@ -1,4 +1,5 @@
 import SCIMMY from 'scimmy';
+import { excerpt } from './excerpt.js';
 
 /**
  * The one error type of the SCIM edge: scimmy's, which carries the HTTP status, the
@@ -30,11 +31,17 @@ export function isScimError(error: unknown): error is ScimError {
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
+/**
+ * Longest `detail` sent. Details quote input through `excerpt`; this cap is the backstop for any
+ * that does not, so an error never echoes a large request back.
+ */
+const MAX_DETAIL_CHARS = 500;
+
 export function toScimErrorBody(error: ScimError): Record<string, unknown> {
   return {
     schemas: [ERROR_SCHEMA],
     status: error.status,
     ...(error.scimType ? { scimType: error.scimType } : {}),
-    detail: error.message,
+    detail: excerpt(error.message, MAX_DETAIL_CHARS),
   };
 }

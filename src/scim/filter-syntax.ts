@@ -1,11 +1,19 @@
 import type { Filter } from 'scim2-parse-filter';
 import { parseFilter as parseTokens, tokenizer, Tokens, type Token } from 'scim2-parse-filter/lib/src/parser.js';
 import { isScimError, scimError } from './errors.js';
+import { excerpt } from './excerpt.js';
 
 export type { Filter } from 'scim2-parse-filter';
 
 const COMPARISON_OPERATORS = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 const LITERALS = new Set(['true', 'false', 'null']);
+
+/**
+ * What one filter may hold. Entra sends one condition; the longest filters clients send list a
+ * few dozen ids joined by `or`. The caps bound the parse, the query a store builds (SQLite refuses
+ * expressions deeper than 1000) and the work per request.
+ */
+export const FILTER_LIMITS = { maxChars: 4096, maxTerms: 100, maxNesting: 8 } as const;
 
 /**
  * Parses RFC 7644 §3.4.2.2 filter text into scim2-parse-filter's syntax tree, with errors a
@@ -14,7 +22,9 @@ const LITERALS = new Set(['true', 'false', 'null']);
  * is rewritten so the condition applies to one element (see `moveSubAttributeIntoBrackets`).
  */
 export function parseFilterText(text: string): Filter {
+  assertFilterSize(text);
   const tokens = moveSubAttributeIntoBrackets(repairTokens(tokenize(text)));
+  assertFilterShape(text, tokens);
   const list = new Tokens(tokens);
   try {
     const filter = parseTokens(list);
@@ -26,12 +36,37 @@ export function parseFilterText(text: string): Filter {
   }
 }
 
+/**
+ * Before the tokenizer: its quoted-string pattern backtracks exponentially on line breaks in an
+ * unclosed string, and a value never needs a raw one (JSON escapes `\n` work).
+ */
+function assertFilterSize(text: string): void {
+  if (text.length > FILTER_LIMITS.maxChars) {
+    throw scimError(400, 'invalidFilter', `Filter '${excerpt(text)}' is longer than the limit of ${FILTER_LIMITS.maxChars} characters`);
+  }
+  if (/[\r\n]/.test(text)) throw scimError(400, 'invalidFilter', `Filter '${excerpt(text)}' contains a line break; write it as \\n inside a quoted value`);
+}
+
+/** Term count and nesting, from the tokens (one pass), before the recursive parse. */
+function assertFilterShape(text: string, tokens: Token[]): void {
+  let terms = 0;
+  let depth = 0;
+  for (const { type, literal } of tokens) {
+    const word = literal.toLowerCase();
+    if (type === 'Word' && (COMPARISON_OPERATORS.has(word) || word === 'pr')) terms++;
+    if (word === '(' || word === '[') depth++;
+    if (word === ')' || word.startsWith(']')) depth--;
+    if (depth > FILTER_LIMITS.maxNesting) throw scimError(400, 'invalidFilter', `Filter '${excerpt(text)}' nests parentheses and brackets deeper than the limit of ${FILTER_LIMITS.maxNesting}`);
+  }
+  if (terms > FILTER_LIMITS.maxTerms) throw scimError(400, 'invalidFilter', `Filter '${excerpt(text)}' has ${terms} conditions; the limit is ${FILTER_LIMITS.maxTerms}`);
+}
+
 function tokenize(text: string): Token[] {
   try {
     return tokenizer(text);
   } catch (error) {
     const rest = String((error as Error).message).replace(/^unexpected token /, '');
-    throw scimError(400, 'invalidFilter', `Filter '${text}' cannot be read from ${rest}: values must be double-quoted strings, numbers, true, false or null`);
+    throw scimError(400, 'invalidFilter', `Filter '${excerpt(text)}' cannot be read from ${excerpt(rest, 40)}: values must be double-quoted strings, numbers, true, false or null`);
   }
 }
 
@@ -87,9 +122,9 @@ function syntaxError(text: string, tokens: Token[], failingIndex: number): Error
   const expected = expectationAt(tokens, index);
   const detail =
     failing.type !== 'EOT'
-      ? `Filter '${text}' has an unexpected '${failing.literal}'${previous ? ` after '${previous.literal}'` : ''}: expected ${expected}`
+      ? `Filter '${excerpt(text)}' has an unexpected '${excerpt(failing.literal, 40)}'${previous ? ` after '${excerpt(previous.literal, 40)}'` : ''}: expected ${expected}`
       : previous
-        ? `Filter '${text}' is incomplete: expected ${expected} after '${previous.literal}'`
+        ? `Filter '${excerpt(text)}' is incomplete: expected ${expected} after '${excerpt(previous.literal, 40)}'`
         : 'Filter is empty: expected a condition such as userName eq "someone@example.com"';
   return scimError(400, 'invalidFilter', detail);
 }

@@ -2,6 +2,7 @@ import type { AttributeType, ComparisonOperator, FilterNode, SearchableAttribute
 import { scimError } from './errors.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
 import { parseBooleanText } from './values.js';
+import { excerpt } from './excerpt.js';
 import { ENTERPRISE_USER_SCHEMA, findAttribute, type ResolvedAttribute, type ResourceType } from './schemas.js';
 
 type Column = NonNullable<SearchableAttribute['column']>;
@@ -122,7 +123,7 @@ function searchableAttribute(path: string, scope: Scope): SearchableAttribute {
   const fullPath = scope.parent ? `${scope.parent}.${path}` : path;
   const attribute = lookupSearchable(scope.resourceType, fullPath);
   if (!attribute) {
-    throw invalidFilter(scope, `the attribute '${fullPath}' cannot be searched; ${scope.resourceType} filters can use ${searchableNames(scope.resourceType)}`);
+    throw invalidFilter(scope, `the attribute '${excerpt(fullPath, 60)}' cannot be searched; ${scope.resourceType} filters can use ${searchableNames(scope.resourceType)}`);
   }
   return attribute;
 }
@@ -163,7 +164,7 @@ function comparisonValue(op: ComparisonOperator, attribute: SearchableAttribute,
 function booleanValue(op: ComparisonOperator, attribute: SearchableAttribute, value: unknown, scope: Scope): boolean {
   if (op !== 'eq' && op !== 'ne') throw invalidFilter(scope, `${attribute.name} is a boolean: it can only be compared with eq or ne, not ${op}`);
   const parsed = typeof value === 'boolean' ? value : typeof value === 'string' ? parseBooleanText(value) : undefined;
-  if (parsed === undefined) throw invalidFilter(scope, `${attribute.name} is a boolean: compare it with true or false, not ${JSON.stringify(value)}`);
+  if (parsed === undefined) throw invalidFilter(scope, `${attribute.name} is a boolean: compare it with true or false, not ${excerpt(JSON.stringify(value), 60)}`);
   return parsed;
 }
 
@@ -173,13 +174,13 @@ function dateTimeValue(op: ComparisonOperator, attribute: SearchableAttribute, v
   if (SUBSTRING.has(op)) throw invalidFilter(scope, `${attribute.name} is a dateTime: use eq, ne, gt, ge, lt or le, not ${op}`);
   const date = typeof value === 'string' && ISO_DATE_TIME.test(value) ? new Date(/(Z|[+-]\d{2}:\d{2})$/i.test(value) ? value : `${value}Z`) : undefined;
   if (!date || Number.isNaN(date.getTime())) {
-    throw invalidFilter(scope, `${JSON.stringify(value)} is not a dateTime; ${attribute.name} needs a value like "2015-10-10T14:38:21Z"`);
+    throw invalidFilter(scope, `${excerpt(JSON.stringify(value), 60)} is not a dateTime; ${attribute.name} needs a value like "2015-10-10T14:38:21Z"`);
   }
   return date.toISOString();
 }
 
 function invalidFilter(scope: Scope, problem: string) {
-  return scimError(400, 'invalidFilter', `Filter '${scope.text}' cannot be used: ${problem}`);
+  return scimError(400, 'invalidFilter', `Filter '${excerpt(scope.text)}' cannot be used: ${problem}`);
 }
 
 /**
@@ -191,7 +192,7 @@ function invalidFilter(scope: Scope, problem: string) {
  */
 export function resolveSortBy(resourceType: ResourceType, sortBy: string): SearchableAttribute {
   const attribute = lookupSearchable(resourceType, sortBy);
-  if (!attribute) throw scimError(400, 'invalidValue', `sortBy '${sortBy}' is not an attribute ${resourceType}s can be sorted by; use one of ${searchableNames(resourceType)}`);
-  if (attribute.multiValuedParent) throw scimError(400, 'invalidValue', `sortBy '${sortBy}' is multi-valued; sort by a single-valued attribute such as ${resourceType === 'User' ? 'userName' : 'displayName'}`);
+  if (!attribute) throw scimError(400, 'invalidValue', `sortBy '${excerpt(sortBy)}' is not an attribute ${resourceType}s can be sorted by; use one of ${searchableNames(resourceType)}`);
+  if (attribute.multiValuedParent) throw scimError(400, 'invalidValue', `sortBy '${excerpt(sortBy)}' is multi-valued; sort by a single-valued attribute such as ${resourceType === 'User' ? 'userName' : 'displayName'}`);
   return attribute;
 }

@@ -1,4 +1,5 @@
 import type { Json, JsonObject, Member } from '../store/store.js';
+import { excerpt } from './excerpt.js';
 import { scimError } from './errors.js';
 import { elementFilter, type ElementFilter } from './element-filter.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
@@ -74,7 +75,7 @@ function readOperation(operation: unknown, label: string): Operation {
   if (!isPlainObject(operation)) throw scimError(400, 'invalidSyntax', `${label} must be an object with "op", "path" and "value"`);
   const op = typeof operation.op === 'string' ? operation.op.toLowerCase() : undefined;
   if (op !== 'add' && op !== 'replace' && op !== 'remove') {
-    throw scimError(400, 'invalidSyntax', `${label}.op must be "add", "replace" or "remove", not ${JSON.stringify(operation.op)}`);
+    throw scimError(400, 'invalidSyntax', `${label}.op must be "add", "replace" or "remove", not ${excerpt(JSON.stringify(operation.op) ?? '', 60)}`);
   }
   const path = operation.path;
   if (path !== undefined && typeof path !== 'string') throw scimError(400, 'invalidPath', `${label}.path must be a string`);
@@ -90,7 +91,7 @@ function targetsOf(resourceType: ResourceType, { op, path, value, label }: Opera
   if (op === 'remove') throw scimError(400, 'noTarget', `${label}: a remove needs a "path" naming what to remove`);
   if (!isPlainObject(value)) throw scimError(400, 'invalidValue', `${label}: an ${op} without a "path" needs an object of attributes as its value`);
   return Object.entries(value).flatMap(([key, item]): [Target, unknown][] => {
-    const target = sameName(key, 'schemas') ? undefined : resolveTarget(resourceType, key, `${label}.value.${key}`);
+    const target = sameName(key, 'schemas') ? undefined : resolveTarget(resourceType, key, `${label}.value.${excerpt(key, 60)}`);
     return target ? [[target, item]] : [];
   });
 }
@@ -99,7 +100,7 @@ const VALUE_PATH = /^([^[\]]+)\[(.+)\](?:\.([^.[\]]+))?$/s;
 
 function resolveTarget(resourceType: ResourceType, path: string, label: string): Target | undefined {
   const valuePath = VALUE_PATH.exec(path);
-  if (!valuePath && /[[\]]/.test(path)) throw scimError(400, 'invalidPath', `${label}: path '${path}' is malformed; expected attribute[filter] or attribute[filter].subAttribute`);
+  if (!valuePath && /[[\]]/.test(path)) throw scimError(400, 'invalidPath', `${label}: path '${excerpt(path)}' is malformed; expected attribute[filter] or attribute[filter].subAttribute`);
   const resolved = findAttribute(resourceType, valuePath ? valuePath[1]!.trim() : path);
   if (!resolved) return undefined;
   const target = valuePath ? filteredTarget(resolved.path, resolved.definition, valuePath[2]!, valuePath[3], path, label) : undefined;
@@ -120,7 +121,7 @@ function filteredTarget(
   label: string,
 ): Target | undefined {
   if (!definition.multiValued || definition.type !== 'complex') {
-    throw scimError(400, 'invalidPath', `${label}: path '${text}' filters ${definition.name}, which is not a multi-valued complex attribute`);
+    throw scimError(400, 'invalidPath', `${label}: path '${excerpt(text)}' filters ${definition.name}, which is not a multi-valued complex attribute`);
   }
   const subAttribute = subName === undefined ? undefined : findChild(definition.subAttributes, subName);
   if (subName !== undefined && !subAttribute) return undefined;

@@ -3,6 +3,13 @@ import { scimError } from './errors.js';
 import { elementFilter, type ElementFilter } from './element-filter.js';
 import { findAttribute, findChild, type AttributeDefinition, type ResourceType, rootAttributes } from './schemas.js';
 import { isPlainObject } from './values.js';
+import { excerpt } from './excerpt.js';
+
+/**
+ * Most distinct names `attributes` or `excludedAttributes` may list. Every attribute and
+ * sub-attribute of a User is fewer than this; repeats are dropped before counting.
+ */
+export const MAX_ATTRIBUTE_NAMES = 100;
 
 export interface View {
   /** RFC 7644 §3.4.2.5, comma-separated. */
@@ -26,15 +33,25 @@ const ALWAYS_RETURNED = new Set(['id', 'schemas', 'meta']);
  * and keeps only its matching elements; names the schema does not know are ignored.
  */
 export function projectResource(resourceType: ResourceType, resource: JsonObject, view: View): JsonObject {
+  return createProjection(resourceType, view)(resource);
+}
+
+/**
+ * The view read once, for every resource of a page: reading it per resource made a list's cost
+ * the product of its page size and the number of names asked for.
+ */
+export function createProjection(resourceType: ResourceType, view: View): (resource: JsonObject) => JsonObject {
   const selected = readSelections(resourceType, view.attributes);
   const excluded = readSelections(resourceType, view.excludedAttributes) ?? [];
   const projector = new Projector(selected, excluded);
-  const projected: JsonObject = {};
-  for (const [key, value] of Object.entries(resource)) {
-    const kept = ALWAYS_RETURNED.has(key) ? value : projector.project(value, findChild(rootAttributes(resourceType), key), [key], selected === undefined);
-    if (kept !== undefined) projected[key] = kept;
-  }
-  return projected;
+  return (resource) => {
+    const projected: JsonObject = {};
+    for (const [key, value] of Object.entries(resource)) {
+      const kept = ALWAYS_RETURNED.has(key) ? value : projector.project(value, findChild(rootAttributes(resourceType), key), [key], selected === undefined);
+      if (kept !== undefined) projected[key] = kept;
+    }
+    return projected;
+  };
 }
 
 /** Whether a group's members must be loaded at all for this view: never for `excludedAttributes=members`. */
@@ -45,19 +62,61 @@ export function wantsMembers(excludedAttributes?: string, attributes?: string): 
   return selected === undefined || selected.some((selection) => startsWith(members, selection.path) || startsWith(selection.path, members));
 }
 
+/**
+ * Selections indexed by path, so each attribute of each resource costs a few set lookups
+ * whatever the number of names the client listed (projection stays linear in the page).
+ */
+class SelectionIndex {
+  private readonly exact = new Set<string>();
+  /** Strict prefixes of selected paths: an attribute with a selection below it. */
+  private readonly above = new Set<string>();
+  /** Every selection at or below a path. */
+  private readonly atOrBelow = new Map<string, Selection[]>();
+
+  constructor(selections: Selection[]) {
+    for (const selection of selections) {
+      this.exact.add(keyOf(selection.path));
+      for (let length = 1; length <= selection.path.length; length++) {
+        const key = keyOf(selection.path.slice(0, length));
+        if (length < selection.path.length) this.above.add(key);
+        this.atOrBelow.set(key, [...(this.atOrBelow.get(key) ?? []), selection]);
+      }
+    }
+  }
+
+  /** A selection names this path or one of its ancestors. */
+  covers(path: string[]): boolean {
+    for (let length = 1; length <= path.length; length++) if (this.exact.has(keyOf(path.slice(0, length)))) return true;
+    return false;
+  }
+
+  hasBelow(path: string[]): boolean {
+    return this.above.has(keyOf(path));
+  }
+
+  touching(path: string[]): Selection[] {
+    return this.atOrBelow.get(keyOf(path)) ?? [];
+  }
+}
+
+const keyOf = (path: string[]) => path.join('\u0000');
+
 class Projector {
-  constructor(
-    private readonly selected: Selection[] | undefined,
-    private readonly excluded: Selection[],
-  ) {}
+  private readonly selected: SelectionIndex;
+  private readonly excluded: SelectionIndex;
+
+  constructor(selected: Selection[] | undefined, excluded: Selection[]) {
+    this.selected = new SelectionIndex(selected ?? []);
+    this.excluded = new SelectionIndex(excluded);
+  }
 
   project(value: Json, definition: AttributeDefinition | undefined, path: string[], ancestorIncluded: boolean): Json | undefined {
     if (definition?.returned === 'never') return undefined;
     if (definition?.returned === 'always') return value;
-    if (this.excluded.some((selection) => startsWith(path, selection.path))) return undefined;
-    const included = this.isSelected(path) || (ancestorIncluded && definition?.returned !== 'request');
+    if (this.excluded.covers(path)) return undefined;
+    const included = this.selected.covers(path) || (ancestorIncluded && definition?.returned !== 'request');
     const filtered = this.filterElements(value, path);
-    const narrowed = this.hasBelow(this.selected ?? [], path) || this.hasBelow(this.excluded, path);
+    const narrowed = this.selected.hasBelow(path) || this.excluded.hasBelow(path);
     if (!narrowed || !definition?.subAttributes) return included ? filtered : undefined;
     return this.projectChildren(filtered, definition.subAttributes, path, included);
   }
@@ -77,17 +136,9 @@ class Projector {
     return Object.keys(projected).length > 0 ? projected : undefined;
   }
 
-  private isSelected(path: string[]): boolean {
-    return (this.selected ?? []).some((selection) => startsWith(path, selection.path));
-  }
-
-  private hasBelow(selections: Selection[], path: string[]): boolean {
-    return selections.some((selection) => selection.path.length > path.length && startsWith(selection.path, path));
-  }
-
   /** Element filters apply only when every selection of this attribute carries one. */
   private filterElements(value: Json, path: string[]): Json {
-    const touching = (this.selected ?? []).filter((selection) => startsWith(selection.path, path));
+    const touching = this.selected.touching(path);
     if (!Array.isArray(value) || touching.length === 0 || touching.some((selection) => !selection.elements)) return value;
     return value.filter((element) => touching.some((selection) => selection.elements!.matches(element)));
   }
@@ -99,7 +150,11 @@ function startsWith(path: string[], prefix: string[]): boolean {
 
 function readSelections(resourceType: ResourceType, list: string | undefined): Selection[] | undefined {
   if (list === undefined) return undefined;
-  return splitAttributeList(list).flatMap((item) => {
+  const items = [...new Set(splitAttributeList(list))];
+  if (items.length > MAX_ATTRIBUTE_NAMES) {
+    throw scimError(400, 'invalidValue', `${items.length} distinct attribute names were listed; at most ${MAX_ATTRIBUTE_NAMES} are accepted`);
+  }
+  return items.flatMap((item) => {
     const selection = readSelection(resourceType, item);
     return selection ? [selection] : [];
   });
@@ -110,14 +165,14 @@ const VALUE_PATH = /^([^[\]]+)\[(.*)\]$/s;
 function readSelection(resourceType: ResourceType, item: string): Selection | undefined {
   const valuePath = VALUE_PATH.exec(item);
   if (!valuePath) {
-    if (item.includes('[')) throw scimError(400, 'invalidValue', `'${item}' is not an attribute name or name[filter]`);
+    if (item.includes('[')) throw scimError(400, 'invalidValue', `'${excerpt(item)}' is not an attribute name or name[filter]`);
     const resolved = findAttribute(resourceType, item);
     return resolved && { path: resolved.path };
   }
   const resolved = findAttribute(resourceType, valuePath[1]!.trim());
   if (!resolved) return undefined;
   if (!resolved.definition.multiValued || resolved.definition.type !== 'complex') {
-    throw scimError(400, 'invalidValue', `'${item}' filters ${resolved.definition.name}, which is not a multi-valued complex attribute`);
+    throw scimError(400, 'invalidValue', `'${excerpt(item)}' filters ${resolved.definition.name}, which is not a multi-valued complex attribute`);
   }
   return { path: resolved.path, elements: elementFilter(resolved.definition, valuePath[2]!) };
 }

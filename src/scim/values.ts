@@ -1,5 +1,6 @@
 import type { Json, JsonObject, Member } from '../store/store.js';
 import { scimError } from './errors.js';
+import { excerpt } from './excerpt.js';
 import { findChild, type AttributeDefinition } from './schemas.js';
 
 /** Entra sends booleans as "True"/"False"; any letter case is accepted. */
@@ -122,7 +123,7 @@ function subAttributeNames(definition: AttributeDefinition): string {
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (isPlainObject(value)) return 'an object';
-  return JSON.stringify(value) ?? String(value);
+  return excerpt(JSON.stringify(value) ?? String(value), 60);
 }
 
 function invalidValue(detail: string) {

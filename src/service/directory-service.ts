@@ -13,6 +13,7 @@ import {
 } from '../store/store.js';
 import type { ListQuery, ListResult } from '../store/query.js';
 import { scimError } from '../scim/errors.js';
+import { excerpt } from '../scim/excerpt.js';
 import { readResourceBody, readGroupBody } from '../scim/validate.js';
 import { applyPatch } from '../scim/patch.js';
 import type { RequestContext } from './context.js';
@@ -126,8 +127,9 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
   }
 
   /** The store removes the user's memberships with it. */
-  async function deleteUser(ctx: RequestContext, id: string): Promise<void> {
-    if (!(await store.users.delete(ctx.registrationId, id))) notFound('User', id);
+  async function deleteUser(ctx: RequestContext, id: string, preconditions: Preconditions = {}): Promise<void> {
+    const expectedVersion = await versionToDelete(preconditions, () => getUser(ctx, id));
+    if (!(await store.users.delete(ctx.registrationId, id, expectedVersion))) notDeleted('User', id, expectedVersion);
     await notify(ctx, { kind: 'users-deleted', userIds: [id] });
   }
 
@@ -206,9 +208,10 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
     return written.record;
   }
 
-  async function deleteGroup(ctx: RequestContext, id: string): Promise<void> {
+  async function deleteGroup(ctx: RequestContext, id: string, preconditions: Preconditions = {}): Promise<void> {
+    const expectedVersion = await versionToDelete(preconditions, () => getGroupRecord(ctx, id));
     const members = await store.groups.listMembers(ctx.registrationId, id);
-    if (!(await store.groups.delete(ctx.registrationId, id))) notFound('Group', id);
+    if (!(await store.groups.delete(ctx.registrationId, id, expectedVersion))) notDeleted('Group', id, expectedVersion);
     await notify(ctx, { kind: 'groups-changed', userIds: members.map((m) => m.value) });
   }
 
@@ -218,7 +221,7 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
     const existing = new Set(await store.users.existingIds(ctx.registrationId, ids));
     const unknown = ids.filter((id) => !existing.has(id));
     if (unknown.length > 0) {
-      throw scimError(400, 'invalidValue', `members refer to unknown users: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
+      throw scimError(400, 'invalidValue', `members refer to unknown users: ${unknown.slice(0, 5).map((id) => excerpt(id, 60)).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
     }
   }
 
@@ -250,7 +253,7 @@ async function withUniqueUserName<T>(userName: string, write: () => Promise<T>):
   try {
     return await write();
   } catch (error) {
-    if (error instanceof ConflictError) throw scimError(409, 'uniqueness', `userName "${userName}" is already taken by another user`);
+    if (error instanceof ConflictError) throw scimError(409, 'uniqueness', `userName "${excerpt(userName)}" is already taken by another user`);
     throw error;
   }
 }
@@ -284,8 +287,31 @@ function assertIfMatch(record: { version: number }, { ifMatch }: Preconditions):
   if (!ifMatch || ifMatch.trim() === '*') return;
   const accepted = ifMatch.split(',').map((tag) => tag.trim());
   if (!accepted.includes(etagOf(record)) && !accepted.includes(`"${record.version}"`)) {
-    throw scimError(412, undefined, `If-Match ${ifMatch} does not match the current version ${etagOf(record)}`);
+    throw scimError(412, undefined, `If-Match ${excerpt(ifMatch, 60)} does not match the current version ${etagOf(record)}`);
   }
+}
+
+/**
+ * RFC 7644 §3.14: a DELETE with If-Match deletes only the version the client saw. Checked here
+ * (404, 412), then again by the store's conditional delete, so a change in between is a 412 too.
+ */
+async function versionToDelete(preconditions: Preconditions, current: () => Promise<{ version: number }>): Promise<number | undefined> {
+  if (!preconditions.ifMatch || preconditions.ifMatch.trim() === '*') return undefined;
+  const record = await current();
+  assertIfMatch(record, preconditions);
+  return record.version;
+}
+
+function notDeleted(resourceType: string, id: string, expectedVersion: number | undefined): never {
+  if (expectedVersion !== undefined) throw scimError(412, undefined, `The ${resourceType} changed since the version given in If-Match; nothing was deleted`);
+  notFound(resourceType, id);
+}
+
+/** Resource ids are UUIDs the service issues; nothing else can name a resource. */
+const ISSUED_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isIssuedId(id: string): boolean {
+  return ISSUED_ID.test(id);
 }
 
 function notFound(resourceType: string, id: string): never {

@@ -47,8 +47,11 @@ export interface ResourceCollection<R extends BaseRecord> {
    * Fails with NotFoundError if the record is gone, VersionConflictError if it changed.
    */
   replace(record: R, expectedVersion: number): Promise<R>;
-  /** Returns false when nothing was deleted. */
-  delete(registrationId: string, id: string): Promise<boolean>;
+  /**
+   * Returns false when nothing was deleted. With `expectedVersion` (DELETE with If-Match), deletes
+   * only while the stored version is still that one, decided by the database.
+   */
+  delete(registrationId: string, id: string, expectedVersion?: number): Promise<boolean>;
   query(registrationId: string, query: ListQuery): Promise<ListResult<R>>;
   countAll(registrationId: string): Promise<number>;
   /** Every record of the registration (reconciliation reads the whole directory once). */

@@ -96,6 +96,21 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       expect((await store.users.get(reg, renamed.id))).toMatchObject({ version: 2, userName: renamed.userName, resource: { title: 'still writable' } });
     });
 
+    it('delete with an expected version (If-Match) deletes only that version; a stale one keeps the record and its memberships', async () => {
+      const [member] = await insertUsers(reg, 1);
+      const group = await store.groups.insert(groupRecord(reg, 'Held'));
+      await store.groups.update(reg, group.id, 1, { members: [{ kind: 'add', members: [{ value: member! }] }] });
+      const current = (await store.users.get(reg, member!))!;
+      const changed = await store.users.replace({ ...current, resource: { ...current.resource, title: 'x' } }, current.version);
+      expect(await store.users.delete(reg, member!, current.version)).toBe(false);
+      expect(await store.groups.delete(reg, group.id, 1)).toBe(false);
+      expect((await store.groups.listMembers(reg, group.id)).map((m) => m.value)).toEqual([member]);
+      expect(await store.users.delete(reg, member!, changed.version)).toBe(true);
+      expect(await store.users.get(reg, member!)).toBeNull();
+      expect(await store.groups.listMembers(reg, group.id)).toEqual([]);
+      expect(await store.groups.delete(reg, group.id, (await store.groups.get(reg, group.id))!.version)).toBe(true);
+    });
+
     it('memberships: O(k) add and remove, duplicates ignored, only named members removed, one version per change', async () => {
       const group = await store.groups.insert(groupRecord(reg, 'Sales'));
       const [m1, m2, m3, m4, m5] = await insertUsers(reg, 5);

@@ -109,6 +109,17 @@ export class ConditionalWrites {
       const written = await collection.findOneAndUpdate({ ...filter, version: expectedVersion } as unknown as Filter<D>, update, { returnDocument: 'after' });
       return written ? finish(written) : null;
     };
+    return this.underClaim(collection, key, write);
+  }
+
+  /** Deletes the document matching `filter` only while it is at `expectedVersion` (DELETE with If-Match); false when it is not. */
+  async deleteAt<D extends Document>(collection: Collection<D>, key: string, filter: Record<string, unknown>, expectedVersion: number): Promise<boolean> {
+    const remove = async () => (await collection.deleteOne({ ...filter, version: expectedVersion } as unknown as Filter<D>)).deletedCount > 0 || null;
+    return (await this.underClaim(collection, key, remove)) ?? false;
+  }
+
+  /** In claimed mode, `write` runs holding the document's claim; null when another writer holds it. */
+  private async underClaim<D extends Document, T>(collection: Collection<D>, key: string, write: () => Promise<T | null>): Promise<T | null> {
     if (this.mode === 'atomic') return write();
     const claim = `${collection.collectionName}/${key}`;
     if (!(await this.claim(claim))) return null;

@@ -186,6 +186,13 @@ abstract class MongoResources<R extends UserRecord | GroupRecord> {
 
   protected abstract toRecord(document: ResourceDocument): R;
   protected abstract nameOf(record: R): string;
+
+  /** With `expectedVersion` (DELETE with If-Match), a conditional write: a racing replace and this delete cannot both win. */
+  protected async deleteDocument(registrationId: string, id: string, expectedVersion: number | undefined): Promise<boolean> {
+    if (expectedVersion === undefined) return (await this.model.deleteOne({ registrationId, id })).deletedCount > 0;
+    return this.writes.deleteAt(this.model.collection, `${registrationId}/${id}`, { registrationId, id }, expectedVersion);
+  }
+
   protected abstract readonly conflictField: string;
   /** The document as stored: `name`/`nameLower` become userName(Lower) or displayName(Lower). */
   protected abstract storedFields(document: ResourceDocument): Record<string, unknown> & { registrationId: string; id: string };
@@ -312,10 +319,10 @@ class MongoUsers extends MongoResources<UserRecord> implements UserCollection {
    * The user document goes first, its memberships after: a member add racing this delete checks
    * the user after inserting (see MongoGroups), so no membership outlives its user.
    */
-  delete(registrationId: string, id: string): Promise<boolean> {
+  delete(registrationId: string, id: string, expectedVersion?: number): Promise<boolean> {
     return mongoSafely(async () => {
-      const deleted = (await this.model.deleteOne({ registrationId, id })).deletedCount > 0;
-      await this.memberships.deleteMany({ registrationId, userId: id });
+      const deleted = await this.deleteDocument(registrationId, id, expectedVersion);
+      if (deleted || expectedVersion === undefined) await this.memberships.deleteMany({ registrationId, userId: id });
       return deleted;
     });
   }
@@ -358,10 +365,10 @@ class MongoGroups extends MongoResources<GroupRecord> implements GroupCollection
     return { ...rest, displayName: name, displayNameLower: nameLower };
   }
 
-  delete(registrationId: string, id: string): Promise<boolean> {
+  delete(registrationId: string, id: string, expectedVersion?: number): Promise<boolean> {
     return mongoSafely(async () => {
-      const deleted = (await this.model.deleteOne({ registrationId, id })).deletedCount > 0;
-      await this.memberships.deleteMany({ registrationId, groupId: id });
+      const deleted = await this.deleteDocument(registrationId, id, expectedVersion);
+      if (deleted || expectedVersion === undefined) await this.memberships.deleteMany({ registrationId, groupId: id });
       return deleted;
     });
   }

@@ -204,12 +204,16 @@ class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection 
     });
   }
 
-  delete(registrationId: string, id: string): Promise<boolean> {
+  delete(registrationId: string, id: string, expectedVersion?: number): Promise<boolean> {
     return sqliteSafely(() =>
       this.db.transaction(() => {
-        this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND user_id = ?').run(registrationId, id);
-        this.db.prepare('DELETE FROM user_emails WHERE registration_id = ? AND user_id = ?').run(registrationId, id);
-        return this.db.prepare('DELETE FROM users WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
+        const deleted = this.db.prepare('DELETE FROM users WHERE registration_id = ? AND id = ? AND (? IS NULL OR version = ?)').run(registrationId, id, expectedVersion ?? null, expectedVersion ?? null).changes > 0;
+        // Rows of an id already gone are cleared too; a version that no longer matches keeps everything.
+        if (deleted || expectedVersion === undefined) {
+          this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND user_id = ?').run(registrationId, id);
+          this.db.prepare('DELETE FROM user_emails WHERE registration_id = ? AND user_id = ?').run(registrationId, id);
+        }
+        return deleted;
       })(),
     );
   }
@@ -237,11 +241,13 @@ class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollecti
     return [record.displayName, record.displayName.toLowerCase()];
   }
 
-  delete(registrationId: string, id: string): Promise<boolean> {
+  delete(registrationId: string, id: string, expectedVersion?: number): Promise<boolean> {
     return sqliteSafely(() =>
       this.db.transaction(() => {
-        this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ?').run(registrationId, id);
-        return this.db.prepare('DELETE FROM groups WHERE registration_id = ? AND id = ?').run(registrationId, id).changes > 0;
+        const deleted = this.db.prepare('DELETE FROM groups WHERE registration_id = ? AND id = ? AND (? IS NULL OR version = ?)').run(registrationId, id, expectedVersion ?? null, expectedVersion ?? null).changes > 0;
+        // Memberships of an id already gone are cleared too; a version that no longer matches keeps everything.
+        if (deleted || expectedVersion === undefined) this.db.prepare('DELETE FROM memberships WHERE registration_id = ? AND group_id = ?').run(registrationId, id);
+        return deleted;
       })(),
     );
   }

@@ -94,6 +94,17 @@ describe('auditing SCIM requests', () => {
     expect(event!.summary).toBe('POST user big@contoso.com: displayName "Big"; members 2000');
   });
 
+  it('AUD-1: a body too deep to serialise (sent chunked) is audited with its summary; the audit hook does not throw', async () => {
+    const deep = `${'{"value":'.repeat(10_000)}"x"${'}'.repeat(10_000)}`;
+    const raw = `{"userName":"deep@contoso.com","displayName":${deep}}`;
+    const chunked = new ReadableStream({ start: (controller) => (controller.enqueue(new TextEncoder().encode(raw)), controller.close()) });
+    const response = await fetch(`${base}/Users`, { method: 'POST', headers: { authorization: 'Bearer good' }, body: chunked, duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(201);
+    await recorder.flush();
+    const [event] = written.filter((recorded) => recorded.correlationId === response.headers.get('x-request-id'));
+    expect(event).toMatchObject({ action: 'User.Create', summary: 'POST user deep@contoso.com: displayName (unreadable value)', details: { request: { truncated: true } } });
+  });
+
   it('AUD-1: a handler can name the user a DELETE was about', async () => {
     const [event] = await send('DELETE', '/Users/u-9');
     expect(event).toMatchObject({
@@ -116,5 +127,28 @@ describe('auditing SCIM requests', () => {
     expect(everything).not.toContain(PASSWORD);
     expect(everything).not.toContain(BEARER_SECRET);
     expect(everything).not.toContain('Bearer good');
+  });
+});
+
+describe('the audit hook never throws out of a request', () => {
+  it('an event the recorder refuses is logged, and the service keeps answering', async () => {
+    const errors: string[] = [];
+    const logger = winston.createLogger({ transports: [new winston.transports.Console({ silent: true })] });
+    logger.on('data', (entry: { message: string }) => errors.push(entry.message));
+    const closed = createAuditRecorder({ log: { append: async () => undefined, search: async () => ({ events: [] }), get: async () => null, purgeOlderThan: async () => 0 }, logger });
+    await closed.close();
+    const app = express();
+    app.use(correlationId, auditScimRequests(closed, { logger }));
+    app.get('/scim/v2/Users', (_req, res) => void res.status(200).end());
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/Users`;
+    try {
+      expect((await fetch(url)).status).toBe(200);
+      expect((await fetch(url)).status).toBe(200);
+      await expect.poll(() => errors.filter((message) => message === 'audit event not recorded').length).toBe(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
