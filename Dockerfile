@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Two stages: `build` compiles the TypeScript and better-sqlite3 (from source, with the toolchain,
-# so no prebuilt binary is downloaded from GitHub); `runtime` holds only production dependencies,
+# Two stages: `build` compiles the TypeScript (with a toolchain for any native addon without a
+# Node-API prebuild; better-sqlite3 13 ships its own in the npm package, nothing is fetched from
+# GitHub); `runtime` holds only production dependencies,
 # dist/ and the JSON schemas, and runs as the unprivileged `node` user.
 ARG NODE_VERSION=24
 
@@ -8,13 +9,12 @@ FROM node:${NODE_VERSION}-bookworm-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV npm_config_build_from_source=true
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
-# Production dependencies only; better-sqlite3's compiled addon is kept from the install above.
+# Production dependencies only; better-sqlite3's prebuilt addon is kept from the install above.
 RUN npm prune --omit=dev
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
