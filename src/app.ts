@@ -33,6 +33,7 @@ import { createUserStandingService } from './service/user-standing-service.js';
 import { createRegistrationOverview } from './service/registration-overview.js';
 import { createImportService, ImportError } from './import/import-service.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
+import { createConsoleRouter } from './console/console-router.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
 import { createRecordingsPurge, type RecordingsPurge } from './service/recordings-purge.js';
 import type { AuditRecorder } from './audit/recorder.js';
@@ -114,14 +115,11 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const jobs = createJobRunner({ leases: store.leases, logger });
   const auditing = await startAuditing({
     jobs,
-    consoleState: store,
     store: config.store,
     logger,
     registrations: { list: () => store.registrations.list() },
     retentionDays: config.AUDIT_RETENTION_DAYS,
     maxRefusalsPerMinute: config.MAX_REFUSALS_PER_MINUTE,
-    // Deferred: the reconcile service needs the recorder this call creates.
-    reconcile: { reconcileRegistration: (id, options) => reconcile.reconcileRegistration(id, options) },
   });
   const settingsById = async (id: string) => {
     const found = await store.registrations.get(id);
@@ -193,6 +191,16 @@ export async function startService({ config, logger, store, tls, adminToken, met
       return Object.entries(named).flatMap(([name, date]) => (date ? [{ name, notAfter: date.toISOString() }] : []));
     },
   });
+  const consoleRouter = createConsoleRouter({
+    auditLog: auditing.auditLog,
+    supportAccounts: auditing.supportAccounts,
+    recorder: auditing.recorder,
+    logger,
+    registrations: { list: () => store.registrations.list() },
+    reconcile,
+    consoleState: store,
+    support: { records: store.registrations, overviewOf, standings, retained: portal.retained },
+  });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,
     credentials: store.credentials,
@@ -239,7 +247,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
       supportAdminRoutes({ registrations, overviewOf, standings }),
       auditing.adminRouter,
     ],
-    publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), auditing.consoleRouter],
+    publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), consoleRouter],
     operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },
   });
   // The console's sign-in throttle and audit key on req.ip: the client behind the proxies trusted here.

@@ -43,7 +43,7 @@ export function createAuditAdminRouter({ auditLog, supportAccounts, recorder, re
   router.post('/support-accounts', async (req, res) => {
     const created = await accounts.create(req.body ?? {});
     res.status(201).json(created);
-    audit(res, 'SupportAccount.Create', created.name, `created support account ${created.name}${created.registrations ? ` limited to ${created.registrations.map((r) => r.name ?? r.id).join(', ')}` : ''}`);
+    audit(res, 'SupportAccount.Create', created.name, `created support account ${created.name} (${created.role})${created.registrations ? ` limited to ${created.registrations.map((r) => r.name ?? r.id).join(', ')}` : ''}`);
   });
   router.delete('/support-accounts/:name', async (req, res) => {
     const name = req.params.name as string;

@@ -2,8 +2,7 @@ import type { AuditLog } from './audit-log.js';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import { createConsoleRouter, type ConsoleReconcile } from '../console/console-router.js';
-import type { ConsoleState } from '../console/console-state.js';
+import type { SupportAccounts } from '../console/support-accounts.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { createAuditAdminRouter } from './admin-router.js';
 import type { RegistrationDirectory } from './audit-search.js';
@@ -16,14 +15,10 @@ export interface AuditingDeps {
   store: Config['store'];
   logger: Logger;
   registrations: RegistrationDirectory;
-  /** Lets support start an on-demand Reconcile from a registration's console page (dry run first). */
-  reconcile?: ConsoleReconcile;
   /** Events older than this are purged once a day (the only deletion). Default 365. */
   retentionDays?: number;
   /** Runs the daily purge, one instance at a time. */
   jobs: JobRunner;
-  /** Console sessions and the sign-in throttle, kept in the store so every instance shares them. */
-  consoleState: ConsoleState;
   /** Refusals per source address per minute before the next are answered 429. */
   maxRefusalsPerMinute?: number;
 }
@@ -34,8 +29,9 @@ export interface Auditing {
   scimRequests: RequestHandler;
   /** Call from the authenticator's `onRefused`: counts and (within bounds) records the refusal. */
   onRefusedAuth(req: Request, res: Response, attempt: RefusedAuthAttempt): RefusalTally;
-  /** For createAdminApp's `publicRouters` (the console has its own login). */
-  consoleRouter: Router;
+  /** The trail and the support accounts, for the console that app.ts builds with the services it shows. */
+  auditLog: AuditLog;
+  supportAccounts: SupportAccounts;
   /** For createAdminApp's `extraRouters` (behind the admin token). */
   adminRouter: Router;
   /** Reads the trail (AUD-2), for pages that show recent events next to other data. */
@@ -50,7 +46,7 @@ const AUDIT_PURGE_LEASE = 'audit-purge';
 const AUDIT_PURGE_LEASE_MS = 5 * 60_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export async function startAuditing({ store, logger, registrations, reconcile, retentionDays = 365, maxRefusalsPerMinute, jobs, consoleState }: AuditingDeps): Promise<Auditing> {
+export async function startAuditing({ store, logger, registrations, retentionDays = 365, maxRefusalsPerMinute, jobs }: AuditingDeps): Promise<Auditing> {
   const { auditLog, supportAccounts, close } = await openAuditStores(store);
   const recorder = createAuditRecorder({ log: auditLog, logger });
   const refusals = createRefusalLedger({ recorder, limits: maxRefusalsPerMinute ? { maxPerAddress: maxRefusalsPerMinute } : {} });
@@ -63,7 +59,8 @@ export async function startAuditing({ store, logger, registrations, reconcile, r
     recorder,
     scimRequests: auditScimRequests(recorder, { refusals, logger }),
     onRefusedAuth: (req, res, attempt) => refusals.note(req, res, { ...attempt, status: 401, limitable: true }),
-    consoleRouter: createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations, reconcile, consoleState }),
+    auditLog,
+    supportAccounts,
     adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
     search: (query) => auditLog.search(query),
     async close(timeoutMs?: number) {

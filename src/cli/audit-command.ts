@@ -56,10 +56,11 @@ export function supportAccountsCommand(call: () => AdminCall, print: Print, read
     .command('create <name>')
     .description('Create an account; the password is read from stdin or --password-file')
     .option('--registrations <list>', 'comma-separated registration names or ids the account is limited to (default: all)')
+    .option('--role <role>', 'reader (sees, the default) or operator (may also start a Reconcile from the console)')
     .option('--password-file <file>', 'file whose first line is the password')
-    .action(async (name: string, options: { registrations?: string; passwordFile?: string }) => {
+    .action(async (name: string, options: { registrations?: string; role?: string; passwordFile?: string }) => {
       const registrations = options.registrations?.split(',').map((ref) => ref.trim()).filter(Boolean);
-      print(await call()('POST', '/support-accounts', { name, password: await password(options.passwordFile), ...(registrations ? { registrations } : {}) }));
+      print(await call()('POST', '/support-accounts', { name, password: await password(options.passwordFile), ...(registrations ? { registrations } : {}), ...(options.role ? { role: options.role } : {}) }));
     });
   command.command('list').description('List accounts and the registrations each may see').action(async () => print(await call()('GET', '/support-accounts')));
   command

@@ -7,7 +7,7 @@ body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 a { color: var(--accent); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: .5rem; background: var(--bg); padding: .25rem .5rem; }
-header { display: flex; align-items: center; gap: 1rem; padding: .6rem 1.25rem; border-bottom: 1px solid var(--line); background: var(--panel); }
+header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .6rem 1.25rem; border-bottom: 1px solid var(--line); background: var(--panel); }
 header .brand { font-weight: 600; margin-right: auto; }
 header form { margin: 0; }
 main { padding: 1rem 1.25rem 3rem; max-width: 110rem; }
@@ -20,16 +20,35 @@ button { cursor: pointer; background: var(--accent); color: #fff; border-color: 
 form.search > .hint { grid-column: 1 / -1; margin: 0; }
 form.search .actions { align-self: end; }
 table { border-collapse: collapse; width: 100%; margin-top: 1rem; font-size: .9rem; }
+/* Short columns keep to their content; the summary takes the rest of the width. */
+td.time, td.tight { white-space: nowrap; } td.name { max-width: 16rem; overflow-wrap: anywhere; } td.code { font-family: ui-monospace, monospace; font-size: .8rem; overflow-wrap: anywhere; }
+th.summary, td.summary { width: 100%; min-width: 18rem; }
 caption { text-align: left; color: var(--muted); padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
 thead th { position: sticky; top: 0; background: var(--panel); }
-td.time { white-space: nowrap; } td.summary { word-break: break-word; }
-.failure { color: var(--bad); font-weight: 600; } .success { color: var(--good); }
+td.summary { overflow-wrap: anywhere; }
+.failure { color: var(--bad); font-weight: 600; } .success { color: var(--good); } .neutral { color: var(--muted); font-weight: 600; }
+.state { padding: .6rem .9rem; border-left: 4px solid var(--good); background: var(--panel); font-size: 1.05rem; }
+.state.attention { border-left-color: var(--bad); }
+nav.links { display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; margin: .8rem 0; }
+ul.counts { display: flex; flex-wrap: wrap; gap: .3rem 1.5rem; padding: 0; list-style: none; }
+ol.history { padding: 0; list-style: none; } ol.history > li { border-top: 1px solid var(--line); padding: .4rem 0 1rem; } ol.history h2 { font-size: 1rem; margin: .6rem 0 .2rem; overflow-wrap: anywhere; }
 .pager { display: flex; gap: 1.5rem; margin-top: 1rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.2rem; } dt { font-weight: 600; } dd { margin: 0; word-break: break-word; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1.2rem; } dt { font-weight: 600; } dd { margin: 0; overflow-wrap: anywhere; min-width: 0; } dd ul { margin: 0; padding-left: 1.1rem; }
 pre { background: var(--panel); border: 1px solid var(--line); padding: .75rem; overflow: auto; max-height: 40rem; font-size: .85rem; }
 .notice { border-left: 4px solid var(--bad); background: var(--panel); padding: .6rem .9rem; }
 .login { max-width: 24rem; margin: 3rem auto; } .login form > * { margin-bottom: .8rem; }
+h1, p, li { overflow-wrap: anywhere; }
+/* A phone: no sideways scrolling; each table row becomes a small list of "column: value" lines. */
+@media (max-width: 48rem) {
+  header, main { padding-left: .75rem; padding-right: .75rem; }
+  dl { grid-template-columns: 1fr; gap: 0; } dd { margin-bottom: .5rem; }
+  table.data, table.data caption, table.data tbody, table.data tr, table.data td { display: block; width: auto; max-width: none; min-width: 0; }
+  table.data thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.data tr { border: 1px solid var(--line); border-radius: 6px; margin-bottom: .6rem; padding: .3rem .5rem; }
+  table.data td { border: 0; padding: .1rem 0; white-space: normal; overflow-wrap: anywhere; }
+  table.data td::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
+}
 `;
 
 /** Shows each <time datetime> in the viewer's time zone; the UTC value stays in the tooltip. */

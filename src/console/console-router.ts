@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import type { SafeHtml } from './html.js';
 import { createLoginThrottle } from './login-throttle.js';
+import { PageError } from './page-error.js';
 import {
   CONSOLE_PATH,
   eventPage,
@@ -25,7 +26,8 @@ import { createSessionStore, randomToken, type ConsoleSession } from './sessions
 import type { ConsoleState } from './console-state.js';
 import { CodedError } from '../coded-error.js';
 import { createSupportAccountService } from './support-account-service.js';
-import type { SupportAccountRecord, SupportAccounts } from './support-accounts.js';
+import { roleOf, type SupportAccountRecord, type SupportAccounts } from './support-accounts.js';
+import { addSupportPages, overviewMarkup, tokenLabelsOf, type ConsoleSupportDeps } from './support-routes.js';
 
 export interface ConsoleDeps {
   auditLog: AuditLog;
@@ -38,6 +40,8 @@ export interface ConsoleDeps {
   reconcile?: ConsoleReconcile;
   /** Sessions and the sign-in throttle, in the store (shared by every instance). */
   consoleState: ConsoleState;
+  /** The overview, users, retention and history pages (issue 12); absent, the console is the audit trail alone. */
+  support?: ConsoleSupportDeps;
   sessionIdleMs?: number;
   sessionMaxMs?: number;
   /** Failed logins allowed per account + address within `loginWindowMs`. */
@@ -63,23 +67,13 @@ interface Signed {
   access: AuditAccess;
 }
 
-class PageError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The support console (AUD-2), mounted before the admin token check: its own login with support
  * accounts, server-side sessions, CSRF tokens on every POST, rate-limited login, and
  * server-rendered pages where every value is escaped.
  */
 export function createConsoleRouter(deps: ConsoleDeps): Router {
-  const { auditLog, supportAccounts, recorder, logger, registrations, reconcile } = deps;
+  const { auditLog, supportAccounts, recorder, logger, registrations, reconcile, support } = deps;
   const search = createAuditSearch({ auditLog, registrations });
   const accounts = createSupportAccountService({ accounts: supportAccounts, registrations });
   const sessions = createSessionStore({ sessions: deps.consoleState.consoleSessions, idleMs: deps.sessionIdleMs ?? 8 * HOUR, absoluteMs: deps.sessionMaxMs ?? 24 * HOUR });
@@ -165,8 +159,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/events', requireSignIn(async (req, res, { viewer, access }) => {
     const params = stringParams(req.query);
-    const [page, registrationNames] = await Promise.all([search.search(req.query, access), search.registrationNames(access)]);
-    send(res, searchPage({ params, events: page.events, nextCursor: page.nextCursor, registrationNames, query: page.query }, viewer));
+    const [page, registrationNames, tokenLabels] = await Promise.all([search.search(req.query, access), search.registrationNames(access), support && tokenLabelsOf(support, access)]);
+    send(res, searchPage({ params, events: page.events, nextCursor: page.nextCursor, registrationNames, tokenLabels, query: page.query }, viewer));
   }));
 
   router.get('/events/:id', requireSignIn(async (req, res, { viewer, access }) => {
@@ -187,16 +181,17 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     send(res, registrationsPage([...names].map(([id, name]) => ({ id, name })), viewer));
   }));
 
-  router.get('/registrations/:id', requireSignIn(async (req, res, { viewer, access }) => {
+  router.get('/registrations/:id', requireSignIn(async (req, res, { viewer, access, account }) => {
     const registration = await visibleRegistration(String(req.params.id), access);
     const recent = (action: 'Reconcile.Run' | 'VoiceUser.Error', limit: number) => auditLog.search({ registrationIds: [registration.id], actions: [action], limit });
-    const [runs, errors] = await Promise.all([recent('Reconcile.Run', 10), recent('VoiceUser.Error', 20)]);
-    send(res, registrationPage({ registration, runs: runs.events, errors: errors.events, mayReconcile: Boolean(reconcile) }, viewer));
+    const [runs, errors, overview] = await Promise.all([recent('Reconcile.Run', 10), recent('VoiceUser.Error', 20), support && overviewMarkup(support, registration.id)]);
+    send(res, registrationPage({ registration, overview, runs: runs.events, errors: errors.events, mayReconcile: Boolean(reconcile) && roleOf(account) === 'operator' }, viewer));
   }));
 
-  router.post('/registrations/:id/reconcile', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session, viewer, access }) => {
+  router.post('/registrations/:id/reconcile', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session, viewer, access, account }) => {
     if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
     const registration = await visibleRegistration(String(req.params.id), access);
+    if (roleOf(account) !== 'operator') throw new PageError(403, 'Not allowed', 'Your support account may read but not start a Reconcile; an administrator can give it the operator role.');
     if (!reconcile) throw new PageError(404, 'Not available', 'Reconcile cannot be started from this console.');
     const dryRun = req.body?.dryRun !== 'false';
     void recorder.record({
@@ -209,6 +204,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     });
     send(res, reconcilePage(registration, await reconcile.reconcileRegistration(registration.id, { trigger: 'on-demand', dryRun }), viewer));
   }));
+
+  if (support) addSupportPages(router, { support, auditLog, requireSignIn, send });
 
   router.use(() => {
     throw new PageError(404, 'Not found', 'The console has no such page.');

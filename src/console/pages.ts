@@ -3,6 +3,7 @@ import type { AuditQuery } from '../audit/audit-log.js';
 import { TIME_HINT } from '../audit/audit-search.js';
 import type { JsonObject } from '../store/store.js';
 import { html, type SafeHtml } from './html.js';
+import { dataTable } from './table.js';
 
 export const CONSOLE_PATH = '/console';
 
@@ -62,6 +63,8 @@ export interface SearchView {
   events: AuditEvent[];
   nextCursor?: string;
   registrationNames: Map<string, string>;
+  /** Bearer-token id → the label it was issued with, to name the actor rather than show an id. */
+  tokenLabels?: Map<string, string>;
   query?: AuditQuery;
 }
 
@@ -89,30 +92,35 @@ ${params.runId ? html`<input type="hidden" name="runId" value="${params.runId}">
 </form>`;
 }
 
-function resultsTable({ events, registrationNames, params }: SearchView): SafeHtml {
+function resultsTable({ events, registrationNames, params, tokenLabels }: SearchView): SafeHtml {
   const scope = [params.correlationId ? `correlation id ${params.correlationId}` : '', params.runId ? `run ${params.runId}` : ''].filter(Boolean).join(', ');
   if (events.length === 0) return html`<p role="status">No events match${scope ? ` (${scope})` : ''}.</p>`;
-  return eventTable(events, registrationNames, `${events.length} event${events.length === 1 ? '' : 's'}${scope ? ` for ${scope}` : ''}, newest first`);
+  return eventTable(events, registrationNames, `${events.length} event${events.length === 1 ? '' : 's'}${scope ? ` for ${scope}` : ''}, newest first`, tokenLabels);
 }
 
-function eventTable(events: AuditEvent[], registrationNames: Map<string, string>, caption: string): SafeHtml {
-  return html`<table>
-<caption>${caption}</caption>
-<thead><tr><th scope="col">Time</th><th scope="col">Registration</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Summary</th></tr></thead>
-<tbody>
-${events.map(
-  (event) => html`<tr>
-<td class="time">${timeElement(event.time)}</td>
-<td>${registrationLabel(event.registrationId, registrationNames)}</td>
-<td>${event.actor.subject}</td>
-<td>${event.action}</td>
-<td>${targetOf(event)}</td>
-<td>${outcomeLabel(event)}</td>
-<td class="summary"><a href="${CONSOLE_PATH}/events/${encodeURIComponent(event.id)}">${event.summary}</a></td>
-</tr>`,
-)}
-</tbody>
-</table>`;
+/** Audit events, newest first: the summary gets the width, the other columns stay narrow. */
+export function eventTable(events: AuditEvent[], registrationNames: Map<string, string>, caption: string, tokenLabels?: Map<string, string>): SafeHtml {
+  return dataTable(
+    caption,
+    [
+      { header: 'Time', className: 'time', cell: (event: AuditEvent) => timeElement(event.time) },
+      { header: 'Registration', className: 'name', cell: (event) => registrationLabel(event.registrationId, registrationNames) },
+      { header: 'Actor', className: 'name', cell: (event) => actorLabel(event.actor, tokenLabels) },
+      { header: 'Action', className: 'tight', cell: (event) => event.action },
+      { header: 'Target', className: 'name', cell: targetOf },
+      { header: 'Outcome', className: 'tight', cell: outcomeLabel },
+      { header: 'Summary', className: 'summary', cell: (event) => html`<a href="${CONSOLE_PATH}/events/${encodeURIComponent(event.id)}">${event.summary}</a>` },
+    ],
+    events,
+    'events',
+  );
+}
+
+/** Who acted, as support knows them: a token by its label, a certificate by its subject, never a bare id when a name is known. */
+export function actorLabel(actor: AuditEvent['actor'], tokenLabels?: Map<string, string>): string {
+  const label = actor.tokenId ? tokenLabels?.get(actor.tokenId) : undefined;
+  if (actor.kind === 'bearer-token') return label ? `token "${label}"` : `token ${actor.tokenId ?? actor.subject.replace(/^token:/, '')}`;
+  return actor.subject;
 }
 
 function pager({ params, nextCursor }: SearchView): SafeHtml {
@@ -158,21 +166,26 @@ ${Object.keys(otherDetails).length ? html`<h2>Details</h2>${jsonBlock(otherDetai
 }
 
 function changesTable(before: unknown, after: unknown): SafeHtml {
+  return html`<h2>Before and after</h2>${beforeAfterTable('Each changed field, before and after', before, after)}`;
+}
+
+/** One row per field that either side has; values shown as text (objects as JSON). */
+export function beforeAfterTable(caption: string, before: unknown, after: unknown): SafeHtml {
   const asObject = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {});
   const fields = [...new Set([...Object.keys(asObject(before)), ...Object.keys(asObject(after))])];
   const show = (value: unknown) => (value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
-  return html`<h2>Before and after</h2>
-<table>
-<thead><tr><th scope="col">Field</th><th scope="col">Before</th><th scope="col">After</th></tr></thead>
-<tbody>${fields.map((field) => html`<tr><th scope="row">${field}</th><td>${show(asObject(before)[field])}</td><td>${show(asObject(after)[field])}</td></tr>`)}</tbody>
-</table>`;
+  return dataTable(caption, [
+    { header: 'Field', cell: (field: string) => field },
+    { header: 'Before', cell: (field) => show(asObject(before)[field]) },
+    { header: 'After', cell: (field) => show(asObject(after)[field]) },
+  ], fields);
 }
 
 function jsonBlock(value: unknown): SafeHtml {
   return html`<pre>${JSON.stringify(value, null, 2)}</pre>`;
 }
 
-function timeElement(time: string): SafeHtml {
+export function timeElement(time: string): SafeHtml {
   const utc = `${time.replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`;
   return html`<time datetime="${time}" title="${utc}">${utc}</time>`;
 }
@@ -186,8 +199,10 @@ function targetOf(event: AuditEvent): string {
   return subject?.userName ?? subject?.email ?? [event.resourceType, event.resourceId].filter(Boolean).join(' ');
 }
 
-function outcomeLabel(event: AuditEvent): SafeHtml {
+/** A dry run changed nothing, so what it found is shown as a finding, not as a failure. */
+export function outcomeLabel(event: AuditEvent): SafeHtml {
   const { status, success } = event.outcome;
+  if (event.details?.dryRun === true) return html`<span class="neutral">dry run${success ? '' : ' with findings'}</span>`;
   return html`<span class="${success ? 'success' : 'failure'}">${status} ${success ? 'success' : 'failure'}</span>`;
 }
 
@@ -218,17 +233,20 @@ ${registrations.length
 
 export interface RegistrationView {
   registration: RegistrationRef;
+  /** How the customer stands now (settings, seats, users by status…), when the console has the services for it. */
+  overview?: SafeHtml;
   runs: AuditEvent[];
   errors: AuditEvent[];
   mayReconcile: boolean;
 }
 
 /** The last reconcile runs and per-user errors of one registration, and the on-demand reconcile (dry run first). */
-export function registrationPage({ registration, runs, errors, mayReconcile }: RegistrationView, viewer: Viewer): SafeHtml {
+export function registrationPage({ registration, overview, runs, errors, mayReconcile }: RegistrationView, viewer: Viewer): SafeHtml {
   const names = new Map([[registration.id, registration.name]]);
   return layout(
     registration.name,
     html`<h1>Registration ${registration.name}</h1>
+${overview ?? ''}
 <p><a href="${searchHref({ registration: registration.id })}">Every event of this registration</a></p>
 <h2>Last reconcile runs</h2>
 ${runs.length ? eventTable(runs, names, 'Last reconcile runs, newest first') : html`<p role="status">No reconcile run is recorded.</p>`}
@@ -262,11 +280,12 @@ function reconcileForm(registration: RegistrationRef, dryRun: boolean, viewer: V
 }
 
 function planTable(plan: ReconcileOutcome['plan']): SafeHtml {
-  const what = (row: ReconcileOutcome['plan'][number]) =>
-    row.message ?? (row.changes ?? []).map((change) => `${change.field}: ${JSON.stringify(change.before) ?? '—'} → ${JSON.stringify(change.after) ?? '—'}`).join('; ');
-  return html`<table>
-<caption>The plan, one row per user</caption>
-<thead><tr><th scope="col">Change</th><th scope="col">User</th><th scope="col">Rule</th><th scope="col">What</th></tr></thead>
-<tbody>${plan.map((row) => html`<tr><td class="${row.kind === 'error' ? 'failure' : ''}">${row.kind}</td><td>${row.userName}</td><td>${row.rule}</td><td>${what(row)}</td></tr>`)}</tbody>
-</table>`;
+  type Row = ReconcileOutcome['plan'][number];
+  const what = (row: Row) => row.message ?? (row.changes ?? []).map((change) => `${change.field}: ${JSON.stringify(change.before) ?? '—'} → ${JSON.stringify(change.after) ?? '—'}`).join('; ');
+  return dataTable('The plan, one row per user', [
+    { header: 'Change', cell: (row: Row) => html`<span class="${row.kind === 'error' ? 'failure' : ''}">${row.kind}</span>` },
+    { header: 'User', cell: (row) => row.userName },
+    { header: 'Rule', cell: (row) => row.rule },
+    { header: 'What', className: 'summary', cell: what },
+  ], plan);
 }

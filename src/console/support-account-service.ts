@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { RegistrationDirectory } from '../audit/audit-search.js';
 import { ConflictError, NotFoundError } from '../store/store.js';
-import type { SupportAccountRecord, SupportAccounts } from './support-accounts.js';
+import { roleOf, SUPPORT_ROLES, type SupportAccountRecord, type SupportAccounts, type SupportRole } from './support-accounts.js';
 import { CodedError } from '../coded-error.js';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (the library's default algorithm is argon2id). */
@@ -17,6 +17,7 @@ export interface SupportAccountView {
   name: string;
   /** Absent: every registration. */
   registrations?: { id: string; name?: string }[];
+  role: SupportRole;
   createdAt: string;
   passwordChangedAt: string;
 }
@@ -53,16 +54,17 @@ export function createSupportAccountService({ accounts, registrations, now = () 
   async function view(record: SupportAccountRecord): Promise<SupportAccountView> {
     const names = new Map((registrations ? await registrations.list() : []).map((r) => [r.id, r.name]));
     const { name, registrationIds, createdAt, passwordChangedAt } = record;
-    return { name, ...(registrationIds ? { registrations: registrationIds.map((id) => ({ id, name: names.get(id) })) } : {}), createdAt, passwordChangedAt };
+    return { name, ...(registrationIds ? { registrations: registrationIds.map((id) => ({ id, name: names.get(id) })) } : {}), role: roleOf(record), createdAt, passwordChangedAt };
   }
 
   return {
-    async create(input: { name?: unknown; password?: unknown; registrations?: unknown }): Promise<SupportAccountView> {
+    async create(input: { name?: unknown; password?: unknown; registrations?: unknown; role?: unknown }): Promise<SupportAccountView> {
       const name = checkedName(input.name);
       const password = checkedPassword(input.password);
+      const role = checkedRole(input.role);
       const registrationIds = await resolveRegistrations(input.registrations);
       const at = now().toISOString();
-      const record = { name, passwordHash: await hash(password, ARGON2_OPTIONS), ...(registrationIds ? { registrationIds } : {}), createdAt: at, passwordChangedAt: at };
+      const record = { name, passwordHash: await hash(password, ARGON2_OPTIONS), ...(registrationIds ? { registrationIds } : {}), role, createdAt: at, passwordChangedAt: at };
       try {
         return await view(await accounts.create(record));
       } catch (error) {
@@ -101,6 +103,15 @@ function checkedName(name: unknown): string {
     throw new SupportAccountError('support_account.invalid_name', 'A support account name is 1 to 64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
   }
   return name;
+}
+
+/** New accounts read only unless made operators (least privilege). */
+function checkedRole(role: unknown): SupportRole {
+  if (role === undefined || role === null) return 'reader';
+  if (typeof role !== 'string' || !(SUPPORT_ROLES as readonly string[]).includes(role)) {
+    throw new SupportAccountError('support_account.invalid_role', `"role" must be one of ${SUPPORT_ROLES.join(', ')} (reader: sees; operator: may also start a Reconcile)`);
+  }
+  return role as SupportRole;
 }
 
 function checkedPassword(password: unknown): string {

@@ -114,7 +114,7 @@ describe('support console and audit admin API', () => {
       event('reg-contoso', { summary: 'POST user <script>alert(1)</script>', subjectUser: { userName: 'mallory@contoso.example' } }),
       event('reg-fabrikam', { summary: 'POST user fabrikam-only' }),
     ]);
-    expect((await admin('POST', '/support-accounts', { name: 'alice', password: PASSWORD })).status).toBe(201);
+    expect((await admin('POST', '/support-accounts', { name: 'alice', password: PASSWORD, role: 'operator' })).status).toBe(201);
     expect((await admin('POST', '/support-accounts', { name: 'guessed', password: PASSWORD })).status).toBe(201);
     expect((await admin('POST', '/support-accounts', { name: 'limited', password: PASSWORD, registrations: ['contoso'] })).status).toBe(201);
   });
@@ -295,5 +295,21 @@ describe('support console and audit admin API', () => {
     await recorder.flush();
     const started = await auditLog.search({ actions: ['Reconcile.Start'] });
     expect(started.events[0]).toMatchObject({ registrationId: 'reg-contoso', actor: { kind: 'support', subject: 'alice' } });
+  });
+
+  it('AUD-2: a reader account (the default role) sees a registration but may not start a Reconcile; an unknown role is refused', async () => {
+    const created = await admin('POST', '/support-accounts', { name: 'reader', password: PASSWORD });
+    expect(await created.json()).toMatchObject({ name: 'reader', role: 'reader' });
+    expect((await admin('POST', '/support-accounts', { name: 'boss', password: PASSWORD, role: 'admin' })).status).toBe(400);
+    const user = browser(base);
+    await user.signIn('reader');
+    const page = await user.go('GET', '/console/registrations/reg-contoso');
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('Preview a reconcile');
+    const before = reconcileCalls.length;
+    const refused = await user.go('POST', '/console/registrations/reg-contoso/reconcile', { csrf: user.csrf(), dryRun: 'true' });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('may read but not start a Reconcile');
+    expect(reconcileCalls.length).toBe(before);
   });
 });
