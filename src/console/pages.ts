@@ -159,8 +159,8 @@ ${row('Duration', event.durationMs === undefined ? undefined : `${event.duration
 ${row('Event id', event.id)}
 </dl>
 ${before !== undefined || after !== undefined ? changesTable(before, after) : ''}
-${errors !== undefined ? html`<h2>Errors</h2>${jsonBlock(errors)}` : ''}
-${Object.keys(otherDetails).length ? html`<h2>Details</h2>${jsonBlock(otherDetails)}` : ''}`,
+${errors !== undefined ? html`<h2>Errors</h2>${jsonBlock(errors, 'Errors')}` : ''}
+${Object.keys(otherDetails).length ? html`<h2>Details</h2>${jsonBlock(otherDetails, 'Details')}` : ''}`,
     viewer,
   );
 }
@@ -181,8 +181,9 @@ export function beforeAfterTable(caption: string, before: unknown, after: unknow
   ], fields);
 }
 
-function jsonBlock(value: unknown): SafeHtml {
-  return html`<pre>${JSON.stringify(value, null, 2)}</pre>`;
+/** Pretty JSON in a box that scrolls on its own; focusable and named so a keyboard can scroll it too. */
+export function jsonBlock(value: unknown, label = 'JSON'): SafeHtml {
+  return html`<pre tabindex="0" role="region" aria-label="${label}">${JSON.stringify(value, null, 2)}</pre>`;
 }
 
 export function timeElement(time: string): SafeHtml {

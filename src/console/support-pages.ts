@@ -6,7 +6,7 @@ import type { StandingPage, UserRow } from '../service/user-standing-service.js'
 import type { JsonMap } from '../domain/types.js';
 import type { RetentionRecord } from '../store/store.js';
 import { html, type SafeHtml } from './html.js';
-import { actorLabel, beforeAfterTable, CONSOLE_PATH, eventTable, layout, searchHref, timeElement, type RegistrationRef, type Viewer } from './pages.js';
+import { actorLabel, beforeAfterTable, CONSOLE_PATH, eventTable, jsonBlock, layout, searchHref, timeElement, type RegistrationRef, type Viewer } from './pages.js';
 import { dataTable } from './table.js';
 
 /**
@@ -227,7 +227,7 @@ ${groups.length ? html`<ul>${groups.map((group) => html`<li>${group.displayName}
 ${timeline.length ? eventTable(timeline, names, `The last ${timeline.length} events about this user, newest first`, tokenLabels) : html`<p role="status">No event about this user is recorded.</p>`}
 <p><a href="${searchHref({ registration: registration.id, user: row.directoryUserId })}">Search every event about this user</a></p>
 <h2>Directory attributes as Azure AD sent them</h2>
-<pre>${JSON.stringify(resource, null, 2)}</pre>`,
+${jsonBlock(resource, 'Directory attributes as Azure AD sent them')}`,
     viewer,
   );
 }
