@@ -21,7 +21,7 @@ form.search > .hint { grid-column: 1 / -1; margin: 0; }
 form.search .actions { align-self: end; }
 table { border-collapse: collapse; width: 100%; margin-top: 1rem; font-size: .9rem; }
 /* Short columns keep to their content; the summary takes the rest of the width. */
-td.time, td.tight { white-space: nowrap; } td.name { max-width: 16rem; overflow-wrap: anywhere; } td.code { font-family: ui-monospace, monospace; font-size: .8rem; overflow-wrap: anywhere; }
+td.time, td.tight { white-space: nowrap; } td.name { min-width: 8rem; max-width: 16rem; overflow-wrap: break-word; } td.code { font-family: ui-monospace, monospace; font-size: .8rem; overflow-wrap: anywhere; }
 th.summary, td.summary { width: 100%; min-width: 18rem; }
 caption { text-align: left; color: var(--muted); padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }

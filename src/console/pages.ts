@@ -234,7 +234,7 @@ ${registrations.length
 
 export interface RegistrationView {
   registration: RegistrationRef;
-  /** How the customer stands now (settings, seats, users by status…), when the console has the services for it. */
+  /** How the customer stands now (settings, seats, users by status, last runs…), when the console has the services for it. */
   overview?: SafeHtml;
   runs: AuditEvent[];
   errors: AuditEvent[];
@@ -249,8 +249,8 @@ export function registrationPage({ registration, overview, runs, errors, mayReco
     html`<h1>Registration ${registration.name}</h1>
 ${overview ?? ''}
 <p><a href="${searchHref({ registration: registration.id })}">Every event of this registration</a></p>
-<h2>Last reconcile runs</h2>
-${runs.length ? eventTable(runs, names, 'Last reconcile runs, newest first') : html`<p role="status">No reconcile run is recorded.</p>`}
+${overview ? '' : html`<h2>Last reconcile runs</h2>
+${runs.length ? eventTable(runs, names, 'Last reconcile runs, newest first') : html`<p role="status">No reconcile run is recorded.</p>`}`}
 <h2>Recent per-user errors</h2>
 ${errors.length ? eventTable(errors, names, 'Users the portal could not provision, newest first') : html`<p role="status">No per-user error is recorded.</p>`}
 ${mayReconcile ? reconcileForm(registration, true, viewer) : ''}`,

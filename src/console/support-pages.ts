@@ -75,9 +75,9 @@ ${overview.outbox ? html`<h2>Write-back to Azure AD (TWO-1)</h2><p>${overview.ou
 ${settingsList(overview.settings, overview.registration.entraTenantId)}
 <h2>Credentials</h2>
 ${credentialTables(overview.credentials)}
-<h2>Last runs</h2>
+<h2>Last reconcile runs</h2>
 ${overview.lastRuns.length
-  ? dataTable('The last five Reconcile runs, newest first', [
+  ? dataTable('Last reconcile runs, newest first', [
       { header: 'Time', className: 'time', cell: (run: RegistrationOverview['lastRuns'][number]) => timeElement(run.time) },
       { header: 'Outcome', className: 'tight', cell: (run) => html`<span class="${run.outcome === 'stopped' ? 'failure' : run.outcome === 'completed' ? 'success' : 'neutral'}">${run.outcome}</span>` },
       { header: 'Summary', className: 'summary', cell: (run) => (run.runId ? html`<a href="${searchHref({ runId: run.runId })}">${run.summary}</a>` : run.summary) },

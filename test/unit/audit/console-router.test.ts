@@ -312,4 +312,16 @@ describe('support console and audit admin API', () => {
     expect(refused.body).toContain('may read but not start a Reconcile');
     expect(reconcileCalls.length).toBe(before);
   });
+
+  it('SYNC-2: a dry run that found per-user errors is shown as a dry run with findings, not as a red failure', async () => {
+    await auditLog.append([
+      event('reg-contoso', { action: 'Reconcile.Run', summary: 'reconcile (on-demand, dry run): 1 create, 2 errors', runId: 'run-dry', outcome: { status: 207, success: false }, details: { dryRun: true, errors: 2 } }),
+    ]);
+    const user = browser(base);
+    await user.signIn('alice');
+    const page = await user.go('GET', '/console/events?runId=run-dry');
+    const row = /<tr>(?:(?!<\/tr>).)*dry run\): 1 create(?:(?!<\/tr>).)*<\/tr>/s.exec(page.body)?.[0] ?? '';
+    expect(row).toContain('<span class="neutral">dry run with findings</span>');
+    expect(row).not.toContain('failure');
+  });
 });
