@@ -23,6 +23,9 @@ table { border-collapse: collapse; width: 100%; margin-top: 1rem; font-size: .9r
 /* Short columns keep to their content; the summary takes the rest of the width. */
 td.time, td.tight { white-space: nowrap; } td.name { min-width: 8rem; max-width: 16rem; overflow-wrap: break-word; } td.code { font-family: ui-monospace, monospace; font-size: .8rem; overflow-wrap: anywhere; }
 th.summary, td.summary { width: 100%; min-width: 18rem; }
+/* The events table has fixed columns, so a long name wraps in its column instead of taking the summary's width. */
+table.events { table-layout: fixed; } table.events td { white-space: normal; overflow-wrap: anywhere; }
+table.events th.time { width: 8rem; } table.events th.name { width: 9rem; } table.events th.tight { width: 8.5rem; } table.events th.summary { width: auto; }
 caption { text-align: left; color: var(--muted); padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
 thead th { position: sticky; top: 0; background: var(--panel); }

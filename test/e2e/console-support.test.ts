@@ -9,7 +9,8 @@ import { entraGroup, entraUser, patch } from './scim-fixtures.js';
 const PASSWORD = 'support staff passphrase 42';
 const HOSTILE_DISPLAY_NAME = '<script>window.__injected=1</script>Mallory';
 const HOSTILE_REGISTRATION = 'Fabrikam <img src=x onerror="window.__injected=2">';
-const HOSTILE_LOCATION = '<b onmouseover="window.__injected=3">Oslo</b>';
+// No "." in it: a location name with a dot is refused with a 500 on MongoDB (reported; not the console's to fix).
+const HOSTILE_LOCATION = '<img src=x onerror="__injected=3">Oslo';
 const TOKEN_LABEL = 'entra-provisioning';
 const SCREENSHOTS = '/tmp/console-screenshots';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
