@@ -25,7 +25,7 @@ td.time, td.tight { white-space: nowrap; } td.name { min-width: 8rem; max-width:
 th.summary, td.summary { width: 100%; min-width: 18rem; }
 /* The events table has fixed columns, so a long name wraps in its column instead of taking the summary's width. */
 table.events { table-layout: fixed; } table.events td { white-space: normal; overflow-wrap: anywhere; }
-table.events th.time { width: 8rem; } table.events th.name { width: 9rem; } table.events th.tight { width: 8.5rem; } table.events th.summary { width: auto; }
+table.events th.time { width: 8rem; } table.events th.name { width: 9rem; } table.events th.tight { width: 9.5rem; } table.events th.summary { width: auto; }
 caption { text-align: left; color: var(--muted); padding: .3rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem; border-bottom: 1px solid var(--line); }
 thead th { position: sticky; top: 0; background: var(--panel); }
