@@ -208,9 +208,9 @@ describe.each(STORE_KINDS)('Support console answers the customer questions (issu
     await checkPage(page, 'events');
   }, 90_000);
 
-  it('an account limited to another registration gets the same 404 for these pages as for a registration that never existed', async () => {
+  it('AUD-2: an account limited to another registration gets the same 404 for its overview, users, user, retention and history pages as for a registration that never existed', async () => {
     const page = await signedInPage('contoso-only');
-    for (const suffix of ['/users', `/users/${ids['jane@fabrikam.example']}`, '/retention', '/history']) {
+    for (const suffix of ['', '/users', `/users/${ids['jane@fabrikam.example']}`, '/retention', '/history']) {
       const other = await page.goto(`${service.adminUrl}/console/registrations/${registrationId}${suffix}`);
       const otherText = await page.locator('main').textContent();
       const never = await page.goto(`${service.adminUrl}/console/registrations/00000000-0000-0000-0000-000000000000${suffix}`);
