@@ -166,7 +166,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.get('/events/:id', requireSignIn(async (req, res, { viewer, access }) => {
     const event = await search.get(String(req.params.id), access);
     if (!event) throw new PageError(404, 'No such event', 'There is no audit event with this id that your support account may see (it may have passed the retention period).');
-    send(res, eventPage(event, await search.registrationNames(access), viewer));
+    send(res, eventPage(event, await search.registrationNames(access), viewer, support && (await tokenLabelsOf(support, access))));
   }));
 
   /** A registration the signed-in account may see; another's is as absent as one that never existed (404). */

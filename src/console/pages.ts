@@ -136,7 +136,7 @@ export function searchHref(params: Record<string, string | undefined>): string {
   return `${CONSOLE_PATH}/events${query.size ? `?${query}` : ''}`;
 }
 
-export function eventPage(event: AuditEvent, registrationNames: Map<string, string>, viewer: Viewer): SafeHtml {
+export function eventPage(event: AuditEvent, registrationNames: Map<string, string>, viewer: Viewer, tokenLabels?: Map<string, string>): SafeHtml {
   const { before, after, errors, ...otherDetails } = event.details ?? {};
   const subject = event.subjectUser;
   const row = (term: string, description: unknown) => (description === undefined || description === '' ? '' : html`<dt>${term}</dt><dd>${description}</dd>`);
@@ -149,7 +149,7 @@ ${row('Time', timeElement(event.time))}
 ${row('Outcome', outcomeLabel(event))}
 ${row('Error', [event.outcome.scimType, event.outcome.detail].filter(Boolean).join(': '))}
 ${row('Registration', event.registrationId ? registrationLabel(event.registrationId, registrationNames) : undefined)}
-${row('Actor', [event.actor.kind, event.actor.subject, event.actor.fingerprint256 && `fingerprint ${event.actor.fingerprint256}`, event.actor.tokenId && `token ${event.actor.tokenId}`].filter(Boolean).join(' · '))}
+${row('Actor', [event.actor.kind, actorLabel(event.actor, tokenLabels), event.actor.fingerprint256 && `fingerprint ${event.actor.fingerprint256}`, event.actor.tokenId && `token ${event.actor.tokenId}`].filter(Boolean).join(' · '))}
 ${row('Resource', [event.resourceType, event.resourceId].filter(Boolean).join(' '))}
 ${row('User', subject ? html`${[...new Set([subject.userName, subject.email, subject.directoryId].filter(Boolean))].join(' · ')} — <a href="${searchHref({ user: subject.directoryId ?? subject.userName ?? subject.email })}">all events about this user</a>` : undefined)}
 ${row('Rule', event.rule)}

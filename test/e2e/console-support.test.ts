@@ -206,6 +206,9 @@ describe.each(STORE_KINDS)('Support console answers the customer questions (issu
     expect(width).toBeGreaterThan(400);
     await expect(rowsOf(page, 'User.Create').textContent()).resolves.toContain(`token "${TOKEN_LABEL}"`);
     await checkPage(page, 'events');
+    await rowsOf(page, 'User.Create').getByRole('link').click();
+    await page.getByRole('heading', { name: 'User.Create' }).waitFor();
+    await expect(page.locator('main dl').textContent()).resolves.toContain(`bearer-token · token "${TOKEN_LABEL}"`);
   }, 90_000);
 
   it('AUD-2: an account limited to another registration gets the same 404 for its overview, users, user, retention and history pages as for a registration that never existed', async () => {

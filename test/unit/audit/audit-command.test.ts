@@ -65,4 +65,15 @@ describe('CLI: audit search and support accounts', () => {
     ]);
     await expect(command().parseAsync(['create', 'bob', '--password', 'visible in ps'], { from: 'user' })).rejects.toThrow(/unknown option/);
   });
+
+  it('AUD-2: support-accounts create --role operator asks for an account that may start a Reconcile; without it the server makes a reader', async () => {
+    const admin = fakeAdmin({});
+    const command = () => quiet(supportAccountsCommand(admin.call, () => undefined, async () => 'from stdin passphrase\n'));
+    await command().parseAsync(['create', 'olga', '--role', 'operator'], { from: 'user' });
+    await command().parseAsync(['create', 'rita'], { from: 'user' });
+    expect(admin.calls.map((call) => call.body)).toEqual([
+      { name: 'olga', password: 'from stdin passphrase', role: 'operator' },
+      { name: 'rita', password: 'from stdin passphrase' },
+    ]);
+  });
 });
