@@ -184,8 +184,9 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.get('/registrations/:id', requireSignIn(async (req, res, { viewer, access, account }) => {
     const registration = await visibleRegistration(String(req.params.id), access);
     const recent = (action: 'Reconcile.Run' | 'VoiceUser.Error', limit: number) => auditLog.search({ registrationIds: [registration.id], actions: [action], limit });
-    const [runs, errors, overview] = await Promise.all([recent('Reconcile.Run', 10), recent('VoiceUser.Error', 20), support && overviewMarkup(support, registration.id)]);
-    send(res, registrationPage({ registration, overview, runs: runs.events, errors: errors.events, mayReconcile: Boolean(reconcile) && roleOf(account) === 'operator' }, viewer));
+    // With the overview, its own last runs stand in for the trail's.
+    const [runs, errors, overview] = await Promise.all([support ? undefined : recent('Reconcile.Run', 10), recent('VoiceUser.Error', 20), support && overviewMarkup(support, registration.id)]);
+    send(res, registrationPage({ registration, overview, runs: runs?.events ?? [], errors: errors.events, mayReconcile: Boolean(reconcile) && roleOf(account) === 'operator' }, viewer));
   }));
 
   router.post('/registrations/:id/reconcile', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session, viewer, access, account }) => {
