@@ -56,6 +56,13 @@ describe.each(STORE_KINDS)('Registrations: every change audited, history kept af
     expect((await service.admin.get('/registrations/locations')).body.settings.locationMap).toEqual({ Oslo: 'loc-osl-2', London: 'loc-lon' });
   });
 
+  it('REG-1 location names are kept as the customer wrote them, dots and leading $ included', async () => {
+    await service.registration('dotted', { locationMap: { Seattle: 'loc-sea' } });
+    const updated = await service.admin.patch('/registrations/dotted', { locationMap: { 'St. Louis': 'loc-stl', '$Main.Office': 'loc-main' } });
+    expect(updated.status, updated.text).toBe(200);
+    expect((await service.admin.get('/registrations/dotted')).body.settings.locationMap).toEqual({ Seattle: 'loc-sea', 'St. Louis': 'loc-stl', '$Main.Office': 'loc-main' });
+  });
+
   it('REG-4 after end of service no voice user remains (hand-made ones included), and the trail is still found by the registration name and id', async () => {
     const ending = await service.registration('farewell', { accountDomains: ['farewell.example'], locationMap: { Seattle: 'loc-sea' } });
     await ending.scim.post('/Users', entraUser('one@farewell.example', { addresses: [{ type: 'work', locality: 'Seattle' }] }));

@@ -4,11 +4,28 @@ import { NotFoundError, VersionConflictError, type CredentialIndex, type Registr
 import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
 import type { ConditionalWrites } from './conditional-writes.js';
 
+/**
+ * Settings are kept as JSON text: their keys are customers' words (location names such as
+ * "St. Louis"), and a key with a dot or a leading `$` is not a field name every MongoDB-protocol
+ * server accepts. Documents written before carry `settings` as an object and still read.
+ */
+type StoredRegistration = Omit<RegistrationRecord, 'settings'> & { settings?: RegistrationRecord['settings']; settingsJson?: string };
+
 interface RegistrationDocument {
   _id: string;
   nameLower: string;
   version: number;
-  record: RegistrationRecord;
+  record: StoredRegistration;
+}
+
+function stored({ settings, ...rest }: RegistrationRecord): StoredRegistration {
+  return { ...rest, settingsJson: JSON.stringify(settings) };
+}
+
+function recordOf(document: Pick<RegistrationDocument, 'record'> | null | undefined): RegistrationRecord | null {
+  if (!document) return null;
+  const { settingsJson, settings, ...rest } = document.record;
+  return { ...rest, settings: settingsJson !== undefined ? JSON.parse(settingsJson) : (settings ?? {}) };
 }
 
 interface CredentialDocument {
@@ -36,28 +53,28 @@ export class MongoRegistrations implements RegistrationCollection {
 
   insert(record: RegistrationRecord): Promise<RegistrationRecord> {
     return mongoSafely(async () => {
-      await this.model.create({ _id: record.id, nameLower: record.name.toLowerCase(), version: record.version, record });
+      await this.model.create({ _id: record.id, nameLower: record.name.toLowerCase(), version: record.version, record: stored(record) });
       return record;
     }, 'name');
   }
 
   get(id: string): Promise<RegistrationRecord | null> {
-    return mongoSafely(async () => (await this.model.findById(id).lean())?.record ?? null);
+    return mongoSafely(async () => recordOf(await this.model.findById(id).lean()));
   }
 
   findByName(name: string): Promise<RegistrationRecord | null> {
-    return mongoSafely(async () => (await this.model.findOne({ nameLower: name.toLowerCase() }).lean())?.record ?? null);
+    return mongoSafely(async () => recordOf(await this.model.findOne({ nameLower: name.toLowerCase() }).lean()));
   }
 
   list(): Promise<RegistrationRecord[]> {
-    return mongoSafely(async () => (await this.model.find().sort({ nameLower: 1 }).lean()).map((doc) => doc.record));
+    return mongoSafely(async () => (await this.model.find().sort({ nameLower: 1 }).lean()).map((doc) => recordOf(doc)!));
   }
 
   replace(record: RegistrationRecord, expectedVersion: number): Promise<RegistrationRecord> {
     return mongoSafely(async () => {
       const next = { ...record, version: expectedVersion + 1 };
       const updated = await this.writes.update(this.model.collection, record.id, { _id: record.id }, expectedVersion, {
-        $set: { nameLower: next.name.toLowerCase(), version: next.version, record: next },
+        $set: { nameLower: next.name.toLowerCase(), version: next.version, record: stored(next) },
       });
       if (!updated) {
         if (!(await this.model.exists({ _id: record.id }))) throw new NotFoundError(`registration ${record.id}`);
