@@ -31,6 +31,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** Answers by HTTP status, and connection errors/timeouts: what `errors` is made of. */
+  statuses: Record<string, number>;
 }
 
 async function run(plan: LoadPlan): Promise<LoadResult> {
@@ -58,6 +60,11 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    statuses: {
+      ...Object.fromEntries(Object.entries((result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {}).map(([status, { count }]) => [status, count])),
+      ...(result.errors ? { connectionErrors: result.errors } : {}),
+      ...(result.timeouts ? { timeouts: result.timeouts } : {}),
+    },
   };
 }
 
