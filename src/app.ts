@@ -200,6 +200,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     reconcile,
     consoleState: store,
     support: { records: store.registrations, overviewOf, standings, retained: portal.retained },
+    imports,
   });
   const resolver = createRegistrationResolver({
     registrations: store.registrations,

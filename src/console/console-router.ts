@@ -28,6 +28,9 @@ import { CodedError } from '../coded-error.js';
 import { createSupportAccountService } from './support-account-service.js';
 import { roleOf, type SupportAccountRecord, type SupportAccounts } from './support-accounts.js';
 import { addSupportPages, overviewMarkup, tokenLabelsOf, type ConsoleSupportDeps } from './support-routes.js';
+import { Readable } from 'node:stream';
+import type { ImportService } from '../import/import-service.js';
+import { importPage } from './import-page.js';
 
 export interface ConsoleDeps {
   auditLog: AuditLog;
@@ -42,6 +45,8 @@ export interface ConsoleDeps {
   consoleState: ConsoleState;
   /** The overview, users, retention and history pages (issue 12); absent, the console is the audit trail alone. */
   support?: ConsoleSupportDeps;
+  /** IMP-1: the CSV bulk add, for the import page. */
+  imports?: Pick<ImportService, 'importCsv'>;
   sessionIdleMs?: number;
   sessionMaxMs?: number;
   /** Failed logins allowed per account + address within `loginWindowMs`. */
@@ -55,6 +60,8 @@ export interface ConsoleReconcile {
 }
 
 const SESSION_COOKIE = '__Host-support-session';
+/** A CSV pasted into the import page; bigger files go through the CLI or the admin API. */
+const MAX_PASTED_CSV = '2mb';
 const LOGIN_COOKIE = '__Host-support-login';
 const HOUR = 3_600_000;
 /** A name typed at the sign-in form is attacker-controlled: only this much of it is kept. */
@@ -73,7 +80,7 @@ interface Signed {
  * server-rendered pages where every value is escaped.
  */
 export function createConsoleRouter(deps: ConsoleDeps): Router {
-  const { auditLog, supportAccounts, recorder, logger, registrations, reconcile, support } = deps;
+  const { auditLog, supportAccounts, recorder, logger, registrations, reconcile, support, imports } = deps;
   const search = createAuditSearch({ auditLog, registrations });
   const accounts = createSupportAccountService({ accounts: supportAccounts, registrations });
   const sessions = createSessionStore({ sessions: deps.consoleState.consoleSessions, idleMs: deps.sessionIdleMs ?? 8 * HOUR, absoluteMs: deps.sessionMaxMs ?? 24 * HOUR });
@@ -187,6 +194,24 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     // With the overview, its own last runs stand in for the trail's.
     const [runs, errors, overview] = await Promise.all([support ? undefined : recent('Reconcile.Run', 10), recent('VoiceUser.Error', 20), support && overviewMarkup(support, registration.id)]);
     send(res, registrationPage({ registration, overview, runs: runs?.events ?? [], errors: errors.events, mayReconcile: Boolean(reconcile) && roleOf(account) === 'operator' }, viewer));
+  }));
+
+  router.get('/registrations/:id/import', requireSignIn(async (req, res, { viewer, access, account }) => {
+    const registration = await visibleRegistration(String(req.params.id), access);
+    if (!imports) throw new PageError(404, 'Not available', 'CSV import is not available from this console.');
+    send(res, importPage({ registration, mayApply: roleOf(account) === 'operator' }, viewer));
+  }));
+
+  /** IMP-1: a pasted CSV checked (any role) or imported (operators); every problem listed with its row. */
+  router.post('/registrations/:id/import', express.urlencoded({ extended: false, limit: MAX_PASTED_CSV }), requireSignIn(async (req, res, { session, viewer, access, account }) => {
+    if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
+    const registration = await visibleRegistration(String(req.params.id), access);
+    if (!imports) throw new PageError(404, 'Not available', 'CSV import is not available from this console.');
+    const apply = req.body?.mode === 'apply';
+    if (apply && roleOf(account) !== 'operator') throw new PageError(403, 'Not allowed', 'Your support account may check a file but not import it; an administrator can give it the operator role.');
+    const csv = typeof req.body?.csv === 'string' ? req.body.csv : '';
+    const report = await imports.importCsv(registration.id, Readable.from([csv]), { dryRun: !apply, skipInvalid: req.body?.skipInvalid === 'true' });
+    send(res, importPage({ registration, mayApply: roleOf(account) === 'operator', csv, report }, viewer));
   }));
 
   router.post('/registrations/:id/reconcile', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session, viewer, access, account }) => {

@@ -48,8 +48,8 @@ ${withFilters
 </form>`;
 }
 
-function pageLinks(registration: RegistrationRef): SafeHtml {
-  return html`<nav class="links" aria-label="${registration.name}"><a href="${registrationHref(registration.id)}">Overview</a><a href="${usersHref(registration.id)}">Users</a><a href="${registrationHref(registration.id, 'retention')}">Retention</a><a href="${registrationHref(registration.id, 'history')}">Settings history</a><a href="${searchHref({ registration: registration.id })}">Every event</a></nav>`;
+export function pageLinks(registration: RegistrationRef): SafeHtml {
+  return html`<nav class="links" aria-label="${registration.name}"><a href="${registrationHref(registration.id)}">Overview</a><a href="${usersHref(registration.id)}">Users</a><a href="${registrationHref(registration.id, 'retention')}">Retention</a><a href="${registrationHref(registration.id, 'history')}">Settings history</a><a href="${registrationHref(registration.id, 'import')}">Import CSV</a><a href="${searchHref({ registration: registration.id })}">Every event</a></nav>`;
 }
 
 /** The top of a registration's page: state line, user search, seats, users by status, settings, credentials, backlog. */
