@@ -71,7 +71,7 @@ export const ConfigSchema = z
     METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional().describe('Secret a Prometheus scraper may use for GET /metrics instead of the admin token (secret)'),
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional().describe('OTLP/HTTP collector (e.g. http://otel-collector:4318); set = traces exported, unset = tracing not loaded'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(25_000).describe('On SIGTERM/SIGINT, how long requests in progress, then background work, may take to finish before they are cut'),
-    MAX_CONCURRENT_REQUESTS_PER_REGISTRATION: z.coerce.number().int().min(1).default(64).describe('SCIM requests one registration may have in progress at once; more are answered 503 with Retry-After'),
+    MAX_CONCURRENT_REQUESTS_PER_REGISTRATION: z.coerce.number().int().min(1).default(256).describe('SCIM requests one registration may have in progress at once; more are answered 503 with Retry-After'),
     MONGODB_SERVER_SELECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(2000).describe('How long to wait for a reachable MongoDB server (at start-up and per operation) before giving up (then 503 with Retry-After)'),
     GRAPH_BASE_URL: z.string().url().default('https://graph.microsoft.com').describe('Microsoft Graph base URL for the two-way write-back (TWO-1); a national cloud has its own'),
     ENTRA_TOKEN_URL_TEMPLATE: z

@@ -27,7 +27,16 @@ export function limitConcurrencyPerRegistration(maxInFlight: number) {
       );
     }
     inFlight.set(registrationId, current + 1);
-    res.once('close', () => release(registrationId));
+    // 'finish' when the answer is written, 'close' when the client went away first: whichever
+    // comes first gives the slot back, once ('close' alone can come late on a kept-alive socket).
+    let released = false;
+    const releaseOnce = () => {
+      if (released) return;
+      released = true;
+      release(registrationId);
+    };
+    res.once('finish', releaseOnce);
+    res.once('close', releaseOnce);
     next();
   };
 }
