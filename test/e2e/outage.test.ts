@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
-import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
+import { startOwnMongoServer, type MongoServer } from '../support/mongo-server.js';
 import { entraUser } from './scim-fixtures.js';
 import { createHttpsClient } from '../support/https-client.js';
-
-/** A MongoDB-protocol server of this file's own, never MONGODB_URI's: these tests stop it. */
-async function startOwnDatabase(): Promise<MongoServer> {
-  const saved = process.env.MONGODB_URI;
-  delete process.env.MONGODB_URI;
-  try {
-    return await startMongoServer();
-  } finally {
-    if (saved) process.env.MONGODB_URI = saved;
-  }
-}
 
 /** A real outage: the database is stopped while the service runs. */
 describe('A database outage answers 503 with Retry-After, never 404 or a half-applied change', () => {
@@ -24,7 +13,7 @@ describe('A database outage answers 503 with Retry-After, never 404 or a half-ap
   let userId: string;
 
   beforeAll(async () => {
-    database = await startOwnDatabase();
+    database = await startOwnMongoServer();
     service = await startTestService('mongodb', {}, () => `${database.uri}outage`);
     client = await service.registration('contoso');
     userId = (await client.scim.post('/Users', entraUser('steady@contoso.example'))).body.id;
@@ -61,7 +50,7 @@ describe('SYNC-4 a database lost in the middle of a Reconcile', () => {
   let service: TestService;
 
   beforeAll(async () => {
-    database = await startOwnDatabase();
+    database = await startOwnMongoServer();
     service = await startTestService('mongodb', {}, () => `${database.uri}midrun`);
   }, 120_000);
   afterAll(async () => {

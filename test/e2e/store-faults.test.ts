@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
-import { startMongoServer, type MongoServer } from '../support/mongo-server.js';
+import { startOwnMongoServer, type MongoServer } from '../support/mongo-server.js';
 import { entraGroup, entraUser, patch } from './scim-fixtures.js';
 
 describe.each(STORE_KINDS)('A failed write leaves the resource writable (%s store)', (kind) => {
@@ -45,17 +45,6 @@ describe.each(STORE_KINDS)('A failed write leaves the resource writable (%s stor
   });
 });
 
-/** A MongoDB-protocol server of this file's own, never MONGODB_URI's: this test freezes it. */
-async function startOwnDatabase(): Promise<MongoServer> {
-  const saved = process.env.MONGODB_URI;
-  delete process.env.MONGODB_URI;
-  try {
-    return await startMongoServer();
-  } finally {
-    if (saved) process.env.MONGODB_URI = saved;
-  }
-}
-
 describe('A frozen database (process stopped, not closed) answers 503 with Retry-After well before Entra gives up (60 s)', () => {
   let database: MongoServer;
   let service: TestService;
@@ -63,7 +52,7 @@ describe('A frozen database (process stopped, not closed) answers 503 with Retry
   let userId: string;
 
   beforeAll(async () => {
-    database = await startOwnDatabase();
+    database = await startOwnMongoServer();
     service = await startTestService('mongodb', {}, () => `${database.uri}frozen`);
     client = await service.registration('contoso');
     userId = (await client.scim.post('/Users', entraUser('frozen@contoso.example'))).body.id;

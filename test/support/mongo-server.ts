@@ -140,3 +140,14 @@ function stopProcess(child: ChildProcess): Promise<void> {
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(message)), ms).unref())]);
 }
+
+/** A MongoDB-protocol server of the calling test file's own, never MONGODB_URI's: for tests that stop or freeze it. */
+export async function startOwnMongoServer(): Promise<MongoServer> {
+  const saved = process.env.MONGODB_URI;
+  delete process.env.MONGODB_URI;
+  try {
+    return await startMongoServer();
+  } finally {
+    if (saved) process.env.MONGODB_URI = saved;
+  }
+}
