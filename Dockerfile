@@ -32,4 +32,4 @@ USER node
 EXPOSE 8443 8444
 # /healthz on the admin listener: the process is alive and serving (no credentials needed).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["node", "bin/healthcheck.js"]
-CMD ["node", "dist/main.js"]
+CMD ["node", "dist/server.js"]

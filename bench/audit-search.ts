@@ -17,7 +17,10 @@ import express from 'express';
 import winston from 'winston';
 import { completeAuditEvent, type AuditAction, type AuditEvent } from '../src/audit/audit-event.js';
 import type { AuditLog, AuditQuery } from '../src/audit/audit-log.js';
-import { openAuditStores, type AuditStores } from '../src/audit/open-audit-stores.js';
+import { openPersistence } from '../src/main.js';
+import type { Store } from '../src/persistence/persistence.js';
+
+type AuditStores = Pick<Store, 'auditLog' | 'supportAccounts' | 'close'>;
 import { createAuditRecorder } from '../src/audit/recorder.js';
 import { auditScimRequests } from '../src/audit/scim-audit.js';
 import { correlationId } from '../src/http/request-context.js';
@@ -113,7 +116,7 @@ async function withStore(kind: 'sqlite' | 'mongodb', work: (stores: AuditStores)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'audit-bench-'));
   const mongoUri = process.env.MONGODB_URI ? Object.assign(new URL(process.env.MONGODB_URI), { pathname: `/auditbench${randomBytes(4).toString('hex')}` }).toString() : undefined;
   if (kind === 'mongodb' && !mongoUri) throw new Error('Set MONGODB_URI to measure the MongoDB store');
-  const stores = await openAuditStores(kind === 'mongodb' ? { kind, uri: mongoUri! } : { kind, file: path.join(dir, 'audit.db') });
+  const stores: AuditStores = await openPersistence(kind === 'mongodb' ? { kind, uri: mongoUri!, writeMode: 'auto' } : { kind, file: path.join(dir, 'audit.db') });
   try {
     await work(stores);
   } finally {

@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStore } from '../src/store/open-store.js';
-import type { Store, UserRecord } from '../src/store/store.js';
-import { createReconcileService } from '../src/service/reconcile-service.js';
+import { openPersistence as openStore } from '../src/main.js';
+import type { Store } from '../src/persistence/persistence.js';
+import type { UserRecord } from '../src/directory/directory-port.js';
+import { createReconcileService } from '../src/reconcile/reconcile-service.js';
 import { startMongoServer } from '../test/support/mongo-server.js';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'both' }, users: { type: 'string', default: '100000' } } });

@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { startTestService, type StoreKind, type TestService } from '../test/support/test-service.js';
 import { startMongoServer } from '../test/support/mongo-server.js';
-import type { Member, UserRecord } from '../src/store/store.js';
+import type { Member, UserRecord } from '../src/directory/directory-port.js';
 import { ENTRA_PROVISIONING_AUDIENCE } from '../src/auth/entra-jwt.js';
 import { pinServerCore, runLoad, startCeiling, type LoadResult, type PlannedRequest } from './load.js';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonObject } from '../store/store.js';
+import type { JsonObject } from '../kernel/json.js';
 
 /**
  * Every action the audit trail knows, as stable `Noun.Verb` keys. Closed on purpose: search

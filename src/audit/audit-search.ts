@@ -1,6 +1,6 @@
 import { AUDIT_ACTIONS, isAuditAction, type AuditAction, type AuditEvent } from './audit-event.js';
 import { decodeCursor, InvalidCursorError, MAX_AUDIT_PAGE_SIZE, type AuditLog, type AuditPage, type AuditQuery } from './audit-log.js';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 
 /** A parameter the caller got wrong (400) or a registration it cannot see (404); `status` says which. */
 export class AuditSearchError extends CodedError {}

@@ -1,18 +1,17 @@
 import type { AuditLog } from './audit-log.js';
 import type { Request, RequestHandler, Response, Router } from 'express';
-import type { Config } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { SupportAccounts } from '../console/support-accounts.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { createAuditAdminRouter } from './admin-router.js';
 import type { RegistrationDirectory } from './audit-search.js';
-import { openAuditStores } from './open-audit-stores.js';
 import { createAuditRecorder, type AuditRecorder } from './recorder.js';
 import { createRefusalLedger, type RefusalTally } from './refusal-ledger.js';
 import { auditScimRequests, type RefusedAuthAttempt } from './scim-audit.js';
 
 export interface AuditingDeps {
-  store: Config['store'];
+  /** The trail and the support accounts, on the service's store connection. */
+  stores: { auditLog: AuditLog; supportAccounts: SupportAccounts };
   logger: Logger;
   registrations: RegistrationDirectory;
   /** Events older than this are purged once a day (the only deletion). Default 365. */
@@ -36,7 +35,7 @@ export interface Auditing {
   adminRouter: Router;
   /** Reads the trail (AUD-2), for pages that show recent events next to other data. */
   search: AuditLog['search'];
-  /** Flushes every queued event (waiting at most `timeoutMs` for an unreachable store), then closes the audit connection. */
+  /** Flushes every queued event, waiting at most `timeoutMs` for an unreachable store (the store's connection stays open). */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -46,8 +45,8 @@ const AUDIT_PURGE_LEASE = 'audit-purge';
 const AUDIT_PURGE_LEASE_MS = 5 * 60_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export async function startAuditing({ store, logger, registrations, retentionDays = 365, maxRefusalsPerMinute, jobs }: AuditingDeps): Promise<Auditing> {
-  const { auditLog, supportAccounts, close } = await openAuditStores(store);
+export function startAuditing({ stores, logger, registrations, retentionDays = 365, maxRefusalsPerMinute, jobs }: AuditingDeps): Auditing {
+  const { auditLog, supportAccounts } = stores;
   const recorder = createAuditRecorder({ log: auditLog, logger });
   const refusals = createRefusalLedger({ recorder, limits: maxRefusalsPerMinute ? { maxPerAddress: maxRefusalsPerMinute } : {} });
   // AUD-1's only deletion, one instance at a time; a purge cut short is finished by the next.
@@ -66,7 +65,6 @@ export async function startAuditing({ store, logger, registrations, retentionDay
     async close(timeoutMs?: number) {
       refusals.close();
       await recorder.close(timeoutMs);
-      await close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Json } from '../store/store.js';
+import type { Json } from '../kernel/json.js';
 import type { AuditEvent } from './audit-event.js';
 
 /** Keys whose values never reach an audit record (AUD-3); matched on the last segment of a path too. */

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../store/store.js';
+import type { JsonObject } from '../kernel/json.js';
 import { withoutUndefined, type AuditAction, type SubjectUser } from './audit-event.js';
 import { isSecretKey, REDACTED } from './redact.js';
 

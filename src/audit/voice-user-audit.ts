@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RetentionRecord, VoiceUserRecord } from '../store/store.js';
+import type { RetentionRecord, VoiceUserRecord } from '../portal/portal-port.js';
 import type { AuditActor, AuditEventInput } from './audit-event.js';
 import type { AuditRecorder } from './recorder.js';
 import { showValue } from './scim-summary.js';

@@ -24,7 +24,7 @@ import {
 } from './pages.js';
 import { createSessionStore, randomToken, type ConsoleSession } from './sessions.js';
 import type { ConsoleState } from './console-state.js';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 import { createSupportAccountService } from './support-account-service.js';
 import { roleOf, type SupportAccountRecord, type SupportAccounts } from './support-accounts.js';
 import { addSupportPages, overviewMarkup, tokenLabelsOf, type ConsoleSupportDeps } from './support-routes.js';

@@ -1,4 +1,4 @@
-import type { LoginFailureCollection } from '../store/store.js';
+import type { LoginFailureCollection } from './console-state-port.js';
 import { hashOf } from './sessions.js';
 
 export interface LoginThrottleOptions {

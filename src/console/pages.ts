@@ -1,7 +1,7 @@
 import { AUDIT_ACTIONS, type AuditEvent } from '../audit/audit-event.js';
 import type { AuditQuery } from '../audit/audit-log.js';
 import { TIME_HINT } from '../audit/audit-search.js';
-import type { JsonObject } from '../store/store.js';
+import type { JsonObject } from '../kernel/json.js';
 import { html, type SafeHtml } from './html.js';
 import { dataTable } from './table.js';
 

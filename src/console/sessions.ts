@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ConsoleSessionCollection } from '../store/store.js';
+import type { ConsoleSessionCollection } from './console-state-port.js';
 
 export interface ConsoleSession {
   /** The session token (the cookie's value); only its hash is stored. */

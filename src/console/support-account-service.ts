@@ -1,8 +1,8 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { RegistrationDirectory } from '../audit/audit-search.js';
-import { ConflictError, NotFoundError } from '../store/store.js';
+import { ConflictError, NotFoundError } from '../kernel/store-errors.js';
 import { roleOf, SUPPORT_ROLES, type SupportAccountRecord, type SupportAccounts, type SupportRole } from './support-accounts.js';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (the library's default algorithm is argon2id). */
 const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };

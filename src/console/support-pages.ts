@@ -1,10 +1,10 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import { USER_STATUSES, type UserStatus } from '../domain/user-status.js';
 import type { RegistrationSettings } from '../registrations/settings.js';
-import type { RegistrationOverview } from '../service/registration-overview.js';
-import type { StandingPage, UserRow } from '../service/user-standing-service.js';
+import type { RegistrationOverview } from '../reconcile/registration-overview.js';
+import type { StandingPage, UserRow } from '../reconcile/user-standing-service.js';
 import type { JsonMap } from '../domain/types.js';
-import type { RetentionRecord } from '../store/store.js';
+import type { RetentionRecord } from '../portal/portal-port.js';
 import { html, type SafeHtml } from './html.js';
 import { actorLabel, beforeAfterTable, CONSOLE_PATH, eventTable, jsonBlock, layout, searchHref, timeElement, type RegistrationRef, type Viewer } from './pages.js';
 import { dataTable } from './table.js';

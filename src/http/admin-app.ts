@@ -1,6 +1,6 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '../log/logger.js';
-import type { RegistrationRecord } from '../store/store.js';
+import type { RegistrationRecord } from '../registrations/registrations-port.js';
 import type { RegistrationService, BindBy } from '../registrations/registration-service.js';
 import { requireAdminToken } from './admin-auth.js';
 import { AdminError, createAdminErrorHandler } from './admin-errors.js';

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log/logger.js';
-import { StoreUnavailableError } from '../store/store.js';
+import { StoreUnavailableError } from '../kernel/store-errors.js';
 import { correlationIdOf } from './request-context.js';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 
 /** Admin API errors: a stable dotted code, a message for a person, an HTTP status. */
 export class AdminError extends CodedError {}

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isScimError, scimError, toScimErrorBody, type ScimError } from '../scim/errors.js';
-import { ConflictError, NotFoundError, StoreUnavailableError, VersionConflictError } from '../store/store.js';
+import { ConflictError, NotFoundError, StoreUnavailableError, VersionConflictError } from '../kernel/store-errors.js';
 import type { Logger } from '../log/logger.js';
 import { correlationIdOf } from './request-context.js';
 

@@ -1,4 +1,4 @@
-import type { ListQuery } from '../store/query.js';
+import type { ListQuery } from '../persistence/query.js';
 import { scimError } from '../scim/errors.js';
 import { parseFilter, resolveSortBy } from '../scim/filter.js';
 import { excerpt } from '../scim/excerpt.js';

@@ -1,7 +1,7 @@
 import express, { type Response, type Router } from 'express';
 import type { RegistrationService } from '../registrations/registration-service.js';
-import type { ReconcileService } from '../service/reconcile-service.js';
-import type { PortalService } from '../service/portal-service.js';
+import type { ReconcileService } from '../reconcile/reconcile-service.js';
+import type { PortalService } from '../portal/portal-service.js';
 import { ImportError, type ImportService } from '../import/import-service.js';
 import { byteLimit } from './byte-limit.js';
 

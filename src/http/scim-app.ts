@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import { requestLogContext } from '../log/log-context.js';
 import { createAuthenticator, type RefusalVerdict, type RefusedAttempt } from '../auth/authenticate.js';
 import type { CredentialResolver } from '../auth/credentials.js';
-import type { DirectoryService } from '../service/directory-service.js';
+import type { DirectoryService } from '../directory/directory-service.js';
 import type { ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError, toScimErrorBody } from '../scim/errors.js';
 import { excerpt } from '../audit/refusal-ledger.js';

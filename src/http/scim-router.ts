@@ -1,7 +1,8 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { JsonObject, UserRecord } from '../store/store.js';
-import type { RequestContext } from '../service/context.js';
-import { etagOf, isIssuedId, type DirectoryService, type GroupWithMembers } from '../service/directory-service.js';
+import type { JsonObject } from '../kernel/json.js';
+import type { UserRecord } from '../directory/directory-port.js';
+import type { RequestContext } from '../kernel/request-context.js';
+import { etagOf, isIssuedId, type DirectoryService, type GroupWithMembers } from '../directory/directory-service.js';
 import { renderGroup, renderUser } from '../scim/render.js';
 import { createProjection, wantsMembers } from '../scim/projection.js';
 import { resourceTypeDocuments, schemaDocuments } from '../scim/schemas.js';

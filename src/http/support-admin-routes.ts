@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import type { RegistrationService } from '../registrations/registration-service.js';
-import type { RegistrationOverviewOf } from '../service/registration-overview.js';
-import type { UserStandingService } from '../service/user-standing-service.js';
+import type { RegistrationOverviewOf } from '../reconcile/registration-overview.js';
+import type { UserStandingService } from '../reconcile/user-standing-service.js';
 import type { UserStatus } from '../domain/user-status.js';
 import { AdminError } from './admin-errors.js';
 

@@ -1,6 +1,6 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from '../log/logger.js';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 import { certificateValidities, revocationListUpdates, type CertificateExpiry } from '../pki/certificates.js';
 import type { TlsMaterial } from './tls-server.js';
 

@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 import { checkImport, importColumnOf, missingImportColumns, type ImportColumn, type ImportContext, type ImportRow, type RowVerdict } from '../domain/bulk-import.js';
 import { usageOf } from '../domain/licenses.js';
 import { mapDirectoryUser } from '../domain/map-user.js';
 import type { RegistrationSettings } from '../registrations/settings.js';
-import type { PortalService } from '../service/portal-service.js';
-import type { Store } from '../store/store.js';
+import type { PortalService } from '../portal/portal-service.js';
+import type { Store } from '../persistence/persistence.js';
 
 export class ImportError extends CodedError {}
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 import type { Logger } from '../log/logger.js';
 import { withLogContext } from '../log/log-context.js';
-import type { LeaseCollection, LeaseHolder } from '../store/store.js';
+import type { LeaseCollection, LeaseHolder } from './lease-port.js';
 
 /** The outcome of a lease-guarded run: its value, or who held the lease instead. */
 export type Exclusive<T> = { ran: true; value: T } | { ran: false; heldBy: LeaseHolder | null };

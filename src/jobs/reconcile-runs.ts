@@ -1,5 +1,5 @@
-import { CodedError } from '../coded-error.js';
-import type { ReconcileService } from '../service/reconcile-service.js';
+import { CodedError } from '../kernel/app-error.js';
+import type { ReconcileService } from '../reconcile/reconcile-service.js';
 import type { JobRunner } from './job-runner.js';
 
 /** The run lease of a registration: one reconcile at a time, batched or on demand, on any instance. */

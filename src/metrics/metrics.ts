@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { routeTemplateOf } from '../http/route-template.js';
-import type { ReconcileObserver } from '../service/reconcile-service.js';
+import type { ReconcileObserver } from '../reconcile/reconcile-service.js';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 /** Request latency buckets (seconds): SCIM calls are milliseconds; a just-in-time write for a big group can take seconds. */

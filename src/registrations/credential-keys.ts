@@ -1,6 +1,6 @@
 import type { CertificateIdentity } from '../auth/credentials.js';
 import type { CertificateExpiry } from '../pki/certificates.js';
-import type { CertificateBinding, RegistrationRecord } from '../store/store.js';
+import type { CertificateBinding, RegistrationRecord } from './registrations-port.js';
 
 /** Keys of the credential index; one namespace per kind of credential. */
 export const credentialKey = {

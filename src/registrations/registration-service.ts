@@ -1,10 +1,13 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { ConflictError, type CertificateBinding, type JsonObject, type RegistrationRecord, type Store } from '../store/store.js';
+import { ConflictError } from '../kernel/store-errors.js';
+import { type CertificateBinding, type RegistrationRecord } from './registrations-port.js';
+import { type JsonObject } from '../kernel/json.js';
+import { type Store } from '../persistence/persistence.js';
 import { CheckedSettingsSchema, RegistrationChangesSchema, RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationInput, type RegistrationSettings } from './settings.js';
 import { bindingKeys, credentialKey } from './credential-keys.js';
 import { issueToken } from './tokens.js';
 import { certificateNames } from '../auth/distinguished-name.js';
-import { CodedError } from '../coded-error.js';
+import { CodedError } from '../kernel/app-error.js';
 
 export class RegistrationError extends CodedError {}
 

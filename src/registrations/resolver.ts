@@ -1,6 +1,6 @@
 import type { CertificateIdentity, CredentialResolver, Resolution } from '../auth/credentials.js';
 import { looksLikeJwt, unverifiedTenantId, type EntraJwtVerifier } from '../auth/entra-jwt.js';
-import type { CredentialIndex, RegistrationCollection, RegistrationRecord } from '../store/store.js';
+import type { CredentialIndex, RegistrationCollection, RegistrationRecord } from './registrations-port.js';
 import { certificateKeys, credentialKey } from './credential-keys.js';
 import { parseToken, secretMatches, UNKNOWN_SECRET_HASH } from './tokens.js';
 

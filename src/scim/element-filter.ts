@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from '../store/store.js';
+import type { Json, JsonObject } from '../kernel/json.js';
 import { scimError } from './errors.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
 import { findChild, type AttributeDefinition } from './schemas.js';

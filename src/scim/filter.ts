@@ -1,4 +1,4 @@
-import type { AttributeType, ComparisonOperator, FilterNode, SearchableAttribute } from '../store/query.js';
+import type { AttributeType, ComparisonOperator, FilterNode, SearchableAttribute } from '../persistence/query.js';
 import { scimError } from './errors.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
 import { parseBooleanText } from './values.js';

@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from '../store/store.js';
+import type { Json, JsonObject } from '../kernel/json.js';
 import { scimError } from './errors.js';
 import { elementFilter, type ElementFilter } from './element-filter.js';
 import { findAttribute, findChild, type AttributeDefinition, type ResourceType, rootAttributes } from './schemas.js';

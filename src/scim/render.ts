@@ -1,4 +1,6 @@
-import type { GroupRecord, JsonObject, Member, UserRecord, VoiceUserRecord } from '../store/store.js';
+import type { GroupRecord, Member, UserRecord } from '../directory/directory-port.js';
+import type { JsonObject } from '../kernel/json.js';
+import type { VoiceUserRecord } from '../portal/portal-port.js';
 import { VOICE_USER_SCHEMA } from './schemas.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { JsonObject, Member } from '../store/store.js';
+import type { JsonObject } from '../kernel/json.js';
+import type { Member } from '../directory/directory-port.js';
 import { scimError } from './errors.js';
 import { acceptedSchema, coreSchemaOf, extensionSchemasOf, rootAttributes, type AttributeDefinition, type ResourceType } from './schemas.js';
 import { isPlainObject, isStored, readMembers, readObject } from './values.js';

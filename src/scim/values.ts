@@ -1,4 +1,5 @@
-import type { Json, JsonObject, Member } from '../store/store.js';
+import type { Json, JsonObject } from '../kernel/json.js';
+import type { Member } from '../directory/directory-port.js';
 import { scimError } from './errors.js';
 import { excerpt } from './excerpt.js';
 import { findChild, type AttributeDefinition } from './schemas.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '../audit/audit-event.js';
-import type { JsonObject } from '../store/store.js';
+import type { JsonObject } from '../kernel/json.js';
 import type { WriteBackField } from './graph-attributes.js';
 
 const ACTOR = { kind: 'system', subject: 'writeback' } as const;

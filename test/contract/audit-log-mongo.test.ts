@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { auditModels, MongoAuditLog, MongoSupportAccounts } from '../../src/store/mongo/audit-log.js';
+import { auditModels, MongoAuditLog, MongoSupportAccounts } from '../../src/persistence/mongo/audit-log.js';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 import { describeAuditLogContract } from './audit-log.contract.js';
 

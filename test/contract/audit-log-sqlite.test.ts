@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../src/store/sqlite/audit-log.js';
+import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../src/persistence/sqlite/audit-log.js';
 import { describeAuditLogContract } from './audit-log.contract.js';
 
 describeAuditLogContract('SQLite', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeAuditEvent, type AuditEvent, type AuditEventInput } from '../../src/audit/audit-event.js';
 import { InvalidCursorError, MAX_AUDIT_PAGE_SIZE, type AuditLog, type AuditQuery } from '../../src/audit/audit-log.js';
 import type { SupportAccountRecord, SupportAccounts } from '../../src/console/support-accounts.js';
-import { ConflictError, NotFoundError } from '../../src/store/store.js';
+import { ConflictError, NotFoundError } from '../../src/kernel/store-errors.js';
 
 export interface AuditStores {
   auditLog: AuditLog;

@@ -6,11 +6,11 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MongoStore } from '../../src/store/mongo/mongo-store.js';
-import { chooseWriteMode } from '../../src/store/mongo/conditional-writes.js';
-import { appliedMongoVersion, MONGO_MIGRATIONS } from '../../src/store/mongo/migrations.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
+import { MongoStore } from '../../src/persistence/mongo/mongo-store.js';
+import { chooseWriteMode } from '../../src/persistence/mongo/conditional-writes.js';
+import { appliedMongoVersion, MONGO_MIGRATIONS } from '../../src/persistence/mongo/migrations.js';
+import { openSqliteStore } from '../../src/persistence/sqlite/sqlite-store.js';
+import { SQLITE_MIGRATIONS } from '../../src/persistence/sqlite/migrations.js';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 
 const NEWEST_SQLITE = SQLITE_MIGRATIONS.at(-1)!.version;

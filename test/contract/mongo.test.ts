@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { openMongoStore, type MongoStore } from '../../src/store/mongo/mongo-store.js';
-import { CLAIM_EXPIRY_MS, WriteModeRefusedError } from '../../src/store/mongo/conditional-writes.js';
-import { StoreUnavailableError, VersionConflictError } from '../../src/store/store.js';
+import { openMongoStore, type MongoStore } from '../../src/persistence/mongo/mongo-store.js';
+import { CLAIM_EXPIRY_MS, WriteModeRefusedError } from '../../src/persistence/mongo/conditional-writes.js';
+import { StoreUnavailableError, VersionConflictError } from '../../src/kernel/store-errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 import { describeStoreContract } from './store.contract.js';

@@ -1,4 +1,4 @@
-import { openMongoStore } from '../../src/store/mongo/mongo-store.js';
+import { openMongoStore } from '../../src/persistence/mongo/mongo-store.js';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 import { describeOutboxContract } from './outbox.contract.js';
 

@@ -1,4 +1,4 @@
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/persistence/sqlite/sqlite-store.js';
 import { describeOutboxContract } from './outbox.contract.js';
 
 describeOutboxContract('SQLite (embedded)', () => openSqliteStore(':memory:'));

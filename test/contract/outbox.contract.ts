@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/persistence/persistence.js';
 import type { OutboxEntry } from '../../src/writeback/outbox.js';
 import { newAuditEventId } from '../../src/audit/audit-event.js';
 

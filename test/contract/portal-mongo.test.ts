@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openMongoStore } from '../../src/store/mongo/mongo-store.js';
+import { openMongoStore } from '../../src/persistence/mongo/mongo-store.js';
 import { mongoUriForTest } from '../support/mongo-uri.js';
 import { describePortalStoreContract } from './portal-store.contract.js';
 

@@ -1,4 +1,4 @@
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/persistence/sqlite/sqlite-store.js';
 import { describePortalStoreContract } from './portal-store.contract.js';
 
 describePortalStoreContract('SQLite', () => openSqliteStore(':memory:'));

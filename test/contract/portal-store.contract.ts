@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ConflictError,
-  VersionConflictError,
-  type CredentialIndex,
-  type LeaseCollection,
-  type RegistrationCollection,
-  type RegistrationRecord,
-  type RetentionCollection,
-  type SeatCounterCollection,
-  type ConsoleSessionCollection,
-  type LoginFailureCollection,
-  type VoiceUserCollection,
-  type VoiceUserRecord,
-} from '../../src/store/store.js';
+import { ConflictError, VersionConflictError } from '../../src/kernel/store-errors.js';
+import { type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../../src/registrations/registrations-port.js';
+import { type LeaseCollection } from '../../src/jobs/lease-port.js';
+import { type RetentionCollection, type SeatCounterCollection, type VoiceUserCollection, type VoiceUserRecord } from '../../src/portal/portal-port.js';
+import { type ConsoleSessionCollection, type LoginFailureCollection } from '../../src/console/console-state-port.js';
 
 export interface PortalCollections {
   registrations: RegistrationCollection;

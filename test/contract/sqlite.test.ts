@@ -1,4 +1,4 @@
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/persistence/sqlite/sqlite-store.js';
 import { describeStoreContract } from './store.contract.js';
 
 describeStoreContract('SQLite (embedded)', () => openSqliteStore(':memory:'));

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, VersionConflictError, type GroupRecord, type JsonObject, type Store, type UserRecord } from '../../src/store/store.js';
-import type { FilterNode, SearchableAttribute } from '../../src/store/query.js';
+import { ConflictError, NotFoundError, VersionConflictError } from '../../src/kernel/store-errors.js';
+import { type GroupRecord, type UserRecord } from '../../src/directory/directory-port.js';
+import { type JsonObject } from '../../src/kernel/json.js';
+import { type Store } from '../../src/persistence/persistence.js';
+import type { FilterNode, SearchableAttribute } from '../../src/persistence/query.js';
 
 const USER_NAME: SearchableAttribute = { name: 'userName', type: 'string', caseExact: false, column: 'userNameLower', path: ['userName'] };
 const TITLE: SearchableAttribute = { name: 'title', type: 'string', caseExact: false, path: ['title'] };

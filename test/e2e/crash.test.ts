@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, startTestService, type StoreKind, type TestService } from '../support/test-service.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import type { UserRecord } from '../../src/store/store.js';
+import type { UserRecord } from '../../src/directory/directory-port.js';
 
 const SETTINGS = {
   accountDomains: ['crashy.example'],

@@ -42,7 +42,7 @@ describe('the README certificate walk-through works as written from a fresh clon
     ports = { scim: await freePort(), admin: await freePort() };
     env = { PATH: process.env.PATH, ...variables, DATA_DIR: dataDir, SCIM_PORT: String(ports.scim), ADMIN_PORT: String(ports.admin) };
     expect(lines).toContain('npm start');
-    service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    service = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       let output = '';
       service.stdout!.on('data', (chunk: Buffer) => {

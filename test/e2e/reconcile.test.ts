@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { ENTERPRISE_SCHEMA as ENTERPRISE, USER_SCHEMA, entraGroup, entraUser, patch } from './scim-fixtures.js';
-import type { LeaseHolder } from '../../src/store/store.js';
+import type { LeaseHolder } from '../../src/jobs/lease-port.js';
 
 const MAILBOX = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:Mailbox';
 const VOICE_EXTENSION = 'urn:ietf:params:scim:schemas:extension:voiceportal:2.0:User';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MongoStore } from '../../src/store/mongo/mongo-store.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { MongoStore } from '../../src/persistence/mongo/mongo-store.js';
+import type { SqliteStore } from '../../src/persistence/sqlite/sqlite-store.js';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { entraGroup, entraUser, patch } from './scim-fixtures.js';
 

@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 /** The real `npm start` entry point with only the given settings; resolves once it has exited. */
 function startService(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       env: { PATH: process.env.PATH, HOST: '127.0.0.1', SCIM_PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -12,7 +12,7 @@ describe('development certificates are made only for a loopback listener', () =>
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('HOST=0.0.0.0 without TLS files: the service refuses to start with a clear message, no stack trace, and makes nothing', async () => {
-    const started = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const started = run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       env: { PATH: process.env.PATH, HOST: '0.0.0.0', SCIM_PORT: '0', ADMIN_PORT: '0', DATA_DIR: dataDir },
       timeout: 60_000,
     });

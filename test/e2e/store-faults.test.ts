@@ -84,7 +84,7 @@ describe('A frozen database (process stopped, not closed) answers 503 with Retry
 /** `npm start` on the suite's MongoDB-protocol server: what its first log line says about the store, or how it fails. */
 async function startMain(env: Record<string, string>): Promise<{ started?: Record<string, unknown>; exitCode?: number | null; output: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'write-mode-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', SCIM_PORT: '0', ADMIN_PORT: '0', DATA_DIR: dataDir, MONGODB_URI: mongoUriForTest(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { openStore } from '../../src/store/open-store.js';
-import type { Store } from '../../src/store/store.js';
+import { openPersistence as openStore } from '../../src/main.js';
+import type { Store } from '../../src/persistence/persistence.js';
 
 /** A real embedded store in a temporary directory for the enclosing suite; read it through the getter. */
 export function useEmbeddedStore(name: string): () => Store {

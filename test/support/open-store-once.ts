@@ -1,4 +1,4 @@
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqliteStore } from '../../src/persistence/sqlite/sqlite-store.js';
 
 /** `node --import tsx test/support/open-store-once.ts <file>`: opens (and so migrates) the file, prints what it applied. */
 const store = await openSqliteStore(process.argv[2]!);

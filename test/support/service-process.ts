@@ -16,13 +16,13 @@ export interface ServiceProcess {
 }
 
 /**
- * The real service (`src/main.ts`, as `npm start` runs it) in a process of its own, on the same
+ * The real service (`src/server.ts`, as `npm start` runs it) in a process of its own, on the same
  * database and certificates as `service`: a process the test can kill without warning.
  */
 export async function startServiceProcess(service: TestService, env: Record<string, string> = {}): Promise<ServiceProcess> {
   const ownDir = mkdtempSync(path.join(os.tmpdir(), 'scim-process-'));
   // tsx as a loader, not its CLI: the CLI runs the service in a grandchild that SIGKILL would miss.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',

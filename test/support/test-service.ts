@@ -5,9 +5,9 @@ import path from 'node:path';
 import { mongoUriForTest } from './mongo-uri.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
-import { openStore } from '../../src/store/open-store.js';
-import type { Store } from '../../src/store/store.js';
-import { prepareTls, startService, type RunningService } from '../../src/app.js';
+
+import type { Store } from '../../src/persistence/persistence.js';
+import { openPersistence, prepareTls, startService, type RunningService } from '../../src/main.js';
 import { createCertificateAuthority, createRevocationList, issueClientCertificate, issueServerCertificate, type IssuedCertificate } from '../../src/pki/certificates.js';
 import { createHttpsClient, type HttpsClient } from './https-client.js';
 
@@ -74,7 +74,7 @@ export async function startTestService(
   });
   const logFile = path.join(dir, 'service.log');
   const logger = createLogger(config.LOG_LEVEL, createWriteStream(logFile));
-  const store = await openStore(config.store);
+  const store = await openPersistence(config.store);
   const service = await startService({ config, logger, store, tls: await prepareTls(config), adminToken });
   const scimUrl = `https://127.0.0.1:${service.scim.port}/scim/v2`;
   const adminUrl = `https://127.0.0.1:${service.admin.port}`;

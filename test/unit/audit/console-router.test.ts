@@ -7,12 +7,12 @@ import { completeAuditEvent, type AuditEventInput } from '../../../src/audit/aud
 import { createAuditAdminRouter } from '../../../src/audit/admin-router.js';
 import { createAuditRecorder } from '../../../src/audit/recorder.js';
 import { createConsoleRouter, type ConsoleReconcile } from '../../../src/console/console-router.js';
-import type { ReconcileService } from '../../../src/service/reconcile-service.js';
+import type { ReconcileService } from '../../../src/reconcile/reconcile-service.js';
 import { createAdminApp } from '../../../src/http/admin-app.js';
 import type { RegistrationService } from '../../../src/registrations/registration-service.js';
-import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../../src/store/sqlite/audit-log.js';
-import { SqliteConsoleSessions, SqliteLoginFailures } from '../../../src/store/sqlite/console-state.js';
-import { migrateSqlite } from '../../../src/store/sqlite/migrations.js';
+import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../../src/persistence/sqlite/audit-log.js';
+import { SqliteConsoleSessions, SqliteLoginFailures } from '../../../src/persistence/sqlite/console-state.js';
+import { migrateSqlite } from '../../../src/persistence/sqlite/migrations.js';
 
 const ADMIN_TOKEN = 'a'.repeat(40);
 const PASSWORD = 'correct horse battery';

@@ -8,7 +8,7 @@ import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import { createAuditRecorder } from '../../../src/audit/recorder.js';
 import { createRefusalLedger, REFUSAL_LIMITS, type RefusalLedger } from '../../../src/audit/refusal-ledger.js';
 import { correlationId } from '../../../src/http/request-context.js';
-import { createAuditTables, SqliteAuditLog } from '../../../src/store/sqlite/audit-log.js';
+import { createAuditTables, SqliteAuditLog } from '../../../src/persistence/sqlite/audit-log.js';
 
 const MAX_PER_ADDRESS = 3;
 const MAX_SAMPLED_KEYS = 5;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from '../../../src/audit/voice-user-audit.js';
-import type { VoiceUserRecord } from '../../../src/store/store.js';
+import type { VoiceUserRecord } from '../../../src/portal/portal-port.js';
 
 const jane: VoiceUserRecord = {
   registrationId: 'reg-1',

@@ -58,7 +58,7 @@ describe('Dockerfile, .dockerignore and docker-compose.yml match the project and
     const users = args(runtime, 'USER');
     expect(users.length).toBe(1);
     expect(users[0]).not.toMatch(/^(root|0)(:|$)/);
-    expect(args(runtime, 'CMD')).toEqual(['["node", "dist/main.js"]']);
+    expect(args(runtime, 'CMD')).toEqual(['["node", "dist/server.js"]']);
     expect(args(runtime, 'COPY').filter((copy) => copy.startsWith('--from=build'))).toEqual([
       '--from=build /app/package.json ./package.json',
       '--from=build /app/node_modules ./node_modules',

@@ -38,7 +38,7 @@ describe('The production build runs compiled JavaScript without its sources', ()
 
   it('compiles only src/ into dist/ (no tests, benchmarks or sources)', () => {
     const dist = path.join(root, 'dist');
-    expect(existsSync(path.join(dist, 'main.js'))).toBe(true);
+    expect(existsSync(path.join(dist, 'server.js'))).toBe(true);
     expect(existsSync(path.join(dist, 'cli', 'main.js'))).toBe(true);
     const topLevel = readdirSync(dist);
     expect(topLevel.filter((entry) => ['src', 'test', 'bench'].includes(entry))).toEqual([]);
@@ -59,7 +59,7 @@ describe('The production build runs compiled JavaScript without its sources', ()
     expect(Object.keys(packageJson.dependencies).filter((name) => name === 'tsx' || name.startsWith('@types/'))).toEqual([]);
   });
 
-  it('starts `node dist/main.js` on the embedded store and answers SCIM with the JSON schemas found from dist', async () => {
+  it('starts `node dist/server.js` on the embedded store and answers SCIM with the JSON schemas found from dist', async () => {
     const certs = path.join(root, 'data', 'certs');
     const scim = createHttpsClient(service.scimUrl, {
       ca: readFileSync(path.join(certs, 'ca.pem'), 'utf8'),
@@ -101,7 +101,7 @@ function packageName(specifier: string): string {
 
 /** The compiled service as the image's CMD runs it, with a data folder of its own and any free ports. */
 async function startCompiledService(root: string) {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, ['dist/server.js'], {
     cwd: root,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', SCIM_PORT: '0', ADMIN_PORT: '0', DATA_DIR: path.join(root, 'data'), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,7 +115,7 @@ async function startCompiledService(root: string) {
     };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code, signal) => reject(new Error(`node dist/main.js ended (${signal ?? code}) before it started:\n${output}`)));
+    child.once('exit', (code, signal) => reject(new Error(`node dist/server.js ended (${signal ?? code}) before it started:\n${output}`)));
   });
   return { child, scimUrl: started.scimUrl, adminUrl: started.adminUrl };
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReadiness } from '../../../src/http/health.js';
-import { openStore } from '../../../src/store/open-store.js';
+import { openPersistence as openStore } from '../../../src/main.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
 
 describe('readiness (/readyz)', () => {

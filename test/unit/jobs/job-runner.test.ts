@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { createJobRunner } from '../../../src/jobs/job-runner.js';
-import type { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import type { CodedError } from '../../../src/coded-error.js';
+import type { SqliteStore } from '../../../src/persistence/sqlite/sqlite-store.js';
+import type { CodedError } from '../../../src/kernel/app-error.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
 
 const logger = winston.createLogger({ silent: true });

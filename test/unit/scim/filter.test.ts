@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FilterNode } from '../../../src/store/query.js';
+import type { FilterNode } from '../../../src/persistence/query.js';
 import { parseFilter, resolveSortBy } from '../../../src/scim/filter.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

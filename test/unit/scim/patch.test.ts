@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../src/store/store.js';
+import type { JsonObject } from '../../../src/kernel/json.js';
 import { applyPatch } from '../../../src/scim/patch.js';
 import { ENTERPRISE, entraUser, GROUP, PATCH_OP, patchBody, USER, VOICE } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../../src/store/store.js';
+import type { JsonObject } from '../../../src/kernel/json.js';
 import { projectResource, wantsMembers } from '../../../src/scim/projection.js';
 import { schemaDocuments, resourceTypeDocuments, findAttribute } from '../../../src/scim/schemas.js';
 import { ENTERPRISE, GROUP, MAILBOX, USER, VOICE } from './fixtures.js';

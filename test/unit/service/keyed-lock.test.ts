@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createKeyedLock, WriteQueueFullError } from '../../../src/service/keyed-lock.js';
-import { StoreUnavailableError } from '../../../src/store/store.js';
+import { createKeyedLock, WriteQueueFullError } from '../../../src/kernel/keyed-lock.js';
+import { StoreUnavailableError } from '../../../src/kernel/store-errors.js';
 
 describe('keyed lock: writes to one resource run one after another, in a bounded queue', () => {
   it('runs tasks of one key in order and tasks of other keys alongside', async () => {

@@ -1,8 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
-import { StoreUnavailableError, type Store } from '../../../src/store/store.js';
-import type { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import { createLicenseSeats, NoLicenseLeftError, QUIET_BEFORE_RECOUNT_MS } from '../../../src/service/license-seats.js';
+import { StoreUnavailableError } from '../../../src/kernel/store-errors.js';
+import { type Store } from '../../../src/persistence/persistence.js';
+import type { SqliteStore } from '../../../src/persistence/sqlite/sqlite-store.js';
+import { createLicenseSeats, NoLicenseLeftError, QUIET_BEFORE_RECOUNT_MS } from '../../../src/portal/license-seats.js';
 import type { LicensePolicy } from '../../../src/domain/licenses.js';
 import { voiceUser } from '../../contract/portal-store.contract.js';
 

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
-import { StoreUnavailableError, type Store, type UserRecord, type VoiceUserCollection } from '../../../src/store/store.js';
-import { createReconcileService } from '../../../src/service/reconcile-service.js';
+import { StoreUnavailableError } from '../../../src/kernel/store-errors.js';
+import { type Store } from '../../../src/persistence/persistence.js';
+import { type UserRecord } from '../../../src/directory/directory-port.js';
+import { type VoiceUserCollection } from '../../../src/portal/portal-port.js';
+import { createReconcileService } from '../../../src/reconcile/reconcile-service.js';
 
 const SETTINGS = {
   accountDomains: ['contoso.example'],

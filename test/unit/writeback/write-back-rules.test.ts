@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseRetryAfter, retryDelayMs } from '../../../src/writeback/backoff.js';
 import { graphPatchBody, graphUserAttribute } from '../../../src/writeback/graph-attributes.js';
 import { changedFields, entraUserIdOf } from '../../../src/writeback/write-back-service.js';
-import type { UserRecord, VoiceUserRecord } from '../../../src/store/store.js';
+import type { UserRecord } from '../../../src/directory/directory-port.js';
+import type { VoiceUserRecord } from '../../../src/portal/portal-port.js';
 
 const TARGETS = { extension: 'onPremisesExtensionAttributes.extensionAttribute1', did: 'businessPhones' };
 
