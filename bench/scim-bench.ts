@@ -15,9 +15,10 @@ import { createServer } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { startTestService, type StoreKind, type TestService } from '../test/support/test-service.js';
 import { startMongoServer } from '../test/support/mongo-server.js';
-import type { Member, UserRecord } from '../src/directory/directory-port.js';
+import type { Member } from '../src/directory/directory-port.js';
 import { ENTRA_PROVISIONING_AUDIENCE } from '../src/auth/entra-jwt.js';
 import { pinServerCore, runLoad, startCeiling, type LoadResult, type PlannedRequest } from './load.js';
+import { getUser, patchBody, patchUser, pick, planRequests, seedUsers, userBody, type SeededUser } from './workload.js';
 
 const TENANT = '4f0a9c1e-2b7d-4c3a-9e8f-0a1b2c3d4e5f';
 
@@ -61,8 +62,6 @@ const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const BIG_GROUPS = values['big-groups']!.split(',').filter(Boolean).map(Number);
 const RSS_USERS = Number(values['rss-users']);
-/** How many requests each plan lists before cycling (random picks are drawn up front). */
-const PLANNED = 5000;
 
 interface Row extends LoadResult {
   store: string;
@@ -110,14 +109,10 @@ async function benchStore(kind: StoreKind, service: TestService, jwks: LocalJwks
   const users = await seedUsers(service, client.id, USERS);
   const run = (scenario: string, request: () => PlannedRequest, options: MeasureOptions = {}) => measure(kind, scenario, service.scimUrl, tls, request, options);
   rows.push(
-    await run('GET /Users/{id}', () => ({ method: 'GET', path: `/Users/${pick(users).id}` })),
+    await run('GET /Users/{id}', getUser(users)),
     await run(`GET /Users?filter=userName eq (random of ${USERS})`, () => ({ method: 'GET', path: `/Users?filter=${encodeURIComponent(`userName eq "${pick(users).userName}"`)}` })),
     await run('POST /Users', () => ({ method: 'POST', path: '/Users', body: JSON.stringify(userBody('new-{{uuid}}@bench.example')) })),
-    await run('PATCH /Users/{id} (displayName, active)', () => ({
-      method: 'PATCH',
-      path: `/Users/${pick(users).id}`,
-      body: JSON.stringify(patchBody([{ op: 'Replace', path: 'displayName', value: `Name ${Math.random()}` }, { op: 'Replace', path: 'active', value: Math.random() < 0.5 ? 'True' : 'False' }])),
-    })),
+    await run('PATCH /Users/{id} (displayName, active)', patchUser(users)),
   );
   rows.push(...(await authOverhead(kind, service, jwks, users)));
   for (const size of BIG_GROUPS) rows.push(...(await bigGroup(kind, service, tls, client.id, size)));
@@ -185,10 +180,10 @@ async function seedGroup(service: TestService, registrationId: string, displayNa
 }
 
 /** The same GET /Users/{id} with each credential kind: the difference is the authentication cost. */
-async function authOverhead(kind: StoreKind, service: TestService, jwks: LocalJwks, users: { id: string }[]): Promise<Row[]> {
+async function authOverhead(kind: StoreKind, service: TestService, jwks: LocalJwks, users: SeededUser[]): Promise<Row[]> {
   const token = (await service.admin.post('/registrations/bench/tokens', {})).body.token as string;
   const tls: Tls = { ca: service.ca.certificatePem };
-  const get = () => ({ method: 'GET', path: `/Users/${pick(users).id}` });
+  const get = getUser(users);
   return [
     await measure(kind, 'auth: bearer secret token, GET /Users/{id}', service.scimUrl, tls, get, { headers: { authorization: `Bearer ${token}` } }),
     await measure(kind, 'auth: Entra JWT, GET /Users/{id}', service.scimUrl, tls, get, { headers: { authorization: `Bearer ${await jwks.sign()}` } }),
@@ -213,37 +208,6 @@ async function reportRss(kind: StoreKind, service: TestService, count: number): 
   console.log(JSON.stringify({ store: kind, rssAfterSeedingUsers: count, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) }));
 }
 
-async function seedUsers(service: TestService, registrationId: string, count: number, prefix = 'u'): Promise<{ id: string; userName: string }[]> {
-  const seeded: { id: string; userName: string }[] = [];
-  const now = new Date().toISOString();
-  for (let i = 0; i < count; i++) {
-    const userName = `${prefix}${i}@bench.example`;
-    const record: UserRecord = { id: randomUUID(), registrationId, userName, version: 1, created: now, lastModified: now, resource: userBody(userName) };
-    await service.store.users.insert(record);
-    seeded.push({ id: record.id, userName });
-  }
-  return seeded;
-}
-
-function pick<T>(items: T[]): T {
-  return items[Math.floor(Math.random() * items.length)]!;
-}
-
-function userBody(userName: string) {
-  return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-    userName,
-    active: true,
-    displayName: userName.split('@')[0]!,
-    emails: [{ type: 'work', primary: true, value: userName }],
-    addresses: [{ type: 'work', locality: 'Seattle' }],
-  };
-}
-
-function patchBody(Operations: object[]) {
-  return { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations };
-}
-
 interface MeasureOptions {
   headers?: Record<string, string>;
   seconds?: number;
@@ -251,7 +215,7 @@ interface MeasureOptions {
 }
 
 async function measure(store: string, scenario: string, url: string, tls: Tls, next: () => PlannedRequest, options: MeasureOptions = {}): Promise<Row> {
-  const requests = Array.from({ length: PLANNED }, next);
+  const requests = planRequests(next);
   const result = await runLoad({ url, tls, headers: options.headers ?? {}, requests, seconds: options.seconds ?? SECONDS, connections: options.connections ?? CONNECTIONS });
   return report(store, scenario, result);
 }

@@ -15,14 +15,22 @@ export interface ServiceProcess {
   exited: Promise<NodeJS.Signals | number | null>;
 }
 
+export interface ServiceProcessOptions {
+  /** Flags for `node` itself (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+  /** Run the compiled `dist/server.js` (as `npm run start:dist` and the image do; build it first) instead of the sources. */
+  fromDist?: boolean;
+}
+
 /**
- * The real service (`src/server.ts`, as `npm start` runs it) in a process of its own, on the same
- * database and certificates as `service`: a process the test can kill without warning.
+ * The real service (`src/server.ts`, as `npm start` runs it, or `dist/server.js`) in a process of its
+ * own, on the same database and certificates as `service`: a process the test can kill without warning.
  */
-export async function startServiceProcess(service: TestService, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(service: TestService, env: Record<string, string> = {}, { nodeArgs = [], fromDist = false }: ServiceProcessOptions = {}): Promise<ServiceProcess> {
   const ownDir = mkdtempSync(path.join(os.tmpdir(), 'scim-process-'));
   // tsx as a loader, not its CLI: the CLI runs the service in a grandchild that SIGKILL would miss.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const entry = fromDist ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: {
       PATH: process.env.PATH,
       HOST: '127.0.0.1',
