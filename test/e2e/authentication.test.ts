@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:https';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { createCertificateAuthority, createRevocationList, issueClientCertificate, issueServerCertificate } from '../../src/pki/certificates.js';
@@ -81,9 +81,11 @@ describe.each(STORE_KINDS)('Authentication and refusals (%s store)', (kind) => {
   it('a trusted certificate bound to no registration: 401, and the attempt is logged without secrets', async () => {
     const stranger = await issueClientCertificate(service.ca, { commonName: 'stranger', validDays: 30 });
     await expect401(service.scimClient({ cert: stranger }).get('/Users'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const { readFileSync } = await import('node:fs');
-    const log = readFileSync(service.logFile, 'utf8');
+    // The log is written through a stream: wait (bounded) until the attempt's line is there.
+    const log = await vi.waitUntil(() => {
+      const text = readFileSync(service.logFile, 'utf8');
+      return text.includes(stranger.fingerprint256) && text;
+    }, { timeout: 10_000, interval: 20 });
     expect(log).toContain('certificate-not-bound');
     expect(log).toContain(stranger.fingerprint256);
     expect(log).not.toContain('PRIVATE KEY');

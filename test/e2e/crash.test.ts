@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STORE_KINDS, startTestService, type StoreKind, type TestService } from '../support/test-service.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import type { UserRecord } from '../../src/directory/directory-port.js';
@@ -36,20 +36,7 @@ function reconcileFromCli(service: TestService, running: ServiceProcess, registr
   });
 }
 
-async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-/** Writes the killed process had already sent are still applied by the database; wait for them. */
-async function settled<T extends unknown[]>(read: () => Promise<T>): Promise<T> {
-  let previous = await read();
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const current = await read();
-    if (current.length === previous.length) return current;
-    previous = current;
-  }
-}
+const waitUntil = (condition: () => Promise<boolean>) => vi.waitUntil(condition, { timeout: 60_000, interval: 5 });
 
 describe.each(STORE_KINDS)('SYNC-4 a reconcile cut short by a crash finishes cleanly when run again (%s store)', (kind) => {
   let service: TestService;
@@ -85,14 +72,15 @@ describe.each(STORE_KINDS)('SYNC-4 a reconcile cut short by a crash finishes cle
     expect(told.code).toBe(1);
     expect(told.stderr).toMatch(/Reconcile stopped part-way: .*Run it again: a run does only what is left \(SYNC-4\)/);
 
-    const afterCrash = await settled(() => store.voiceUsers.list(registration.id));
+    // SYNC-3: the killed run holds the registration until its lease expires; then a rerun takes over. The
+    // database may still apply writes the killed process had sent; a lease outlives them, so read after it.
+    await waitUntil(async () => (await store.leases.current(`reconcile:${registration.id}`)) === null);
+    const afterCrash = await store.voiceUsers.list(registration.id);
     const createdBeforeCrash = afterCrash.filter((v) => v.userName.startsWith('joiner')).length;
     expect(afterCrash.some((v) => v.userName.startsWith('leaver'))).toBe(false);
     expect(createdBeforeCrash).toBeGreaterThan(0);
     expect(createdBeforeCrash).toBeLessThan(joiners);
 
-    // SYNC-3: the killed run holds the registration until its lease expires; then a rerun takes over.
-    await waitUntil(async () => (await store.leases.current(`reconcile:${registration.id}`)) === null);
     const rerun = (await service.admin.post('/registrations/crashy/reconcile', {})).body;
     expect(rerun.errors).toEqual([]);
     expect(rerun.counts).toMatchObject({ create: joiners - createdBeforeCrash, delete: 0, update: 0 });

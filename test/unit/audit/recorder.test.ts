@@ -85,8 +85,10 @@ describe('audit recorder', () => {
     const { recorder } = recorderWith(store.log, { batchSize: 2, maxQueue: 3 });
     const settled: number[] = [];
     const records = range(5).map((n) => recorder.record(input(n)).then(() => settled.push(n)));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first batch's append is held, so nothing can free the queue: the first two (room left) settle, the rest wait.
+    await Promise.all(records.slice(0, 2));
     expect(settled).toEqual([0, 1]);
+    expect(recorder.full).toBe(true);
     expect(recorder.pending).toBe(5);
     release();
     await Promise.all(records);
