@@ -1,6 +1,6 @@
 /**
  * The layering of issue 9 as dependency-cruiser rules, checked by `npm test`
- * (test/architecture/layering.test.ts). Only `src/` is checked; tests and benchmarks may reach anywhere.
+ * (test/unit/architecture/layering.test.ts). Only `src/` is checked; tests and benchmarks may reach anywhere.
  *
  * Floors, bottom up: kernel → domain → features (each with the port it owns) → scim (the protocol)
  * → http/auth/console (the edge) → main.ts (the one composition root) → server.ts (the process entry).
