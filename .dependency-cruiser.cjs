@@ -55,7 +55,6 @@ const TEMPORARY_EXCEPTIONS = {
     ['feature-services-sit-below-auth-and-console', 'src/registrations/credential-keys.ts', 'src/auth/credentials.ts'],
     ['feature-services-sit-below-auth-and-console', 'src/registrations/resolver.ts', 'src/auth/credentials.ts'],
     ['feature-services-sit-below-auth-and-console', 'src/registrations/resolver.ts', 'src/auth/entra-jwt.ts'],
-    ['feature-services-sit-below-auth-and-console', 'src/registrations/registration-service.ts', 'src/auth/distinguished-name.ts'],
     ['scim-does-no-io', 'src/scim/schemas.ts', 'fs'],
   ],
   reconcile: [
@@ -73,10 +72,7 @@ const TEMPORARY_EXCEPTIONS = {
   ],
   /** Not in a lane of this wave. */
   unowned: [
-    ['store-aggregate-only-in-main-and-adapters', 'src/import/import-service.ts', 'src/persistence/persistence.ts'],
-    ['store-aggregate-only-in-main-and-adapters', 'src/registrations/registration-service.ts', 'src/persistence/persistence.ts'],
     ['store-aggregate-only-in-main-and-adapters', 'src/writeback/write-back-service.ts', 'src/persistence/persistence.ts'],
-    ['no-circular', ['src/domain/licenses.ts', 'src/domain/plan.ts']],
   ],
 };
 

@@ -4,7 +4,7 @@ import passport from 'passport';
 import { Strategy as ClientCertStrategy, type VerifyFunctionWithRequest } from 'passport-client-cert';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { scimError } from '../scim/errors.js';
-import { certificateNames } from './distinguished-name.js';
+import { certificateNames } from '../pki/distinguished-name.js';
 import type { AuthenticatedCaller, CertificateIdentity, CredentialResolver, RefusalReason, Resolution } from './credentials.js';
 
 export interface RefusedAttempt {

@@ -1,4 +1,4 @@
-import type { PlanRow } from './plan.js';
+import type { PlanRow } from './plan-row.js';
 
 /** The licences a portal account bought, and those each voice user created from Azure AD is given. */
 export interface LicensePolicy {

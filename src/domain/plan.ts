@@ -1,28 +1,10 @@
 import type { DesiredState, Verdict } from './desired-state.js';
 import { allotLicenses, type LicensePolicy, type LicenseUsage } from './licenses.js';
 import type { DesiredVoiceUser, MappedFields, RuleId, VoiceUser } from './types.js';
+import type { DeleteReason, FieldChange, Plan, PlanRow } from './plan-row.js';
 import { DIRECTORY_OWNED_FIELDS } from './voice-user-fields.js';
-import { numbersAfterMove, type LocationNumbers, type PortalNumbers } from './location-move.js';
+import { numbersAfterMove, type LocationNumbers } from './location-move.js';
 
-export interface FieldChange {
-  field: keyof MappedFields;
-  before: unknown;
-  after: unknown;
-}
-
-export type DeleteReason = 'deleted-in-directory' | 'left-every-synced-group' | 'registration-ended' | 'ineligible';
-
-export type PlanRow =
-  | { kind: 'create'; rule: RuleId; userName: string; desired: DesiredVoiceUser; licenses: string[] }
-  | { kind: 'update'; rule: RuleId; userName: string; voiceUserId: string; changes: FieldChange[]; desired: DesiredVoiceUser }
-  | { kind: 'link'; rule: 'DEL-6'; userName: string; voiceUserId: string; changes: FieldChange[]; desired: DesiredVoiceUser }
-  | { kind: 'recreate'; rule: 'DEL-5'; userName: string; voiceUserId: string; changes: FieldChange[]; desired: DesiredVoiceUser; carried: PortalNumbers; notice?: string }
-  | { kind: 'delete'; rule: RuleId; userName: string; voiceUserId: string; reason: DeleteReason; message: string; licenses: string[] }
-  | { kind: 'error'; rule: RuleId; userName: string; directoryUserId: string; message: string };
-
-export interface Plan {
-  rows: PlanRow[];
-}
 
 
 export interface PlanOptions {

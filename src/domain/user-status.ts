@@ -1,5 +1,5 @@
 import type { DesiredState } from './desired-state.js';
-import type { PlanRow } from './plan.js';
+import type { PlanRow } from './plan-row.js';
 import type { VoiceUser } from './types.js';
 
 /**

@@ -6,7 +6,8 @@ import { usageOf } from '../domain/licenses.js';
 import { mapDirectoryUser } from '../domain/map-user.js';
 import type { RegistrationSettings } from '../registrations/settings.js';
 import type { PortalService } from '../portal/portal-service.js';
-import type { Store } from '../persistence/persistence.js';
+import type { UserCollection } from '../directory/directory-port.js';
+import type { VoiceUserCollection } from '../portal/portal-port.js';
 
 export class ImportError extends CodedError {}
 
@@ -32,8 +33,14 @@ export interface ImportReport {
   failed: { row: number; userName: string; problem: string }[];
 }
 
+/** What the import reads to check a file: the directory Entra pushed and the portal's voice users. */
+export interface ImportReads {
+  users: Pick<UserCollection, 'listAll'>;
+  voiceUsers: Pick<VoiceUserCollection, 'list'>;
+}
+
 export interface ImportServiceDeps {
-  store: Store;
+  store: ImportReads;
   portal: PortalService;
   settingsOf(registrationId: string): Promise<RegistrationSettings>;
 }

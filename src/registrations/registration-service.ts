@@ -1,12 +1,11 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { ConflictError } from '../kernel/store-errors.js';
-import { type CertificateBinding, type RegistrationRecord } from './registrations-port.js';
+import type { CertificateBinding, RegistrationRecord, RegistrationStore } from './registrations-port.js';
 import { type JsonObject } from '../kernel/json.js';
-import { type Store } from '../persistence/persistence.js';
 import { CheckedSettingsSchema, RegistrationChangesSchema, RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationInput, type RegistrationSettings } from './settings.js';
 import { bindingKeys, credentialKey } from './credential-keys.js';
 import { issueToken } from './tokens.js';
-import { certificateNames } from '../auth/distinguished-name.js';
+import { certificateNames } from '../pki/distinguished-name.js';
 import { CodedError } from '../kernel/app-error.js';
 
 export class RegistrationError extends CodedError {}
@@ -40,7 +39,7 @@ export interface RegistrationChange {
 }
 
 export interface RegistrationServiceDeps {
-  store: Store;
+  store: RegistrationStore;
   /** REG-4: removes the voice users provisioned through the registration; returns how many (or would be, on a dry run). */
   removeVoiceUsers?: (registrationId: string, dryRun: boolean) => Promise<number>;
   /** Told of every change once it is stored (the audit trail records it). */

@@ -1,4 +1,6 @@
 import type { JsonObject } from '../kernel/json.js';
+import type { GroupCollection, UserCollection } from '../directory/directory-port.js';
+import type { SeatCounterCollection } from '../portal/portal-port.js';
 
 /** A certificate identity a registration accepts: by fingerprint, or by issuer + subject. */
 export interface CertificateBinding {
@@ -56,4 +58,16 @@ export interface CredentialIndex {
   unbind(key: string): Promise<void>;
   lookup(key: string): Promise<string | null>;
   unbindAll(registrationId: string): Promise<void>;
+}
+
+/**
+ * The registrations feature's port: its records and credential index, plus what ending a
+ * registration (REG-4) clears in the directory and the seat counters.
+ */
+export interface RegistrationStore {
+  registrations: RegistrationCollection;
+  credentials: CredentialIndex;
+  seatCounters: Pick<SeatCounterCollection, 'forget'>;
+  users: Pick<UserCollection, 'countAll' | 'deleteAll'>;
+  groups: Pick<GroupCollection, 'countAll' | 'deleteAll'>;
 }

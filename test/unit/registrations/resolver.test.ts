@@ -6,7 +6,7 @@ import { createRegistrationResolver } from '../../../src/registrations/resolver.
 import type { CredentialResolver } from '../../../src/auth/credentials.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
 import { X509Certificate } from 'node:crypto';
-import { certificateNames } from '../../../src/auth/distinguished-name.js';
+import { certificateNames } from '../../../src/pki/distinguished-name.js';
 
 /** Lets each call through to a real port and notes it, marked when it found nothing. */
 function counting<T extends object>(port: T, name: string, calls: string[]): T {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { certificateNames, issuerAndSubjectDer } from '../../../src/auth/distinguished-name.js';
+import { certificateNames, issuerAndSubjectDer } from '../../../src/pki/distinguished-name.js';
 import { createCertificateAuthority, issueClientCertificate, type IssuedCertificate } from '../../../src/pki/certificates.js';
 
 const der = (certificate: IssuedCertificate) => new X509Certificate(certificate.certificatePem).raw;
