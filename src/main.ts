@@ -4,7 +4,7 @@ import path from 'node:path';
 import { dataPaths, type Config } from './config/load.js';
 
 import type { Store } from './persistence/persistence.js';
-import { StoreUnavailableError } from './kernel/store-errors.js';
+import { AppError, isAppError } from './kernel/app-error.js';
 import { openSqliteStore } from './persistence/sqlite/sqlite-store.js';
 import { openMongoStore } from './persistence/mongo/mongo-store.js';
 import { SCIM_BASE_PATH } from './http/scim-app.js';
@@ -36,7 +36,7 @@ import { portalAdminRoutes } from './http/portal-admin-routes.js';
 import { supportAdminRoutes } from './http/support-admin-routes.js';
 import { createUserStandingService } from './reconcile/user-standing-service.js';
 import { createRegistrationOverview } from './reconcile/registration-overview.js';
-import { createImportService, ImportError } from './import/import-service.js';
+import { createImportService } from './import/import-service.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
 import { createConsoleRouter } from './console/console-router.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
@@ -51,7 +51,6 @@ import { createMetricsRouter } from './metrics/metrics-router.js';
 import { createHealthRouter, createReadiness, type Readiness } from './http/health.js';
 import { checkTlsMaterial, tlsExpiry, type TlsSources } from './pki/tls-check.js';
 import { createBackgroundWork, trackResponses, type BackgroundWork } from './lifecycle/background-work.js';
-import { StartupError } from './lifecycle/startup-error.js';
 import { withLogContext } from './log/log-context.js';
 
 /** The audit queue's last flush is never given less than this, even when requests used the whole shutdown timeout. */
@@ -182,7 +181,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     portal,
     settingsOf: async (id) => {
       const settings = await settingsById(id);
-      if (!settings) throw new ImportError('registration.not_found', `No registration ${id}`, 404);
+      if (!settings) throw new AppError('registration.not_found', `No registration ${id}`, { status: 404 });
       return settings;
     },
   });
@@ -469,7 +468,7 @@ function readTlsFile(file: string, source: string): string {
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     const why = code === 'EACCES' ? 'permission denied: the service user must be able to read it' : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : message;
-    throw new StartupError(`Cannot read ${source}: ${why}`, { cause: error });
+    throw new AppError('startup.tls_unreadable_file', `Cannot read ${source}: ${why}`, { cause: error });
   }
 }
 
@@ -516,10 +515,11 @@ async function openStoreOrExplain(config: Config) {
   try {
     return await openPersistence(config.store, { serverSelectionTimeoutMs: config.MONGODB_SERVER_SELECTION_TIMEOUT_MS });
   } catch (error) {
-    if (!(error instanceof StoreUnavailableError) || config.store.kind !== 'mongodb') throw error;
+    if (!isAppError(error, 'store.unavailable') || config.store.kind !== 'mongodb') throw error;
     const waited = ((Date.now() - started) / 1000).toFixed(1);
-    const cause = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
-    throw new StartupError(
+    const cause = (error.cause as Error | undefined)?.message ?? error.message;
+    throw new AppError(
+      'startup.store_unreachable',
       `Cannot reach MongoDB at ${hostsOf(config.store.uri)} (from MONGODB_URI) after waiting ${waited} s: ${cause}. ` +
         'Check the host name and port, that the server runs and that this machine may connect to it; MONGODB_SERVER_SELECTION_TIMEOUT_MS sets how long to wait.',
       { cause: error },

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from './config/load.js';
-import { StartupError } from './lifecycle/startup-error.js';
+import { loadConfig } from './config/load.js';
+import { isAppError } from './kernel/app-error.js';
 import { SERVICE_NAME, SERVICE_VERSION } from './log/logger.js';
 
 /**
@@ -17,7 +17,8 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => {
-  const explained = error instanceof ConfigError || error instanceof StartupError;
+  // Configuration and start-up failures say what to fix: their message alone, without a stack trace.
+  const explained = isAppError(error, 'config') || isAppError(error, 'startup');
   process.stderr.write(`${explained ? error.message : (error as Error).stack}\n`);
   process.exit(1);
 });

@@ -1,10 +1,10 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { AdminError } from '../http/admin-errors.js';
-import { createSupportAccountService, SupportAccountError } from '../console/support-account-service.js';
+import express, { type Response, type Router } from 'express';
+import { AppError } from '../kernel/app-error.js';
+import { createSupportAccountService } from '../console/support-account-service.js';
 import type { SupportAccounts } from '../console/support-accounts.js';
 import type { AuditAction } from './audit-event.js';
 import type { AuditLog } from './audit-log.js';
-import { AuditSearchError, createAuditSearch, type RegistrationDirectory } from './audit-search.js';
+import { createAuditSearch, type RegistrationDirectory } from './audit-search.js';
 import type { AuditRecorder } from './recorder.js';
 
 export interface AuditAdminDeps {
@@ -34,7 +34,7 @@ export function createAuditAdminRouter({ auditLog, supportAccounts, recorder, re
   });
   router.get('/audit/events/:id', async (req, res) => {
     const event = await search.get(req.params.id as string);
-    if (!event) throw new AdminError('audit.not_found', 'No audit event has this id', 404);
+    if (!event) throw new AppError('audit.not_found', 'No audit event has this id', { status: 404 });
     res.json(event);
   });
   router.get('/support-accounts', async (_req, res) => {
@@ -56,10 +56,6 @@ export function createAuditAdminRouter({ auditLog, supportAccounts, recorder, re
     await accounts.setPassword(name, (req.body as { password?: unknown } | undefined)?.password);
     res.status(204).end();
     audit(res, 'SupportAccount.SetPassword', name, `changed the password of support account ${name}`);
-  });
-  router.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
-    if (error instanceof AuditSearchError || error instanceof SupportAccountError) return next(new AdminError(error.code, error.message, error.status));
-    next(error);
   });
   return router;
 }

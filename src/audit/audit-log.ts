@@ -1,3 +1,4 @@
+import { AppError } from '../kernel/app-error.js';
 import type { AuditAction, AuditEvent } from './audit-event.js';
 
 /** Largest page a search returns; larger requests are refused at the edge with a 400. */
@@ -49,13 +50,6 @@ export interface AuditCursor {
   id: string;
 }
 
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('The cursor is not one this service returned');
-    this.name = 'InvalidCursorError';
-  }
-}
-
 export function encodeCursor(event: Pick<AuditEvent, 'time' | 'id'>): string {
   return Buffer.from(JSON.stringify([event.time, event.id])).toString('base64url');
 }
@@ -67,7 +61,7 @@ export function decodeCursor(cursor: string): AuditCursor {
   } catch {
     // falls through to the error below
   }
-  throw new InvalidCursorError();
+  throw new AppError('audit.invalid_cursor', 'The "cursor" is not one this service returned; start the search again');
 }
 
 export function pageSizeOf(query: AuditQuery): number {

@@ -1,9 +1,6 @@
 import { AUDIT_ACTIONS, isAuditAction, type AuditAction, type AuditEvent } from './audit-event.js';
-import { decodeCursor, InvalidCursorError, MAX_AUDIT_PAGE_SIZE, type AuditLog, type AuditPage, type AuditQuery } from './audit-log.js';
-import { CodedError } from '../kernel/app-error.js';
-
-/** A parameter the caller got wrong (400) or a registration it cannot see (404); `status` says which. */
-export class AuditSearchError extends CodedError {}
+import { decodeCursor, MAX_AUDIT_PAGE_SIZE, type AuditLog, type AuditPage, type AuditQuery } from './audit-log.js';
+import { AppError } from '../kernel/app-error.js';
 
 /** Names of registrations, to accept `registration=contoso` and to show names instead of ids. */
 export interface RegistrationDirectory {
@@ -44,7 +41,7 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
     if (!registrations) return ref;
     const visible = (await registrations.list()).filter((r) => maySeeRegistration(r.id, access));
     const found = visible.find((r) => r.id === ref) ?? visible.find((r) => r.name.toLowerCase() === ref.toLowerCase()) ?? (await endedRegistration(ref));
-    if (!found || !maySeeRegistration(found.id, access)) throw new AuditSearchError('audit.unknown_registration', `No registration you may see is named or has the id "${ref}"`, 404);
+    if (!found || !maySeeRegistration(found.id, access)) throw new AppError('audit.unknown_registration', `No registration you may see is named or has the id "${ref}"`, { status: 404 });
     return found.id;
   }
 
@@ -65,7 +62,7 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
     const registrationId = ref === undefined ? undefined : await resolveRegistration(ref, access);
     const since = timeOf(params, 'since');
     const until = timeOf(params, 'until');
-    if (since && until && since >= until) throw new AuditSearchError('audit.invalid_time_range', '"since" must be earlier than "until"');
+    if (since && until && since >= until) throw new AppError('audit.invalid_time_range', '"since" must be earlier than "until"');
     return {
       registrationIds: registrationId ? [registrationId] : access.registrationIds,
       user: single(params, 'user'),
@@ -87,7 +84,7 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
     if (relative) return new Date(now().getTime() - Number(relative[1]) * UNIT_MS[relative[2]!.toLowerCase()]!).toISOString();
     const withZone = /T\d{2}:\d{2}/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? `${value}Z` : value;
     const parsed = ISO_TIME.test(value) ? Date.parse(withZone) : Number.NaN;
-    if (Number.isNaN(parsed)) throw new AuditSearchError('audit.invalid_time', `"${name}" must be ${TIME_HINT}; got "${value}"`);
+    if (Number.isNaN(parsed)) throw new AppError('audit.invalid_time', `"${name}" must be ${TIME_HINT}; got "${value}"`);
     return new Date(parsed).toISOString();
   }
 
@@ -123,9 +120,9 @@ function maySeeRegistration(registrationId: string, access: AuditAccess): boolea
 function single(params: Params, name: string): string | undefined {
   const value = params[name];
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new AuditSearchError('audit.invalid_parameter', `"${name}" may be given once`);
+  if (typeof value !== 'string') throw new AppError('audit.invalid_parameter', `"${name}" may be given once`);
   const trimmed = value.trim();
-  if (trimmed.length > MAX_TEXT) throw new AuditSearchError('audit.invalid_parameter', `"${name}" is longer than ${MAX_TEXT} characters`);
+  if (trimmed.length > MAX_TEXT) throw new AppError('audit.invalid_parameter', `"${name}" is longer than ${MAX_TEXT} characters`);
   return trimmed === '' ? undefined : trimmed;
 }
 
@@ -138,7 +135,7 @@ function actionsOf(params: Params): AuditAction[] | undefined {
     if (isAuditAction(name)) return [name];
     const prefix = /^(\w+)\.\*$/.exec(name)?.[1];
     const matching = prefix ? AUDIT_ACTIONS.filter((action) => action.startsWith(`${prefix}.`)) : [];
-    if (matching.length === 0) throw new AuditSearchError('audit.unknown_action', `Unknown action "${name}"; actions are Noun.Verb keys such as User.Patch or Group.* (see the list in the console)`);
+    if (matching.length === 0) throw new AppError('audit.unknown_action', `Unknown action "${name}"; actions are Noun.Verb keys such as User.Patch or Group.* (see the list in the console)`);
     return matching;
   });
   return actions.length ? [...new Set(actions)] : undefined;
@@ -147,25 +144,20 @@ function actionsOf(params: Params): AuditAction[] | undefined {
 function outcomeOf(params: Params): 'success' | 'failure' | undefined {
   const value = single(params, 'outcome');
   if (value === undefined || value === 'success' || value === 'failure') return value;
-  throw new AuditSearchError('audit.invalid_outcome', `"outcome" must be success or failure; got "${value}"`);
+  throw new AppError('audit.invalid_outcome', `"outcome" must be success or failure; got "${value}"`);
 }
 
 function limitOf(params: Params): number | undefined {
   const value = single(params, 'limit');
   if (value === undefined) return undefined;
   const limit = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(limit >= 1 && limit <= MAX_AUDIT_PAGE_SIZE)) throw new AuditSearchError('audit.invalid_limit', `"limit" must be a whole number from 1 to ${MAX_AUDIT_PAGE_SIZE}; got "${value}"`);
+  if (!(limit >= 1 && limit <= MAX_AUDIT_PAGE_SIZE)) throw new AppError('audit.invalid_limit', `"limit" must be a whole number from 1 to ${MAX_AUDIT_PAGE_SIZE}; got "${value}"`);
   return limit;
 }
 
 function cursorOf(params: Params): string | undefined {
   const value = single(params, 'cursor');
   if (value === undefined) return undefined;
-  try {
-    decodeCursor(value);
-    return value;
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw new AuditSearchError('audit.invalid_cursor', 'The "cursor" is not one this service returned; start the search again');
-    throw error;
-  }
+  decodeCursor(value);
+  return value;
 }

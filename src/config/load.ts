@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
+import { AppError } from '../kernel/app-error.js';
 import { ConfigSchema, SECRET_SETTINGS, TLS_FILE_SETTINGS, type RawConfig } from './schema.js';
 
 export interface Config extends RawConfig {
@@ -8,11 +9,9 @@ export interface Config extends RawConfig {
   tls: { source: 'configured'; certFile: string; keyFile: string; clientCaFile: string; crlFile?: string } | { source: 'development'; dir: string };
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
+/** `config.invalid`, listing every problem (`data.problems`), each naming its variable. */
+export function configError(problems: string[]): AppError {
+  return new AppError('config.invalid', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { data: { problems } });
 }
 
 type Environment = Record<string, string | undefined>;
@@ -27,7 +26,7 @@ export const dataPaths = {
 export function loadConfig(env: Environment = process.env): Config {
   const raw = readSettings(env, incompleteTls);
   const problems = [...missingFiles(raw), ...developmentCertificatesOffLoopback(raw)];
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw configError(problems);
   return { ...raw, store: storeOf(raw), tls: tlsOf(raw) };
 }
 
@@ -39,7 +38,7 @@ export function readSettings(env: Environment = process.env, check: (source: Env
   const { source, problems: secretProblems } = withSecretFiles({ ...readConfigFile(env.CONFIG_FILE), ...definedOnly(env) });
   const parsed = ConfigSchema.safeParse(source);
   const problems = [...secretProblems, ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`)), ...check(source)];
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0) throw configError(problems);
   return parsed.data;
 }
 
@@ -99,7 +98,7 @@ function readConfigFile(file: string | undefined): Environment {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Environment;
   } catch (error) {
-    throw new ConfigError([`CONFIG_FILE: cannot read ${file} as JSON (${(error as Error).message})`]);
+    throw configError([`CONFIG_FILE: cannot read ${file} as JSON (${(error as Error).message})`]);
   }
 }
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { AuditSearchError, createAuditSearch, type AuditAccess, type RegistrationDirectory } from '../audit/audit-search.js';
+import { createAuditSearch, type AuditAccess, type RegistrationDirectory } from '../audit/audit-search.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { excerpt } from '../audit/refusal-ledger.js';
@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import type { SafeHtml } from './html.js';
 import { createLoginThrottle } from './login-throttle.js';
-import { PageError } from './page-error.js';
+import { pageError, toProblemPage } from './page-error.js';
 import {
   CONSOLE_PATH,
   eventPage,
@@ -24,7 +24,6 @@ import {
 } from './pages.js';
 import { createSessionStore, randomToken, type ConsoleSession } from './sessions.js';
 import type { ConsoleState } from './console-state.js';
-import { CodedError } from '../kernel/app-error.js';
 import { createSupportAccountService } from './support-account-service.js';
 import { roleOf, type SupportAccountRecord, type SupportAccounts } from './support-accounts.js';
 import { addSupportPages, overviewMarkup, tokenLabelsOf, type ConsoleSupportDeps } from './support-routes.js';
@@ -157,7 +156,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   });
 
   router.post('/logout', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session }) => {
-    if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
+    if (!sameToken(req.body?.csrf, session.csrfToken)) throw pageError(403, 'Request refused', 'The form expired; reload the page and try again.');
     await sessions.destroy(session.id);
     clearCookie(res, SESSION_COOKIE);
     audit(req, res, 'Support.Logout', session.account, 200);
@@ -172,14 +171,14 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/events/:id', requireSignIn(async (req, res, { viewer, access }) => {
     const event = await search.get(String(req.params.id), access);
-    if (!event) throw new PageError(404, 'No such event', 'There is no audit event with this id that your support account may see (it may have passed the retention period).');
+    if (!event) throw pageError(404, 'No such event', 'There is no audit event with this id that your support account may see (it may have passed the retention period).');
     send(res, eventPage(event, await search.registrationNames(access), viewer, support && (await tokenLabelsOf(support, access))));
   }));
 
   /** A registration the signed-in account may see; another's is as absent as one that never existed (404). */
   async function visibleRegistration(id: string, access: AuditAccess): Promise<RegistrationRef> {
     const name = (await search.registrationNames(access)).get(id);
-    if (!name) throw new PageError(404, 'No such registration', 'There is no registration with this id that your support account may see.');
+    if (!name) throw pageError(404, 'No such registration', 'There is no registration with this id that your support account may see.');
     return { id, name };
   }
 
@@ -198,27 +197,27 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/registrations/:id/import', requireSignIn(async (req, res, { viewer, access, account }) => {
     const registration = await visibleRegistration(String(req.params.id), access);
-    if (!imports) throw new PageError(404, 'Not available', 'CSV import is not available from this console.');
+    if (!imports) throw pageError(404, 'Not available', 'CSV import is not available from this console.');
     send(res, importPage({ registration, mayApply: roleOf(account) === 'operator' }, viewer));
   }));
 
   /** IMP-1: a pasted CSV checked (any role) or imported (operators); every problem listed with its row. */
   router.post('/registrations/:id/import', express.urlencoded({ extended: false, limit: MAX_PASTED_CSV }), requireSignIn(async (req, res, { session, viewer, access, account }) => {
-    if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
+    if (!sameToken(req.body?.csrf, session.csrfToken)) throw pageError(403, 'Request refused', 'The form expired; reload the page and try again.');
     const registration = await visibleRegistration(String(req.params.id), access);
-    if (!imports) throw new PageError(404, 'Not available', 'CSV import is not available from this console.');
+    if (!imports) throw pageError(404, 'Not available', 'CSV import is not available from this console.');
     const apply = req.body?.mode === 'apply';
-    if (apply && roleOf(account) !== 'operator') throw new PageError(403, 'Not allowed', 'Your support account may check a file but not import it; an administrator can give it the operator role.');
+    if (apply && roleOf(account) !== 'operator') throw pageError(403, 'Not allowed', 'Your support account may check a file but not import it; an administrator can give it the operator role.');
     const csv = typeof req.body?.csv === 'string' ? req.body.csv : '';
     const report = await imports.importCsv(registration.id, Readable.from([csv]), { dryRun: !apply, skipInvalid: req.body?.skipInvalid === 'true' });
     send(res, importPage({ registration, mayApply: roleOf(account) === 'operator', csv, report }, viewer));
   }));
 
   router.post('/registrations/:id/reconcile', express.urlencoded({ extended: false, limit: '8kb' }), requireSignIn(async (req, res, { session, viewer, access, account }) => {
-    if (!sameToken(req.body?.csrf, session.csrfToken)) throw new PageError(403, 'Request refused', 'The form expired; reload the page and try again.');
+    if (!sameToken(req.body?.csrf, session.csrfToken)) throw pageError(403, 'Request refused', 'The form expired; reload the page and try again.');
     const registration = await visibleRegistration(String(req.params.id), access);
-    if (roleOf(account) !== 'operator') throw new PageError(403, 'Not allowed', 'Your support account may read but not start a Reconcile; an administrator can give it the operator role.');
-    if (!reconcile) throw new PageError(404, 'Not available', 'Reconcile cannot be started from this console.');
+    if (roleOf(account) !== 'operator') throw pageError(403, 'Not allowed', 'Your support account may read but not start a Reconcile; an administrator can give it the operator role.');
+    if (!reconcile) throw pageError(404, 'Not available', 'Reconcile cannot be started from this console.');
     const dryRun = req.body?.dryRun !== 'false';
     void recorder.record({
       registrationId: registration.id,
@@ -234,27 +233,16 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   if (support) addSupportPages(router, { support, auditLog, requireSignIn, send });
 
   router.use(() => {
-    throw new PageError(404, 'Not found', 'The console has no such page.');
+    throw pageError(404, 'Not found', 'The console has no such page.');
   });
 
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const page = toPageError(error);
+    const page = toProblemPage(error);
     if (page.status >= 500) logger.error('console request failed', { correlationId: res.locals.correlationId, error: (error as Error)?.message });
     send(res.status(page.status), problemPage(page.status, page.title, page.message, res.locals.viewer as Viewer | undefined));
   });
 
   return express.Router().use(CONSOLE_PATH, router);
-}
-
-function toPageError(error: unknown): PageError {
-  if (error instanceof PageError) return error;
-  if (error instanceof AuditSearchError) {
-    return error.status === 404 ? new PageError(404, 'Not found', error.message) : new PageError(400, 'Search not understood', error.message);
-  }
-  // A refusal with a code and status, e.g. 409 "a reconcile of X is already running (started …)".
-  if (error instanceof CodedError && error.status < 500) return new PageError(error.status, 'Not done', error.message);
-  if ((error as { type?: string })?.type === 'entity.too.large') return new PageError(413, 'Request too large', 'The form sent more than the console accepts.');
-  return new PageError(500, 'Something went wrong', 'The console could not answer; quote the X-Request-Id response header when reporting it.');
 }
 
 function securityHeaders(_req: Request, res: Response, next: NextFunction): void {

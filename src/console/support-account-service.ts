@@ -1,16 +1,13 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { RegistrationDirectory } from '../audit/audit-search.js';
-import { ConflictError, NotFoundError } from '../kernel/store-errors.js';
 import { roleOf, SUPPORT_ROLES, type SupportAccountRecord, type SupportAccounts, type SupportRole } from './support-accounts.js';
-import { CodedError } from '../kernel/app-error.js';
+import { AppError, assertThat, isAppError } from '../kernel/app-error.js';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane (the library's default algorithm is argon2id). */
 const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
-
-export class SupportAccountError extends CodedError {}
 
 /** An account as shown to operators: never the hash. */
 export interface SupportAccountView {
@@ -40,13 +37,13 @@ export function createSupportAccountService({ accounts, registrations, now = () 
   async function resolveRegistrations(refs: unknown): Promise<string[] | undefined> {
     if (refs === undefined || refs === null) return undefined;
     if (!Array.isArray(refs) || refs.some((ref) => typeof ref !== 'string' || ref === '')) {
-      throw new SupportAccountError('support_account.invalid', '"registrations" must be a list of registration names or ids');
+      throw new AppError('support_account.invalid', '"registrations" must be a list of registration names or ids');
     }
     const known = registrations ? await registrations.list() : [];
     return refs.map((ref: string) => {
       if (!registrations) return ref;
       const found = known.find((r) => r.id === ref || r.name.toLowerCase() === ref.toLowerCase());
-      if (!found) throw new SupportAccountError('support_account.unknown_registration', `No registration is named or has the id "${ref}"`);
+      if (!found) throw new AppError('support_account.unknown_registration', `No registration is named or has the id "${ref}"`);
       return found.id;
     });
   }
@@ -68,7 +65,7 @@ export function createSupportAccountService({ accounts, registrations, now = () 
       try {
         return await view(await accounts.create(record));
       } catch (error) {
-        if (error instanceof ConflictError) throw new SupportAccountError('support_account.name_taken', `A support account named "${name}" already exists`, 409);
+        if (isAppError(error, 'store.conflict')) throw new AppError('support_account.name_taken', `A support account named "${name}" already exists`, { status: 409 });
         throw error;
       }
     },
@@ -83,7 +80,7 @@ export function createSupportAccountService({ accounts, registrations, now = () 
       try {
         await accounts.setPassword(name, passwordHash, now().toISOString());
       } catch (error) {
-        throw error instanceof NotFoundError ? notFound(name) : error;
+        throw isAppError(error, 'store.not_found') ? notFound(name) : error;
       }
     },
     /** The account when the password is right; undefined otherwise (same work either way). */
@@ -99,28 +96,26 @@ export function createSupportAccountService({ accounts, registrations, now = () 
 export type SupportAccountService = ReturnType<typeof createSupportAccountService>;
 
 function checkedName(name: unknown): string {
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new SupportAccountError('support_account.invalid_name', 'A support account name is 1 to 64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
-  }
+  assertThat(typeof name === 'string' && NAME.test(name), 'support_account.invalid_name', 'A support account name is 1 to 64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit');
   return name;
 }
 
 /** New accounts read only unless made operators (least privilege). */
 function checkedRole(role: unknown): SupportRole {
   if (role === undefined || role === null) return 'reader';
-  if (typeof role !== 'string' || !(SUPPORT_ROLES as readonly string[]).includes(role)) {
-    throw new SupportAccountError('support_account.invalid_role', `"role" must be one of ${SUPPORT_ROLES.join(', ')} (reader: sees; operator: may also start a Reconcile)`);
-  }
+  assertThat(typeof role === 'string' && (SUPPORT_ROLES as readonly string[]).includes(role), 'support_account.invalid_role', `"role" must be one of ${SUPPORT_ROLES.join(', ')} (reader: sees; operator: may also start a Reconcile)`);
   return role as SupportRole;
 }
 
 function checkedPassword(password: unknown): string {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-    throw new SupportAccountError('support_account.weak_password', `A support password is ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
-  }
+  assertThat(
+    typeof password === 'string' && password.length >= MIN_PASSWORD_LENGTH && password.length <= MAX_PASSWORD_LENGTH,
+    'support_account.weak_password',
+    `A support password is ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`,
+  );
   return password;
 }
 
-function notFound(name: string): SupportAccountError {
-  return new SupportAccountError('support_account.not_found', `No support account is named "${name}"`, 404);
+function notFound(name: string): AppError {
+  return new AppError('support_account.not_found', `No support account is named "${name}"`, { status: 404 });
 }

@@ -18,11 +18,11 @@ export interface SupportAccountRecord {
 
 /** The storage port for support accounts; adapters sit beside the audit-log adapters. */
 export interface SupportAccounts {
-  /** ConflictError('name') when the name (case-insensitive) is taken. */
+  /** `store.conflict` naming `name` when the name (case-insensitive) is taken. */
   create(record: SupportAccountRecord): Promise<SupportAccountRecord>;
   get(name: string): Promise<SupportAccountRecord | null>;
   list(): Promise<SupportAccountRecord[]>;
-  /** NotFoundError when there is no such account. */
+  /** `store.not_found` when there is no such account. */
   setPassword(name: string, passwordHash: string, changedAt: string): Promise<void>;
   /** False when there was no such account. */
   delete(name: string): Promise<boolean>;

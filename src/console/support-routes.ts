@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { AUDIT_ACTIONS } from '../audit/audit-event.js';
 import type { AuditAccess } from '../audit/audit-search.js';
-import { decodeCursor, InvalidCursorError, type AuditLog } from '../audit/audit-log.js';
+import { decodeCursor, type AuditLog } from '../audit/audit-log.js';
+import { isAppError } from '../kernel/app-error.js';
 import { USER_STATUSES, type UserStatus } from '../domain/user-status.js';
 import { settingsOf } from '../registrations/registration-service.js';
 import type { RegistrationOverviewOf } from '../reconcile/registration-overview.js';
@@ -9,7 +10,7 @@ import type { UserStandingService } from '../reconcile/user-standing-service.js'
 import type { RegistrationRecord } from '../registrations/registrations-port.js';
 import type { RetentionRecord } from '../portal/portal-port.js';
 import type { SafeHtml } from './html.js';
-import { PageError } from './page-error.js';
+import { pageError } from './page-error.js';
 import type { Viewer } from './pages.js';
 import { historyPage, overviewSection, registrationHref, retentionPage, userPage, usersPage, type UserFilters } from './support-pages.js';
 
@@ -41,7 +42,7 @@ const REGISTRATION_ACTIONS = AUDIT_ACTIONS.filter((action) => action.startsWith(
  */
 export async function visibleRecord(support: ConsoleSupportDeps, id: string, access: AuditAccess): Promise<RegistrationRecord> {
   const record = access.registrationIds && !access.registrationIds.includes(id) ? null : await support.records.get(id);
-  if (!record || record.status !== 'active') throw new PageError(404, 'No such registration', 'There is no registration with this id that your support account may see.');
+  if (!record || record.status !== 'active') throw pageError(404, 'No such registration', 'There is no registration with this id that your support account may see.');
   return record;
 }
 
@@ -84,7 +85,7 @@ export function addSupportPages(router: Router, { support, auditLog, requireSign
       auditLog.search({ registrationIds: [record.id], user: userId, limit: TIMELINE_LENGTH }),
       tokenLabelsOf(support, access),
     ]);
-    if (!found) throw new PageError(404, 'No such user', 'This registration has no directory user with this id (it may have been deleted: search the audit events for it).');
+    if (!found) throw pageError(404, 'No such user', 'This registration has no directory user with this id (it may have been deleted: search the audit events for it).');
     const scope = settingsOf(record).scope;
     const synced = (group: { id: string; displayName: string }) =>
       scope.kind === 'groups' && scope.groups.some((wanted) => wanted.displayName?.toLowerCase() === group.displayName.toLowerCase());
@@ -127,7 +128,7 @@ function historyCursorOf(req: Request): string | undefined {
   try {
     if (cursor) decodeCursor(cursor);
   } catch (error) {
-    if (error instanceof InvalidCursorError) throw new PageError(400, 'Page not found', 'This link to older changes is not one the console made; start from the newest changes.');
+    if (isAppError(error, 'audit.invalid_cursor')) throw pageError(400, 'Page not found', 'This link to older changes is not one the console made; start from the newest changes.');
     throw error;
   }
   return cursor;
@@ -137,8 +138,8 @@ function historyCursorOf(req: Request): string | undefined {
 function userFiltersOf(req: Request): UserFilters {
   const text = (name: string) => (typeof req.query[name] === 'string' && (req.query[name] as string).trim() !== '' ? (req.query[name] as string).trim().slice(0, 256) : undefined);
   const status = text('status');
-  if (status && !(USER_STATUSES as readonly string[]).includes(status)) throw new PageError(400, 'Filter not understood', `The status must be one of ${USER_STATUSES.join(', ')}.`);
+  if (status && !(USER_STATUSES as readonly string[]).includes(status)) throw pageError(400, 'Filter not understood', `The status must be one of ${USER_STATUSES.join(', ')}.`);
   const offset = text('offset');
-  if (offset && !/^\d{1,9}$/.test(offset)) throw new PageError(400, 'Filter not understood', 'The page offset must be a whole number.');
+  if (offset && !/^\d{1,9}$/.test(offset)) throw pageError(400, 'Filter not understood', 'The page offset must be a whole number.');
   return { status, rule: text('rule'), search: text('search'), offset };
 }

@@ -33,12 +33,12 @@ export interface Member {
 }
 
 export interface ResourceCollection<R extends BaseRecord> {
-  /** Fails with ConflictError when a unique field is taken in the registration. */
+  /** Fails with `store.conflict` when a unique field is taken in the registration. */
   insert(record: R): Promise<R>;
   get(registrationId: string, id: string): Promise<R | null>;
   /**
    * Replaces a record if its stored version is still `expectedVersion`; bumps the version.
-   * Fails with NotFoundError if the record is gone, VersionConflictError if it changed.
+   * Fails with `store.not_found` if the record is gone, `store.version_conflict` if it changed.
    */
   replace(record: R, expectedVersion: number): Promise<R>;
   /**
@@ -80,8 +80,8 @@ export interface GroupChangeResult {
 export interface GroupCollection extends ResourceCollection<GroupRecord> {
   /**
    * Attributes and members change as one step, conditional on the group still being at
-   * `expectedVersion`, and the version is bumped once. NotFoundError if the group is gone,
-   * VersionConflictError if it changed. (How each adapter makes it one step is said there.)
+   * `expectedVersion`, and the version is bumped once. `store.not_found` if the group is gone,
+   * `store.version_conflict` if it changed. (How each adapter makes it one step is said there.)
    */
   update(registrationId: string, groupId: string, expectedVersion: number, change: GroupChange): Promise<GroupChangeResult>;
   listMembers(registrationId: string, groupId: string): Promise<Member[]>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, StoreUnavailableError, VersionConflictError } from '../kernel/store-errors.js';
+import { isAppError } from '../kernel/app-error.js';
+import { storeUnavailable } from '../kernel/store-errors.js';
 import { type GroupChangeResult, type GroupRecord, type Member, type UserRecord } from './directory-port.js';
 import { type JsonObject } from '../kernel/json.js';
 import { type Store } from '../persistence/persistence.js';
@@ -50,7 +51,7 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
     try {
       await onChange(ctx, change);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw new StoreUnavailableError('The follow-up work of an applied change failed', { cause: error, mayHaveBeenApplied: true });
+      if (isAppError(error, 'store.unavailable')) throw storeUnavailable('The follow-up work of an applied change failed', { cause: error, mayHaveBeenApplied: true });
       throw error;
     }
   };
@@ -246,7 +247,7 @@ async function withUniqueUserName<T>(userName: string, write: () => Promise<T>):
   try {
     return await write();
   } catch (error) {
-    if (error instanceof ConflictError) throw scimError(409, 'uniqueness', `userName "${excerpt(userName)}" is already taken by another user`);
+    if (isAppError(error, 'store.conflict')) throw scimError(409, 'uniqueness', `userName "${excerpt(userName)}" is already taken by another user`);
     throw error;
   }
 }
@@ -265,7 +266,7 @@ async function withOptimisticRetry<T>(preconditions: Preconditions, attempt: () 
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
+      if (!isAppError(error, 'store.version_conflict')) throw error;
       if (preconditions.ifMatch) throw scimError(412, undefined, 'The resource changed since the version given in If-Match');
       if (tries >= MAX_PATCH_ATTEMPTS) throw scimError(409, undefined, 'The resource is being changed by other requests; retry the PATCH');
     }

@@ -3,7 +3,8 @@ import type { Logger } from '../log/logger.js';
 import type { RegistrationRecord } from '../registrations/registrations-port.js';
 import type { RegistrationService, BindBy } from '../registrations/registration-service.js';
 import { requireAdminToken } from './admin-auth.js';
-import { AdminError, createAdminErrorHandler } from './admin-errors.js';
+import { createAdminErrorHandler } from './admin-errors.js';
+import { AppError } from '../kernel/app-error.js';
 import { requestLogContext } from '../log/log-context.js';
 import { noteRouteBase } from './route-template.js';
 import { useListenerOperations, type ListenerOperations } from './listener-operations.js';
@@ -38,7 +39,7 @@ export function createAdminApp({ adminToken, registrations, logger, reloadTls, e
   });
   for (const router of extraRouters) app.use(ADMIN_BASE_PATH, router);
   app.use(() => {
-    throw new AdminError('admin.not_found', 'No such admin endpoint', 404);
+    throw new AppError('admin.not_found', 'No such admin endpoint', { status: 404 });
   });
   app.use(createAdminErrorHandler(logger));
   return app;
@@ -69,9 +70,9 @@ function registrationRoutes(registrations: RegistrationService): Router {
   });
   router.post('/registrations/:ref/certificates', async (req, res) => {
     const { pem, bindBy, label } = req.body as { pem?: unknown; bindBy?: BindBy; label?: string };
-    if (typeof pem !== 'string') throw new AdminError('registration.bad_certificate', 'Send the certificate as {"pem": "-----BEGIN CERTIFICATE-----..."}');
+    if (typeof pem !== 'string') throw new AppError('registration.bad_certificate', 'Send the certificate as {"pem": "-----BEGIN CERTIFICATE-----..."}');
     if (bindBy !== undefined && !['fingerprint', 'subject', 'both'].includes(bindBy)) {
-      throw new AdminError('registration.invalid', 'bindBy must be fingerprint, subject or both');
+      throw new AppError('registration.invalid', 'bindBy must be fingerprint, subject or both');
     }
     res.status(201).json(await registrations.addCertificate(req.params.ref, pem, bindBy, label));
   });

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { AdminError } from './admin-errors.js';
+import { AppError } from '../kernel/app-error.js';
 
 /**
  * The admin API is for operators and the CLI: one admin secret, separate from every provisioning
@@ -12,7 +12,7 @@ export function requireAdminToken(adminToken: string, alsoAccepted?: { token: st
   return (req: Request, _res: Response, next: NextFunction): void => {
     const presented = /^Bearer (.+)$/.exec(req.get('Authorization') ?? '')?.[1];
     if (presented && expected.some((token) => timingSafeEqual(digest(presented), token))) return next();
-    next(new AdminError('admin.unauthenticated', `The admin API needs Authorization: Bearer ${needed}`, 401));
+    next(new AppError('admin.unauthenticated', `The admin API needs Authorization: Bearer ${needed}`, { status: 401 }));
   };
 }
 

@@ -1,4 +1,5 @@
 import express, { type RequestHandler } from 'express';
+import { AppError } from '../kernel/app-error.js';
 
 /**
  * How deeply a request body's arrays and objects may nest. Entra's deepest body (a PATCH of the
@@ -7,15 +8,9 @@ import express, { type RequestHandler } from 'express';
  */
 export const MAX_JSON_DEPTH = 32;
 
-/** The body nests deeper than `MAX_JSON_DEPTH`; found on the raw bytes, before anything is built from them. */
-export class JsonTooDeepError extends Error {
-  readonly type = 'entity.too.deep';
-  readonly status = 400;
-  readonly expose = true;
-
-  constructor(readonly limit: number) {
-    super(`The request body nests arrays and objects deeper than the limit of ${limit} levels`);
-  }
+/** The body nests deeper than `limit`; found on the raw bytes, before anything is built from them. */
+function tooDeep(limit: number): AppError {
+  return new AppError('request.too_deep', `The request body nests arrays and objects deeper than ${limit} levels`, { data: { limit } });
 }
 
 export interface JsonBodyOptions {
@@ -38,7 +33,7 @@ export function jsonBody({ limit, type, maxDepth = MAX_JSON_DEPTH }: JsonBodyOpt
     strict: true,
     inflate: false,
     verify: (_req, _res, raw) => {
-      if (jsonDepthExceeds(raw, maxDepth)) throw new JsonTooDeepError(maxDepth);
+      if (jsonDepthExceeds(raw, maxDepth)) throw tooDeep(maxDepth);
     },
   });
 }

@@ -2,7 +2,8 @@ import express, { type Response, type Router } from 'express';
 import type { RegistrationService } from '../registrations/registration-service.js';
 import type { ReconcileService } from '../reconcile/reconcile-service.js';
 import type { PortalService } from '../portal/portal-service.js';
-import { ImportError, type ImportService } from '../import/import-service.js';
+import type { ImportService } from '../import/import-service.js';
+import { AppError } from '../kernel/app-error.js';
 import { byteLimit } from './byte-limit.js';
 
 /** A CSV import of 200k rows is about 20 MB; more is refused while it streams in. */
@@ -50,10 +51,10 @@ export function portalAdminRoutes({ registrations, reconcile, portal, imports }:
    * even when others have problems. With `?progress=true` the answer is NDJSON like reconcile's.
    */
   router.post('/registrations/:ref/voice-users/import', async (req, res) => {
-    if (!req.is(['text/csv', 'text/plain'])) throw new ImportError('import.unsupported_media_type', 'Send the file as Content-Type: text/csv', 415);
+    if (!req.is(['text/csv', 'text/plain'])) throw new AppError('import.unsupported_media_type', 'Send the file as Content-Type: text/csv', { status: 415 });
     const id = await registrationId(req.params.ref);
     const options = { dryRun: req.query.dryRun === 'true', skipInvalid: req.query.skipInvalid === 'true' };
-    const csv = byteLimit(MAX_IMPORT_BYTES, () => new ImportError('import.too_large', `The file is larger than ${MAX_IMPORT_BYTES} bytes; split it`, 413));
+    const csv = byteLimit(MAX_IMPORT_BYTES, () => new AppError('import.too_large', `The file is larger than ${MAX_IMPORT_BYTES} bytes; split it`, { status: 413 }));
     req.once('error', (error) => csv.destroy(error));
     req.pipe(csv);
     if (req.query.progress !== 'true') {

@@ -3,7 +3,7 @@ import type { RegistrationService } from '../registrations/registration-service.
 import type { RegistrationOverviewOf } from '../reconcile/registration-overview.js';
 import type { UserStandingService } from '../reconcile/user-standing-service.js';
 import type { UserStatus } from '../domain/user-status.js';
-import { AdminError } from './admin-errors.js';
+import { AppError } from '../kernel/app-error.js';
 
 /**
  * What support sees, for scripts (issue 12): a registration's overview with its state line, and
@@ -23,7 +23,7 @@ export function supportAdminRoutes({ registrations, overviewOf, standings }: { r
   router.get('/registrations/:ref/users/:userId', async (req, res) => {
     const { id } = await registrations.find(req.params.ref);
     const found = await standings.get(id, req.params.userId);
-    if (!found) throw new AdminError('users.not_found', `No directory user ${req.params.userId.slice(0, 64)} in this registration`, 404);
+    if (!found) throw new AppError('users.not_found', `No directory user ${req.params.userId.slice(0, 64)} in this registration`, { status: 404 });
     res.json(found);
   });
   return router;

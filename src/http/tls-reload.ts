@@ -1,6 +1,6 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import type { Logger } from '../log/logger.js';
-import { CodedError } from '../kernel/app-error.js';
+import { AppError } from '../kernel/app-error.js';
 import { certificateValidities, revocationListUpdates, type CertificateExpiry } from '../pki/certificates.js';
 import type { TlsMaterial } from './tls-server.js';
 
@@ -48,7 +48,7 @@ export function createTlsReloader({ initial, load, apply, watched, boundCertific
     } catch (error) {
       const message = (error as Error).message;
       logger.error('TLS reload failed; the previous certificates, CA bundle and CRL stay in use', { event: 'tls.reload_failed', trigger, error: message });
-      throw new CodedError('tls.reload_failed', `The TLS files could not be loaded; the previous ones stay in use: ${message}`, 422);
+      throw new AppError('tls.reload_failed', `The TLS files could not be loaded; the previous ones stay in use: ${message}`, { status: 422 });
     }
     logger.info('TLS trust material reloaded', { event: 'tls.reload', trigger });
     void checkExpiries();

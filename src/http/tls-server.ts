@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { pemBlocks } from '../pki/certificates.js';
-import { StartupError } from '../lifecycle/startup-error.js';
+import { AppError } from '../kernel/app-error.js';
 import { answerMalformedRequests, type ErrorAnswer } from './malformed-requests.js';
 
 export interface TlsMaterial {
@@ -102,5 +102,5 @@ const LISTEN_PROBLEMS: Record<string, (host: string, port: number, name: Listene
 
 function listenError(error: NodeJS.ErrnoException, name: ListenerName, host: string, port: number): Error {
   const problem = LISTEN_PROBLEMS[error.code ?? ''];
-  return problem ? new StartupError(`The ${name.name} listener cannot start: ${problem(host, port, name)}.`, { cause: error }) : error;
+  return problem ? new AppError('startup.listen_failed', `The ${name.name} listener cannot start: ${problem(host, port, name)}.`, { cause: error }) : error;
 }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { CodedError } from '../kernel/app-error.js';
+import { AppError, isAppError } from '../kernel/app-error.js';
 import { checkImport, importColumnOf, missingImportColumns, type ImportColumn, type ImportContext, type ImportRow, type RowVerdict } from '../domain/bulk-import.js';
 import { usageOf } from '../domain/licenses.js';
 import { mapDirectoryUser } from '../domain/map-user.js';
@@ -8,8 +8,6 @@ import type { RegistrationSettings } from '../registrations/settings.js';
 import type { PortalService } from '../portal/portal-service.js';
 import type { UserCollection } from '../directory/directory-port.js';
 import type { VoiceUserCollection } from '../portal/portal-port.js';
-
-export class ImportError extends CodedError {}
 
 /** More rows than this are refused before anything is checked (a mistake, not an import). */
 export const MAX_IMPORT_ROWS = 200_000;
@@ -96,7 +94,8 @@ export function createImportService({ store, portal, settingsOf }: ImportService
       try {
         await portal.createByHand(registrationId, voiceUser, 'IMP-1');
       } catch (error) {
-        if (!(error instanceof CodedError) || error.status >= 500) throw error;
+        // A refusal of this row (no licence left, a duplicate) is reported with it; a failure stops the import.
+        if (!isAppError(error, 'voice_user')) throw error;
         failed.push({ row, userName: voiceUser.userName, problem: error.message });
       }
       onProgress?.('apply', index + 1, creates.length);
@@ -120,7 +119,7 @@ async function readRows(csv: Readable): Promise<ImportRow[]> {
       columns: (header: string[]) => {
         const columns = header.map((cell) => importColumnOf(cell));
         const missing = missingImportColumns(columns);
-        if (missing.length > 0) throw new ImportError('import.bad_header', `The CSV header lacks ${missing.join(', ')}; the header row must name: ${headerHelp()}`);
+        if (missing.length > 0) throw new AppError('import.bad_header', `The CSV header lacks ${missing.join(', ')}; the header row must name: ${headerHelp()}`);
         return columns.map((column) => column ?? false);
       },
     });
@@ -130,7 +129,7 @@ async function readRows(csv: Readable): Promise<ImportRow[]> {
   const rows: ImportRow[] = [];
   try {
     for await (const record of parser as AsyncIterable<Partial<Record<ImportColumn, string>>>) {
-      if (rows.length === MAX_IMPORT_ROWS) throw new ImportError('import.too_many_rows', `The file has more than ${MAX_IMPORT_ROWS} rows; split it`, 413);
+      if (rows.length === MAX_IMPORT_ROWS) throw new AppError('import.too_many_rows', `The file has more than ${MAX_IMPORT_ROWS} rows; split it`, { status: 413 });
       rows.push({ row: rows.length + 2, fields: record });
     }
   } catch (error) {
@@ -139,17 +138,17 @@ async function readRows(csv: Readable): Promise<ImportRow[]> {
     csv.unpipe();
     csv.resume();
   }
-  if (rows.length === 0) throw new ImportError('import.empty', `The file has no rows below its header (${headerHelp()})`);
+  if (rows.length === 0) throw new AppError('import.empty', `The file has no rows below its header (${headerHelp()})`);
   return rows;
 }
 
-function asImportError(error: unknown): CodedError {
-  if (error instanceof CodedError) return error;
+function asImportError(error: unknown): AppError {
+  if (isAppError(error)) return error;
   const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof CodedError) return cause;
+  if (isAppError(cause)) return cause;
   const parserError = error as { code?: string; message?: string; lines?: number };
   if (typeof parserError?.code === 'string' && parserError.code.startsWith('CSV_')) {
-    return new ImportError('import.bad_csv', `The file is not valid CSV near line ${parserError.lines ?? '?'}: ${String(parserError.message).slice(0, 160)}`);
+    return new AppError('import.bad_csv', `The file is not valid CSV near line ${parserError.lines ?? '?'}: ${String(parserError.message).slice(0, 160)}`);
   }
   throw error;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { CodedError } from '../kernel/app-error.js';
+import { AppError } from '../kernel/app-error.js';
 import type { Logger } from '../log/logger.js';
 import { withLogContext } from '../log/log-context.js';
 import type { LeaseCollection, LeaseHolder } from './lease-port.js';
@@ -55,7 +55,7 @@ export function createJobRunner({ leases, logger }: JobRunnerDeps) {
 
   /** Runs `work` only while holding `lease` (renewed as it runs); refused when another holder has it. */
   async function exclusively<T>(lease: string, ttlMs: number, work: (lost: AbortSignal) => Promise<T>): Promise<Exclusive<T>> {
-    if (stopped) throw new CodedError('service.stopping', 'This instance is shutting down; retry, another instance will answer', 503);
+    if (stopped) throw new AppError('service.stopping', 'This instance is shutting down; retry, another instance will answer', { status: 503 });
     const holder = `${instanceId}:${randomUUID()}`;
     if (!(await leases.acquire(lease, holder, ttlMs))) {
       const heldBy = await leases.current(lease);

@@ -1,14 +1,13 @@
-import { CodedError } from '../kernel/app-error.js';
+import { AppError } from '../kernel/app-error.js';
 import type { ReconcileService } from '../reconcile/reconcile-service.js';
 import type { JobRunner } from './job-runner.js';
 
 /** The run lease of a registration: one reconcile at a time, batched or on demand, on any instance. */
 export const reconcileLeaseName = (registrationId: string) => `reconcile:${registrationId}`;
 
-export class ReconcileRunningError extends CodedError {
-  constructor(registrationName: string, startedAt?: string) {
-    super('reconcile.already_running', `a reconcile of ${registrationName} is already running${startedAt ? ` (started ${startedAt})` : ''}; wait for it to finish, then start another`, 409);
-  }
+function alreadyRunning(registrationName: string, startedAt?: string): AppError {
+  const since = startedAt ? ` (started ${startedAt})` : '';
+  return new AppError('reconcile.already_running', `a reconcile of ${registrationName} is already running${since}; wait for it to finish, then start another`, { status: 409 });
 }
 
 export interface ExclusiveReconcileDeps {
@@ -23,7 +22,7 @@ export interface ExclusiveReconcileDeps {
 /**
  * SYNC-3 for every trigger: a reconcile that writes (batched, or on demand from the admin API,
  * the CLI or the console) runs under the registration's run lease, so two never overlap on one
- * database; the second is refused with ReconcileRunningError (409). A dry run writes nothing and
+ * database; the second is refused with `reconcile.already_running` (409). A dry run writes nothing and
  * takes no lease.
  */
 export function exclusiveReconcile({ reconcile, jobs, leaseMs, nameOf }: ExclusiveReconcileDeps): ReconcileService {
@@ -31,7 +30,7 @@ export function exclusiveReconcile({ reconcile, jobs, leaseMs, nameOf }: Exclusi
     if (options.dryRun) return reconcile.reconcileRegistration(registrationId, options);
     const run = await jobs.exclusively(reconcileLeaseName(registrationId), leaseMs, () => reconcile.reconcileRegistration(registrationId, options));
     if (run.ran) return run.value;
-    throw new ReconcileRunningError(await nameOf(registrationId), run.heldBy?.acquiredAt);
+    throw alreadyRunning(await nameOf(registrationId), run.heldBy?.acquiredAt);
   };
   return { ...reconcile, reconcileRegistration };
 }

@@ -1,7 +1,4 @@
-import { StoreUnavailableError } from './store-errors.js';
-
-/** Too many writes are already waiting: the request is refused (503) before it changes anything. */
-export class WriteQueueFullError extends StoreUnavailableError {}
+import { storeUnavailable } from './store-errors.js';
 
 export interface KeyedLockLimits {
   /** Tasks that may wait behind the running one for the same key. */
@@ -19,7 +16,8 @@ const DEFAULT_LIMITS: KeyedLockLimits = { maxWaitingPerKey: 32, maxWaiting: 512 
 /**
  * Runs tasks with the same key one after another (in this process). The stores' conditional
  * writes keep concurrent changes from being lost on every server; queueing here saves the
- * retries a hot resource would otherwise cost. The queue is bounded (WriteQueueFullError).
+ * retries a hot resource would otherwise cost. The queue is bounded: past it a write is refused
+ * with `store.unavailable` (503) before it changes anything.
  */
 export function createKeyedLock(limits: KeyedLockLimits = DEFAULT_LIMITS) {
   const queues = new Map<string, { tail: Promise<unknown>; waiting: number }>();
@@ -27,7 +25,7 @@ export function createKeyedLock(limits: KeyedLockLimits = DEFAULT_LIMITS) {
   return async function withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
     const busy = queues.get(key);
     if (busy && (busy.waiting >= limits.maxWaitingPerKey || waiting >= limits.maxWaiting)) {
-      throw new WriteQueueFullError(`Too many writes are waiting (${busy.waiting} for this resource, ${waiting} in all)`);
+      throw storeUnavailable(`Too many writes are waiting (${busy.waiting} for this resource, ${waiting} in all)`);
     }
     const queue = busy ?? { tail: Promise.resolve(), waiting: 0 };
     // Only tasks behind another one count as waiting.

@@ -1,31 +1,34 @@
-/** Failures of the persistence adapters, translated from driver errors inside each adapter. */
-export class StoreError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-export class NotFoundError extends StoreError {}
-
-export class ConflictError extends StoreError {
-  constructor(readonly field: string, message = `${field} is already taken`) {
-    super(message);
-  }
-}
-
-export class VersionConflictError extends StoreError {}
+import { AppError } from './app-error.js';
 
 /**
- * The database cannot be reached or timed out: the SCIM layer answers 503 with Retry-After.
- * `mayHaveBeenApplied` is set when the request may have reached the database before it failed
- * (a write that timed out may still be applied), so nobody is told "nothing was changed" then.
+ * The facts the persistence adapters report, as AppErrors with `store.*` codes. Driver errors are
+ * turned into these inside each adapter (`persistence/<adapter>/*-errors.ts`); features decide what
+ * a fact means to them, and the wires say it to clients (`scim/to-scim-error.ts`, `http/admin-errors.ts`).
+ *
+ * - `store.not_found`: the record is not there (or belongs to another registration).
+ * - `store.conflict`: a unique field is taken; `data.field` names it.
+ * - `store.version_conflict`: the record changed since the version the write expected.
+ * - `store.unavailable`: the database cannot be reached or timed out; `data.mayHaveBeenApplied`
+ *   is true when the request may have reached the database before it failed (a write that timed out
+ *   may still be applied), so nobody is told "nothing was changed" then.
  */
-export class StoreUnavailableError extends StoreError {
-  readonly mayHaveBeenApplied: boolean;
+export function notFound(what: string): AppError {
+  return new AppError('store.not_found', `${what} not found`, { status: 404 });
+}
 
-  constructor(message: string, options?: { cause?: unknown; mayHaveBeenApplied?: boolean }) {
-    super(message, options);
-    this.mayHaveBeenApplied = options?.mayHaveBeenApplied ?? false;
-  }
+export function conflict(field: string): AppError {
+  return new AppError('store.conflict', `${field} is already taken`, { status: 409, data: { field } });
+}
+
+export function versionConflict(what: string): AppError {
+  return new AppError('store.version_conflict', `${what} changed`, { status: 409 });
+}
+
+export function storeUnavailable(message: string, { cause, mayHaveBeenApplied = false }: { cause?: unknown; mayHaveBeenApplied?: boolean } = {}): AppError {
+  return new AppError('store.unavailable', message, { status: 503, cause, data: { mayHaveBeenApplied } });
+}
+
+/** The unique field a `store.conflict` names. */
+export function conflictingField(error: AppError): string {
+  return String(error.data.field);
 }

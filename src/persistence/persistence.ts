@@ -30,7 +30,7 @@ export interface Store {
   supportAccounts: SupportAccounts;
   /** What the start-up log says about the store (server, conditional-write mode and why). */
   readonly facts: Record<string, string>;
-  /** Fails with StoreUnavailableError if the database cannot be reached. */
+  /** Fails with `store.unavailable` if the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

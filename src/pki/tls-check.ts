@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { StartupError } from '../lifecycle/startup-error.js';
+import { AppError } from '../kernel/app-error.js';
 import { pemBlocks } from './certificates.js';
 
 /** The PEM texts a listener uses (same shape as the TLS server's material). */
@@ -41,15 +41,15 @@ export function checkTlsMaterial(material: TlsTexts, sources: TlsSources, now = 
   const server = firstCertificate(material.cert, sources.cert);
   const key = privateKeyOf(material.key, sources.key);
   if (!server.checkPrivateKey(key)) {
-    throw new StartupError(`${sources.key} is not the private key of the certificate in ${sources.cert} (${server.subject.replace(/\n/g, ', ')}): give the key the certificate was issued for`);
+    throw new AppError('startup.tls_key_mismatch', `${sources.key} is not the private key of the certificate in ${sources.cert} (${server.subject.replace(/\n/g, ', ')}): give the key the certificate was issued for`);
   }
   if (new Date(server.validTo) <= now) {
-    throw new StartupError(`The server certificate in ${sources.cert} (${server.subject.replace(/\n/g, ', ')}) expired on ${new Date(server.validTo).toISOString()}: renew it and restart`);
+    throw new AppError('startup.tls_certificate_expired', `The server certificate in ${sources.cert} (${server.subject.replace(/\n/g, ', ')}) expired on ${new Date(server.validTo).toISOString()}: renew it and restart`);
   }
   const bundle = certificatesOf(material.clientCa);
   if (!bundle.some((certificate) => certificate.ca)) {
     const found = bundle.length === 0 ? 'no certificate at all' : `only ${bundle.length} certificate(s) that are not CAs (${bundle.map((c) => c.subject.replace(/\n/g, ', ')).join('; ')})`;
-    throw new StartupError(`${sources.clientCa} holds ${found}: it must hold the CA certificate(s) that sign your clients' certificates`);
+    throw new AppError('startup.tls_no_client_ca', `${sources.clientCa} holds ${found}: it must hold the CA certificate(s) that sign your clients' certificates`);
   }
 }
 
@@ -67,7 +67,7 @@ function certificatesOf(pem: string): X509Certificate[] {
 
 function firstCertificate(pem: string, source: string): X509Certificate {
   const [first] = certificatesOf(pem);
-  if (!first) throw new StartupError(`${source} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
+  if (!first) throw new AppError('startup.tls_no_certificate', `${source} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
   return first;
 }
 
@@ -75,7 +75,7 @@ function privateKeyOf(pem: string, source: string) {
   try {
     return createPrivateKey(pem);
   } catch (error) {
-    throw new StartupError(`${source} is not a readable PEM private key (${(error as Error).message}); an encrypted key is not supported`);
+    throw new AppError('startup.tls_unreadable_key', `${source} is not a readable PEM private key (${(error as Error).message}); an encrypted key is not supported`, { cause: error });
   }
 }
 

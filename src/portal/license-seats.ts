@@ -1,14 +1,7 @@
 import { countedLicenses, noLicenseLeft, type LicensePolicy, type LicenseUsage } from '../domain/licenses.js';
-import { StoreError, StoreUnavailableError } from '../kernel/store-errors.js';
+import { AppError, isAppError } from '../kernel/app-error.js';
 import { type Store } from '../persistence/persistence.js';
 import { createKeyedLock } from '../kernel/keyed-lock.js';
-
-export class NoLicenseLeftError extends Error {
-  constructor(readonly license: string, message: string) {
-    super(message);
-    this.name = 'NoLicenseLeftError';
-  }
-}
 
 /**
  * A counter unchanged for this long has no write in flight that took a seat from it (every
@@ -66,7 +59,7 @@ export function createLicenseSeats(store: Store) {
     for (const license of licenses) {
       if (!(await take(registrationId, policy, license))) {
         await giveBack(registrationId, taken);
-        throw new NoLicenseLeftError(license, noLicenseLeft(policy, license));
+        throw new AppError('voice_user.no_license_left', noLicenseLeft(policy, license), { status: 409, data: { license } });
       }
       taken.push(license);
     }
@@ -81,7 +74,7 @@ export function createLicenseSeats(store: Store) {
       return await write();
     } catch (error) {
       // Only a write surely not applied gives its seats back; after an unknown outcome the recount does.
-      if (error instanceof StoreError && !(error instanceof StoreUnavailableError)) await giveBack(registrationId, counted);
+      if (isAppError(error, 'store') && !isAppError(error, 'store.unavailable')) await giveBack(registrationId, counted);
       throw error;
     }
   }

@@ -11,7 +11,7 @@ export interface VoiceUserCollection {
   findByDirectoryUsers(registrationId: string, directoryUserIds: readonly string[]): Promise<VoiceUserRecord[]>;
   /** Case-insensitive, through the unique primary-email key. */
   findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null>;
-  /** ConflictError naming userName, primaryEmail, extension, did or id when taken in the registration. */
+  /** `store.conflict` naming userName, primaryEmail, extension, did or id when taken in the registration. */
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord>;
   /** Licences the record no longer holds give their seat back to the seat counters. */
   replace(record: VoiceUserRecord, expectedVersion: number): Promise<VoiceUserRecord>;

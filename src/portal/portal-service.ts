@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError } from '../kernel/store-errors.js';
+import { conflictingField } from '../kernel/store-errors.js';
 import { type Store } from '../persistence/persistence.js';
 import { type VoiceUserRecord } from './portal-port.js';
-import { CodedError } from '../kernel/app-error.js';
+import { AppError, isAppError } from '../kernel/app-error.js';
 import type { LicensePolicy } from '../domain/licenses.js';
 import { DIRECTORY_OWNED_FIELDS } from '../domain/voice-user-fields.js';
 import type { VoiceUserChange } from '../domain/types.js';
-import { NoLicenseLeftError, type LicenseSeats } from './license-seats.js';
+import type { LicenseSeats } from './license-seats.js';
 import { NO_WRITE_BACK, type WriteBackRecorder } from '../writeback/write-back-service.js';
-
-export class PortalError extends CodedError {}
 
 
 const text = z.string().trim().min(1);
@@ -49,7 +47,7 @@ export interface PortalServiceDeps {
 export function createPortalService({ store, seats, licensePolicyOf, onChange = async () => undefined, writeBack = NO_WRITE_BACK }: PortalServiceDeps) {
   async function get(registrationId: string, id: string): Promise<VoiceUserRecord> {
     const found = await store.voiceUsers.get(registrationId, id);
-    if (!found) throw new PortalError('voice_user.not_found', `No voice user ${id}`, 404);
+    if (!found) throw new AppError('voice_user.not_found', `No voice user ${id}`, { status: 404 });
     return found;
   }
 
@@ -74,13 +72,12 @@ export function createPortalService({ store, seats, licensePolicyOf, onChange = 
     return updated;
   }
 
-  /** SYNC-5: a counted licence is given only while a seat is free; uniqueness clashes are explained. */
+  /** SYNC-5: a counted licence is given only while a seat is free (else `voice_user.no_license_left`); uniqueness clashes are explained. */
   async function withSeatsFor(registrationId: string, gaining: string[], write: () => Promise<VoiceUserRecord>): Promise<VoiceUserRecord> {
     try {
       return await seats.withFreeSeats(registrationId, await licensePolicyOf(registrationId), gaining, write);
     } catch (error) {
-      if (error instanceof NoLicenseLeftError) throw new PortalError('voice_user.no_license_left', error.message, 409);
-      if (error instanceof ConflictError) throw new PortalError('voice_user.duplicate', `${error.field} is already used by another voice user of this registration`, 409);
+      if (isAppError(error, 'store.conflict')) throw new AppError('voice_user.duplicate', `${conflictingField(error)} is already used by another voice user of this registration`, { status: 409 });
       throw error;
     }
   }
@@ -98,12 +95,12 @@ function refuseDirectoryOwnedEdits(current: VoiceUserRecord, changes: Partial<Vo
   if (!current.directoryUserId) return;
   const field = DIRECTORY_OWNED_FIELDS.find((name) => changes[name] !== undefined && JSON.stringify(changes[name]) !== JSON.stringify(current[name]));
   if (field) {
-    throw new PortalError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD, the portal owns only extension, DID and licences`, 409);
+    throw new AppError('voice_user.directory_owned', `${field} of ${current.userName} is mastered by Azure AD (MAP-7); change it in Azure AD, the portal owns only extension, DID and licences`, { status: 409 });
   }
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new PortalError('voice_user.invalid', result.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '), 400);
+  throw new AppError('voice_user.invalid', result.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '), { status: 400 });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobRunner } from '../jobs/job-runner.js';
-import { ReconcileRunningError } from '../jobs/reconcile-runs.js';
+import { isAppError } from '../kernel/app-error.js';
 import type { LeaseCollection } from '../jobs/lease-port.js';
 import type { Logger } from '../log/logger.js';
 
@@ -34,7 +34,7 @@ export function createBatchScheduler({ jobs, leases, batchedRegistrations, recon
     try {
       await reconcile(registration.id);
     } catch (error) {
-      if (error instanceof ReconcileRunningError) logger.info('batched reconciliation skipped: a run is in progress', { event: 'reconcile.batch_skipped', registrationId: registration.id });
+      if (isAppError(error, 'reconcile.already_running')) logger.info('batched reconciliation skipped: a run is in progress', { event: 'reconcile.batch_skipped', registrationId: registration.id });
       else logger.error('batched reconciliation failed', { registrationId: registration.id, error: (error as Error).message });
     }
   }

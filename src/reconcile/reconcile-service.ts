@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pMap from 'p-map';
-import { ConflictError, VersionConflictError } from '../kernel/store-errors.js';
+import { isAppError } from '../kernel/app-error.js';
+import { conflictingField } from '../kernel/store-errors.js';
 import { type Store } from '../persistence/persistence.js';
 import { type VoiceUserRecord } from '../portal/portal-port.js';
 import { computeDesiredState } from '../domain/desired-state.js';
@@ -10,7 +11,7 @@ import { retentionEndsAt, type RetentionPeriod } from '../domain/retention.js';
 import type { Directory, DesiredVoiceUser, JsonMap, ReconcileSettings, VoiceUserChange } from '../domain/types.js';
 import type { PortalNumbers } from '../domain/location-move.js';
 import { NO_LICENSES, usageOf, type LicensePolicy } from '../domain/licenses.js';
-import { createLicenseSeats, NoLicenseLeftError, type LicenseSeats } from '../portal/license-seats.js';
+import { createLicenseSeats, type LicenseSeats } from '../portal/license-seats.js';
 import { NO_WRITE_BACK, type WriteBackRecorder } from '../writeback/write-back-service.js';
 
 export type ReconcileTrigger = 'just-in-time' | 'on-demand' | 'batched';
@@ -279,14 +280,18 @@ function keptUntil(purgeAfter: string): string {
   return `voicemails and recordings kept until ${purgeAfter.slice(0, 10)} (DEL-4)`;
 }
 
+/** How a failure names the unique field another voice user already has. */
+const CONFLICT_WORDS: Readonly<Record<string, string>> = { userName: 'user name', primaryEmail: 'email address', extension: 'extension', did: 'phone number' };
+
 function describeFailure(row: PlanRow, error: unknown): ReconcileError {
   const base = { userName: row.userName, directoryUserId: 'desired' in row ? row.desired.directoryUserId : undefined };
-  if (error instanceof ConflictError) {
-    const what = { userName: 'user name', primaryEmail: 'email address', extension: 'extension', did: 'phone number' }[error.field] ?? error.field;
+  if (isAppError(error, 'store.conflict')) {
+    const field = conflictingField(error);
+    const what = CONFLICT_WORDS[field] ?? field;
     return { ...base, rule: 'SYNC-5', message: `${row.userName} was not ${row.kind}d: its ${what} is already used by another voice user of this account` };
   }
-  if (error instanceof NoLicenseLeftError) return { ...base, rule: 'SYNC-5', message: `${row.userName} was not created: ${error.message}` };
-  if (error instanceof VersionConflictError) return { ...base, rule: 'SYNC-4', message: `${row.userName} changed in the portal during the run; the next run will pick it up` };
+  if (isAppError(error, 'voice_user.no_license_left')) return { ...base, rule: 'SYNC-5', message: `${row.userName} was not created: ${error.message}` };
+  if (isAppError(error, 'store.version_conflict')) return { ...base, rule: 'SYNC-4', message: `${row.userName} changed in the portal during the run; the next run will pick it up` };
   throw error;
 }
 

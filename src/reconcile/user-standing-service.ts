@@ -1,9 +1,7 @@
 import { standingOf, USER_STATUSES, type UserStanding, type UserStatus } from '../domain/user-status.js';
 import type { JsonMap, VoiceUser } from '../domain/types.js';
 import type { ReconcileService } from './reconcile-service.js';
-import { CodedError } from '../kernel/app-error.js';
-
-export class UserStandingError extends CodedError {}
+import { AppError } from '../kernel/app-error.js';
 
 export interface StandingQuery {
   status?: UserStatus;
@@ -51,7 +49,7 @@ export function createUserStandingService({ reconcile }: { reconcile: Pick<Recon
   }
 
   async function list(registrationId: string, query: StandingQuery = {}): Promise<StandingPage> {
-    if (query.status && !USER_STATUSES.includes(query.status)) throw new UserStandingError('users.invalid_status', `status must be one of ${USER_STATUSES.join(', ')}`);
+    if (query.status && !USER_STATUSES.includes(query.status)) throw new AppError('users.invalid_status', `status must be one of ${USER_STATUSES.join(', ')}`);
     const { directory, byId } = await standings(registrationId);
     const rows = directory.users.map((user) => rowOf(user.id, user.resource, byId.get(user.id)!));
     const counts = Object.fromEntries(USER_STATUSES.map((status) => [status, rows.filter((row) => row.status === status).length])) as Record<UserStatus, number>;

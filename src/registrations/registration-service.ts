@@ -1,14 +1,11 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { ConflictError } from '../kernel/store-errors.js';
 import type { CertificateBinding, RegistrationRecord, RegistrationStore } from './registrations-port.js';
 import { type JsonObject } from '../kernel/json.js';
 import { CheckedSettingsSchema, RegistrationChangesSchema, RegistrationInputSchema, RegistrationSettingsSchema, type RegistrationInput, type RegistrationSettings } from './settings.js';
 import { bindingKeys, credentialKey } from './credential-keys.js';
 import { issueToken } from './tokens.js';
 import { certificateNames } from '../pki/distinguished-name.js';
-import { CodedError } from '../kernel/app-error.js';
-
-export class RegistrationError extends CodedError {}
+import { AppError, isAppError } from '../kernel/app-error.js';
 
 export type BindBy = 'fingerprint' | 'subject' | 'both';
 
@@ -53,7 +50,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
 
   async function find(idOrName: string): Promise<RegistrationRecord> {
     const found = (await store.registrations.get(idOrName)) ?? (await store.registrations.findByName(idOrName));
-    if (!found || found.status !== 'active') throw new RegistrationError('registration.not_found', `No registration named or with id "${idOrName}"`, 404);
+    if (!found || found.status !== 'active') throw new AppError('registration.not_found', `No registration named or with id "${idOrName}"`, { status: 404 });
     return found;
   }
 
@@ -75,7 +72,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     try {
       await store.registrations.insert(record);
     } catch (error) {
-      if (error instanceof ConflictError) throw new RegistrationError('registration.duplicate_name', `A registration named "${name}" already exists`, 409);
+      if (isAppError(error, 'store.conflict')) throw new AppError('registration.duplicate_name', `A registration named "${name}" already exists`, { status: 409 });
       throw error;
     }
     const created = entraTenantId ? await setEntraTenant(record, entraTenantId) : record;
@@ -135,7 +132,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     const registration = await find(idOrName);
     const wanted = fingerprintOrSubject.toUpperCase();
     const binding = registration.certificates.find((c) => c.fingerprint256 === wanted || c.subject === fingerprintOrSubject);
-    if (!binding) throw new RegistrationError('registration.certificate_not_bound', `No certificate ${fingerprintOrSubject} is bound to ${registration.name}`, 404);
+    if (!binding) throw new AppError('registration.certificate_not_bound', `No certificate ${fingerprintOrSubject} is bound to ${registration.name}`, { status: 404 });
     await save({ ...registration, certificates: registration.certificates.filter((c) => c !== binding) }, registration.version);
     for (const key of bindingKeys(binding)) await store.credentials.unbind(key);
     changed('Registration.RemoveCertificate', registration, `certificate removed from ${registration.name}: ${describeBinding(binding)}`, binding as unknown as JsonObject);
@@ -155,7 +152,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
   async function revokeToken(idOrName: string, tokenId: string): Promise<void> {
     const registration = await find(idOrName);
     if (!registration.tokens.some((token) => token.id === tokenId)) {
-      throw new RegistrationError('registration.token_not_found', `No token ${tokenId} on ${registration.name}`, 404);
+      throw new AppError('registration.token_not_found', `No token ${tokenId} on ${registration.name}`, { status: 404 });
     }
     await store.credentials.unbind(credentialKey.token(tokenId));
     await save({ ...registration, tokens: registration.tokens.filter((token) => token.id !== tokenId) }, registration.version);
@@ -169,7 +166,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
    */
   async function terminate(idOrName: string, { dryRun }: { dryRun: boolean }): Promise<TerminationReport> {
     const registration = (await store.registrations.get(idOrName)) ?? (await store.registrations.findByName(idOrName));
-    if (!registration) throw new RegistrationError('registration.not_found', `No registration named or with id "${idOrName}"`, 404);
+    if (!registration) throw new AppError('registration.not_found', `No registration named or with id "${idOrName}"`, { status: 404 });
     const counts = { users: await store.users.countAll(registration.id), groups: await store.groups.countAll(registration.id) };
     if (dryRun) return { registration: registration.name, dryRun, ...counts, voiceUsers: await removeVoiceUsers(registration.id, true) };
     const ended = registration.status === 'ended' ? registration : await save({ ...registration, status: 'ended' }, registration.version);
@@ -187,14 +184,14 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
   async function refuseNamesBoundBefore(binding: CertificateBinding, registrationId: string): Promise<void> {
     if (!binding.issuer || !binding.subject) return;
     const owner = await store.credentials.lookup(credentialKey.legacyDistinguishedName(binding.issuer, binding.subject));
-    if (owner && owner !== registrationId) throw new RegistrationError('registration.credential_taken', 'This certificate is already bound to another registration', 409);
+    if (owner && owner !== registrationId) throw new AppError('registration.credential_taken', 'This certificate is already bound to another registration', { status: 409 });
   }
 
   async function bindOrExplain(key: string, registrationId: string, what: string): Promise<void> {
     try {
       await store.credentials.bind(key, registrationId);
     } catch (error) {
-      if (error instanceof ConflictError) throw new RegistrationError('registration.credential_taken', `${what} is already bound to another registration`, 409);
+      if (isAppError(error, 'store.conflict')) throw new AppError('registration.credential_taken', `${what} is already bound to another registration`, { status: 409 });
       throw error;
     }
   }
@@ -203,7 +200,7 @@ export function createRegistrationService({ store, removeVoiceUsers = async () =
     try {
       return await store.registrations.replace({ ...record, lastModified: new Date().toISOString() }, expectedVersion);
     } catch (error) {
-      if (error instanceof ConflictError) throw new RegistrationError('registration.duplicate_name', `A registration named "${record.name}" already exists`, 409);
+      if (isAppError(error, 'store.conflict')) throw new AppError('registration.duplicate_name', `A registration named "${record.name}" already exists`, { status: 409 });
       throw error;
     }
   }
@@ -290,10 +287,10 @@ function readCertificate(pem: string): X509Certificate {
   try {
     certificate = new X509Certificate(pem);
   } catch {
-    throw new RegistrationError('registration.bad_certificate', 'The file is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)');
+    throw new AppError('registration.bad_certificate', 'The file is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)');
   }
   if (new Date(certificate.validTo) < new Date()) {
-    throw new RegistrationError('registration.certificate_expired', `The certificate expired on ${new Date(certificate.validTo).toISOString()}`);
+    throw new AppError('registration.certificate_expired', `The certificate expired on ${new Date(certificate.validTo).toISOString()}`);
   }
   return certificate;
 }
@@ -302,7 +299,7 @@ function parse<T>(schema: { safeParse(input: unknown): { success: true; data: T 
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'input'}: ${issue.message}`);
-  throw new RegistrationError('registration.invalid', problems.join('; '));
+  throw new AppError('registration.invalid', problems.join('; '));
 }
 
 export type { RegistrationInput };

@@ -39,7 +39,7 @@ export interface RegistrationRecord {
 }
 
 export interface RegistrationCollection {
-  /** ConflictError('name') when the name (case-insensitive) is taken. */
+  /** `store.conflict` naming `name` when the name (case-insensitive) is taken. */
   insert(record: RegistrationRecord): Promise<RegistrationRecord>;
   get(id: string): Promise<RegistrationRecord | null>;
   findByName(name: string): Promise<RegistrationRecord | null>;
@@ -53,7 +53,7 @@ export interface RegistrationCollection {
  * registration in O(1) and refuses a credential bound to two registrations.
  */
 export interface CredentialIndex {
-  /** ConflictError('credential') when the key is bound to another registration. */
+  /** `store.conflict` naming `credential` when the key is bound to another registration. */
   bind(key: string, registrationId: string): Promise<void>;
   unbind(key: string): Promise<void>;
   lookup(key: string): Promise<string | null>;

@@ -1,47 +1,26 @@
-import SCIMMY from 'scimmy';
-import { excerpt } from './excerpt.js';
+import { AppError } from '../kernel/app-error.js';
+import { SCIM_PROTOCOL_ERRORS, type ScimType } from './to-scim-error.js';
+
+type ProtocolErrors = typeof SCIM_PROTOCOL_ERRORS;
+
+/** The (status, scimType) pairs of `SCIM_PROTOCOL_ERRORS`: a call site cannot make up another. */
+type StatusAndType = {
+  [Code in keyof ProtocolErrors]: [status: ProtocolErrors[Code]['status'], scimType: ProtocolErrors[Code] extends { scimType: infer T } ? T : undefined];
+}[keyof ProtocolErrors];
+
+const shapeKey = (status: number, scimType: ScimType | undefined) => `${status} ${scimType ?? ''}`;
+
+const CODE_OF_SHAPE = new Map<string, string>(
+  Object.entries(SCIM_PROTOCOL_ERRORS).map(([code, shape]) => [shapeKey(shape.status, 'scimType' in shape ? shape.scimType : undefined), code]),
+);
 
 /**
- * The one error type of the SCIM edge: scimmy's, which carries the HTTP status, the
- * RFC 7644 §3.12 `scimType` and a detail meant for a person. Everything a handler
- * throws is turned into a SCIM Error body by `toScimErrorBody`.
+ * A SCIM protocol error (RFC 7644 §3.12) as the service's one error type: the AppError whose code
+ * `SCIM_PROTOCOL_ERRORS` gives this status and scimType, with `detail` as its message.
+ *
+ * @example
+ * throw scimError(400, 'invalidFilter', `Unknown attribute "${name}" in the filter`);
  */
-export const ScimError = SCIMMY.Types.Error;
-export type ScimError = InstanceType<typeof SCIMMY.Types.Error>;
-
-export type ScimType =
-  | 'invalidFilter'
-  | 'tooMany'
-  | 'uniqueness'
-  | 'mutability'
-  | 'invalidSyntax'
-  | 'invalidPath'
-  | 'noTarget'
-  | 'invalidValue'
-  | 'invalidVers'
-  | 'sensitive';
-
-export function scimError(status: number, scimType: ScimType | undefined, detail: string): ScimError {
-  return new ScimError(status, scimType as string, detail);
-}
-
-export function isScimError(error: unknown): error is ScimError {
-  return error instanceof ScimError;
-}
-
-export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
-
-/**
- * Longest `detail` sent. Details quote input through `excerpt`; this cap is the backstop for any
- * that does not, so an error never echoes a large request back.
- */
-const MAX_DETAIL_CHARS = 500;
-
-export function toScimErrorBody(error: ScimError): Record<string, unknown> {
-  return {
-    schemas: [ERROR_SCHEMA],
-    status: error.status,
-    ...(error.scimType ? { scimType: error.scimType } : {}),
-    detail: excerpt(error.message, MAX_DETAIL_CHARS),
-  };
+export function scimError(...[status, scimType, detail]: [...StatusAndType, detail: string]): AppError {
+  return new AppError(CODE_OF_SHAPE.get(shapeKey(status, scimType))!, detail, { status });
 }

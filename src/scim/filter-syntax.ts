@@ -1,6 +1,7 @@
 import type { Filter } from 'scim2-parse-filter';
 import { parseFilter as parseTokens, tokenizer, Tokens, type Token } from 'scim2-parse-filter/lib/src/parser.js';
-import { isScimError, scimError } from './errors.js';
+import { isAppError } from '../kernel/app-error.js';
+import { scimError } from './errors.js';
 import { excerpt } from './excerpt.js';
 
 export type { Filter } from 'scim2-parse-filter';
@@ -32,7 +33,7 @@ export function parseFilterText(text: string): Filter {
     return filter;
   } catch (error) {
     // The library's messages name no position; the token it was reading is the one before `list.i`.
-    throw isScimError(error) ? error : syntaxError(text, tokens, list.i - 1);
+    throw isAppError(error, 'scim') ? error : syntaxError(text, tokens, list.i - 1);
   }
 }
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, VersionConflictError } from '../../src/kernel/store-errors.js';
 import { type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../../src/registrations/registrations-port.js';
 import { type LeaseCollection } from '../../src/jobs/lease-port.js';
 import { type RetentionCollection, type SeatCounterCollection, type VoiceUserCollection, type VoiceUserRecord } from '../../src/portal/portal-port.js';
@@ -55,11 +54,11 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
 
     it('registration names are unique case-insensitively; replace is optimistic', async () => {
       const record = await store.registrations.insert(registration('Contoso'));
-      await expect(store.registrations.insert(registration('CONTOSO'))).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.registrations.insert(registration('CONTOSO'))).rejects.toMatchObject({ code: 'store.conflict' });
       expect((await store.registrations.findByName('contoso'))?.id).toBe(record.id);
       const renamed = await store.registrations.replace({ ...record, name: 'Contoso Ltd' }, 1);
       expect(renamed.version).toBe(2);
-      await expect(store.registrations.replace({ ...record, name: 'Stale' }, 1)).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(store.registrations.replace({ ...record, name: 'Stale' }, 1)).rejects.toMatchObject({ code: 'store.version_conflict' });
       expect(await store.registrations.delete(record.id)).toBe(true);
       expect(await store.registrations.get(record.id)).toBeNull();
     });
@@ -67,7 +66,7 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
     it('REG-2: a credential resolves to exactly one registration and cannot be bound to two', async () => {
       await store.credentials.bind('certificate-sha256:AA', 'reg-a');
       await store.credentials.bind('certificate-sha256:AA', 'reg-a');
-      await expect(store.credentials.bind('certificate-sha256:AA', 'reg-b')).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.credentials.bind('certificate-sha256:AA', 'reg-b')).rejects.toMatchObject({ code: 'store.conflict' });
       expect(await store.credentials.lookup('certificate-sha256:AA')).toBe('reg-a');
       await store.credentials.bind('token:1', 'reg-a');
       await store.credentials.unbindAll('reg-a');
@@ -80,13 +79,13 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       await store.voiceUsers.insert(voiceUser('reg-1', 'john'));
       await store.voiceUsers.insert(voiceUser('reg-1', 'jill'));
       await store.voiceUsers.insert(voiceUser('reg-2', 'jane', { extension: '1001' }));
-      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'JANE', { primaryEmail: 'another@contoso.example' }))).rejects.toMatchObject({ field: 'userName' });
-      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'other', { extension: '1001' }))).rejects.toMatchObject({ field: 'extension' });
-      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'other2', { did: '+15550001' }))).rejects.toMatchObject({ field: 'did' });
+      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'JANE', { primaryEmail: 'another@contoso.example' }))).rejects.toMatchObject({ code: 'store.conflict', data: { field: 'userName' } });
+      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'other', { extension: '1001' }))).rejects.toMatchObject({ code: 'store.conflict', data: { field: 'extension' } });
+      await expect(store.voiceUsers.insert(voiceUser('reg-1', 'other2', { did: '+15550001' }))).rejects.toMatchObject({ code: 'store.conflict', data: { field: 'did' } });
       expect((await store.voiceUsers.list('reg-1')).map((u) => u.userName).sort()).toEqual(['jane', 'jill', 'john']);
       const updated = await store.voiceUsers.replace({ ...first, extension: '1002' }, 1);
       expect(updated.version).toBe(2);
-      await expect(store.voiceUsers.replace({ ...first, extension: '1003' }, 1)).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(store.voiceUsers.replace({ ...first, extension: '1003' }, 1)).rejects.toMatchObject({ code: 'store.version_conflict' });
       expect((await store.voiceUsers.get('reg-1', first.id))?.extension).toBe('1002');
       expect(await store.voiceUsers.get('reg-2', first.id)).toBeNull();
     });

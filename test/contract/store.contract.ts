@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, VersionConflictError } from '../../src/kernel/store-errors.js';
+import { isAppError } from '../../src/kernel/app-error.js';
 import { type GroupRecord, type UserRecord } from '../../src/directory/directory-port.js';
 import { type JsonObject } from '../../src/kernel/json.js';
 import { type Store } from '../../src/persistence/persistence.js';
@@ -46,7 +46,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
     afterAll(() => store.close());
 
     it('REG-2: userName is unique per registration, case-insensitively; another registration may reuse it', async () => {
-      await expect(store.users.insert(user(reg, 'ALICE@contoso.com'))).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.users.insert(user(reg, 'ALICE@contoso.com'))).rejects.toMatchObject({ code: 'store.conflict' });
       expect((await store.users.findByUserName(reg, 'alice@CONTOSO.com'))?.userName).toBe('Alice@Contoso.com');
       expect((await store.users.query(other, { startIndex: 1, count: 10 })).totalResults).toBe(1);
     });
@@ -55,7 +55,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       const [foreign] = (await store.users.query(other, { startIndex: 1, count: 1 })).records;
       expect(await store.users.get(reg, foreign!.id)).toBeNull();
       expect(await store.users.delete(reg, foreign!.id)).toBe(false);
-      await expect(store.users.replace({ ...foreign!, registrationId: reg }, 1)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(store.users.replace({ ...foreign!, registrationId: reg }, 1)).rejects.toMatchObject({ code: 'store.not_found' });
     });
 
     it.each([
@@ -87,13 +87,13 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       const record = await store.users.insert(user(reg, `race-${randomUUID()}@contoso.com`));
       const results = await Promise.allSettled([store.users.replace({ ...record, resource: { ...record.resource, title: 'a' } }, 1), store.users.replace({ ...record, resource: { ...record.resource, title: 'b' } }, 1)]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(VersionConflictError);
+      expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'store.version_conflict' });
     });
 
     it('a failed write (duplicate userName) leaves the resource writable at once', async () => {
       const taken = await store.users.insert(user(reg, `taken-${randomUUID()}@contoso.com`));
       const renamed = await store.users.insert(user(reg, `renamed-${randomUUID()}@contoso.com`));
-      await expect(store.users.replace({ ...renamed, userName: taken.userName.toUpperCase() }, 1)).rejects.toMatchObject({ constructor: ConflictError, field: 'userName' });
+      await expect(store.users.replace({ ...renamed, userName: taken.userName.toUpperCase() }, 1)).rejects.toMatchObject({ code: 'store.conflict', data: { field: 'userName' } });
       const written = await store.users.replace({ ...renamed, resource: { ...renamed.resource, title: 'still writable' } }, 1);
       expect(written.version).toBe(2);
       expect((await store.users.get(reg, renamed.id))).toMatchObject({ version: 2, userName: renamed.userName, resource: { title: 'still writable' } });
@@ -128,8 +128,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       await store.groups.removeUserEverywhere(reg, m2!);
       expect(await store.groups.groupsOfUser(reg, m2!)).toEqual([]);
       expect((await store.groups.update(reg, group.id, 4, { members: [{ kind: 'removeAll' }] })).changed.sort()).toEqual([m4!, m5!].sort());
-      await expect(add(1, [m1!])).rejects.toBeInstanceOf(VersionConflictError);
-      await expect(store.groups.update(other, group.id, 5, { members: [{ kind: 'add', members: [{ value: m1! }] }] })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(add(1, [m1!])).rejects.toMatchObject({ code: 'store.version_conflict' });
+      await expect(store.groups.update(other, group.id, 5, { members: [{ kind: 'add', members: [{ value: m1! }] }] })).rejects.toMatchObject({ code: 'store.not_found' });
       const byName = await store.groups.query(reg, { filter: compare({ name: 'displayName', type: 'string', caseExact: false, column: 'displayNameLower', path: ['displayName'] }, 'eq', 'SALES'), startIndex: 1, count: 10 });
       expect(byName.records.map((g) => g.id)).toEqual([group.id]);
     });
@@ -168,7 +168,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
         const winners = results.filter((r): r is PromiseFulfilledResult<UserRecord> => r.status === 'fulfilled');
         expect(winners).toHaveLength(1);
         expect(winners[0]!.value.version).toBe(version + 1);
-        expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof VersionConflictError)).toBe(true);
+        expect(results.filter((r) => r.status === 'rejected').every((r) => isAppError((r as PromiseRejectedResult).reason, 'store.version_conflict'))).toBe(true);
         expect((await store.users.get(reg, record.id))!.resource.title).toBe(winners[0]!.value.resource.title);
       }
     });
@@ -182,7 +182,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
           try {
             return (await store.groups.update(reg, group.id, current.version, { members: [{ kind: 'add', members: [{ value: userId }] }] })).record.version;
           } catch (error) {
-            if (!(error instanceof VersionConflictError)) throw error;
+            if (!isAppError(error, 'store.version_conflict')) throw error;
           }
         }
       };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSAL_LIMITS } from '../../src/audit/refusal-ledger.js';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
-import { ERROR_SCHEMA } from '../../src/scim/errors.js';
+import { ERROR_SCHEMA } from '../../src/scim/to-scim-error.js';
 import { createHttpsClient } from '../support/https-client.js';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 

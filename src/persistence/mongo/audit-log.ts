@@ -3,7 +3,7 @@ import { Schema } from 'mongoose';
 import { subjectKeys, withoutUndefined, type AuditEvent } from '../../audit/audit-event.js';
 import { decodeCursor, pageSizeOf, prefixEnd, toPage, type AuditLog, type AuditPage, type AuditQuery } from '../../audit/audit-log.js';
 import type { SupportAccountRecord, SupportAccounts } from '../../console/support-accounts.js';
-import { NotFoundError } from '../../kernel/store-errors.js';
+import { notFound } from '../../kernel/store-errors.js';
 import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
 
 /**
@@ -169,7 +169,7 @@ export class MongoSupportAccounts implements SupportAccounts {
   setPassword(name: string, passwordHash: string, changedAt: string): Promise<void> {
     return mongoSafely(async () => {
       const result = await this.model.updateOne({ _id: name.toLowerCase() }, { $set: { 'account.passwordHash': passwordHash, 'account.passwordChangedAt': changedAt } });
-      if (result.matchedCount === 0) throw new NotFoundError(`support account ${name}`);
+      if (result.matchedCount === 0) throw notFound(`support account ${name}`);
     });
   }
 

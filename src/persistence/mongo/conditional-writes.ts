@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Document, Filter, UpdateFilter, WithId } from 'mongodb';
-import { StoreError } from '../../kernel/store-errors.js';
+import { AppError } from '../../kernel/app-error.js';
 import { isDuplicateKey, isNotImplemented, isUnavailable } from './mongo-errors.js';
 
 /**
@@ -22,9 +22,6 @@ export interface WriteModeChoice {
   /** FerretDB v1 identified itself: it also lacks `$elemMatch` on arrays of documents. */
   ferretDb: boolean;
 }
-
-/** Raised at start-up when the configured mode cannot be honoured on this server. */
-export class WriteModeRefusedError extends StoreError {}
 
 /**
  * Longer than any single operation's deadline (`socketTimeoutMS` in mongo-store.ts): a claim is taken over
@@ -53,7 +50,8 @@ export async function chooseWriteMode(db: Db, requested: RequestedWriteMode): Pr
   if (requested === 'claimed') return { mode: 'claimed', server, reason: 'configured', ferretDb: !!ferretDb };
   const refusal = ferretDb ? `${ferretDb} does not apply an update's filter atomically` : await raceProbeFailure(db);
   if (refusal === undefined) return { mode: 'atomic', server, reason: 'the server passed the conditional-update race probe', ferretDb: false };
-  if (requested === 'atomic') throw new WriteModeRefusedError(`MONGODB_WRITE_MODE=atomic refused: ${refusal}; use claimed (or auto)`);
+  // At start-up: the configured mode cannot be honoured on this server.
+  if (requested === 'atomic') throw new AppError('startup.write_mode_refused', `MONGODB_WRITE_MODE=atomic refused: ${refusal}; use claimed (or auto)`);
   return { mode: 'claimed', server, reason: refusal, ferretDb: !!ferretDb };
 }
 

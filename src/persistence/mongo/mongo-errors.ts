@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { ConflictError, StoreUnavailableError } from '../../kernel/store-errors.js';
+import { conflict, storeUnavailable } from '../../kernel/store-errors.js';
 
 const {
   MongoBulkWriteError,
@@ -96,8 +96,8 @@ export function conflictFieldOf({ keyFields }: DuplicateKey, fallback: string): 
 /** Turns driver errors into the store's errors; `fallbackField` names the unique field when the server does not. */
 export function translateMongoError(error: unknown, fallbackField = 'id'): never {
   const duplicate = duplicateKeyOf(error);
-  if (duplicate) throw new ConflictError(conflictFieldOf(duplicate, fallbackField));
-  if (isUnavailable(error)) throw new StoreUnavailableError('MongoDB is unavailable', { cause: error, mayHaveBeenApplied: mayHaveBeenSent(error) });
+  if (duplicate) throw conflict(conflictFieldOf(duplicate, fallbackField));
+  if (isUnavailable(error)) throw storeUnavailable('MongoDB is unavailable', { cause: error, mayHaveBeenApplied: mayHaveBeenSent(error) });
   throw error;
 }
 

@@ -1,6 +1,7 @@
 import { auditModels, MongoAuditLog, MongoSupportAccounts } from './audit-log.js';
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
-import { NotFoundError, VersionConflictError } from '../../kernel/store-errors.js';
+import { notFound, versionConflict } from '../../kernel/store-errors.js';
+import type { AppError } from '../../kernel/app-error.js';
 import { type GroupChange, type GroupChangeResult, type GroupCollection, type GroupRecord, type Member, type MemberChange, type UserCollection, type UserRecord } from '../../directory/directory-port.js';
 import { type JsonObject } from '../../kernel/json.js';
 import { type Store } from '../persistence.js';
@@ -237,8 +238,8 @@ abstract class MongoResources<R extends UserRecord | GroupRecord> {
   }
 
   /** Why a conditional write matched nothing: the record is gone, or it changed since it was read. */
-  protected async missedWrite(registrationId: string, id: string): Promise<Error> {
-    return (await this.model.exists({ registrationId, id })) ? new VersionConflictError(`${id} changed`) : new NotFoundError(`${id}`);
+  protected async missedWrite(registrationId: string, id: string): Promise<AppError> {
+    return (await this.model.exists({ registrationId, id })) ? versionConflict(id) : notFound(id);
   }
 
   query(registrationId: string, query: ListQuery): Promise<ListResult<R>> {

@@ -1,6 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
-import { NotFoundError, VersionConflictError } from '../../kernel/store-errors.js';
+import { notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../../registrations/registrations-port.js';
 import { isDuplicateKey, mongoSafely } from './mongo-errors.js';
 import type { ConditionalWrites } from './conditional-writes.js';
@@ -78,8 +78,8 @@ export class MongoRegistrations implements RegistrationCollection {
         $set: { nameLower: next.name.toLowerCase(), version: next.version, record: stored(next) },
       });
       if (!updated) {
-        if (!(await this.model.exists({ _id: record.id }))) throw new NotFoundError(`registration ${record.id}`);
-        throw new VersionConflictError(`registration ${record.id} changed`);
+        if (!(await this.model.exists({ _id: record.id }))) throw notFound(`registration ${record.id}`);
+        throw versionConflict(`registration ${record.id}`);
       }
       return next;
     }, 'name');

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { StoreUnavailableError } from '../../kernel/store-errors.js';
+import { storeUnavailable } from '../../kernel/store-errors.js';
 import { type SeatCounter, type SeatCounterCollection } from '../../portal/portal-port.js';
 import { CLAIM_EXPIRY_MS, type ConditionalWrites } from './conditional-writes.js';
 import { databaseNow } from './database-clock.js';
@@ -67,7 +67,7 @@ export class MongoSeatCounters implements SeatCounterCollection {
       for (let lost = 0; ; lost++) {
         const decided = await round();
         if (decided !== undefined) return decided;
-        if (Date.now() > deadline) throw new StoreUnavailableError(`the seat counter of ${license} stayed contended for ${CONTENDED_FOR_MS / 1000} s`);
+        if (Date.now() > deadline) throw storeUnavailable(`the seat counter of ${license} stayed contended for ${CONTENDED_FOR_MS / 1000} s`);
         // Many losses in a row: a claim may be waiting for its expiry; poll gently meanwhile.
         if (lost >= QUICK_ROUNDS) await delay(POLL_MS);
       }

@@ -1,6 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { Schema } from 'mongoose';
-import { ConflictError, NotFoundError, VersionConflictError } from '../../kernel/store-errors.js';
+import { conflict, notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type RetentionCollection, type RetentionRecord, type SeatCounterCollection, type VoiceUserCollection, type VoiceUserRecord } from '../../portal/portal-port.js';
 import { conflictFieldOf, duplicateKeyOf, mongoSafely } from './mongo-errors.js';
 import type { ConditionalWrites } from './conditional-writes.js';
@@ -93,12 +93,12 @@ export class MongoVoiceUsers implements VoiceUserCollection {
     } catch (error) {
       const duplicate = duplicateKeyOf(error);
       if (!duplicate) throw error;
-      if (duplicate.keyFields) throw new ConflictError(conflictFieldOf(duplicate, 'id'));
+      if (duplicate.keyFields) throw conflict(conflictFieldOf(duplicate, 'id'));
       for (const [field] of VOICE_USER_UNIQUE_FIELDS) {
         const clash = await this.model.exists({ registrationId: document.registrationId, [`keys.${field}`]: document.keys[field], _id: { $ne: document._id } });
-        if (clash) throw new ConflictError(field);
+        if (clash) throw conflict(field);
       }
-      throw new ConflictError('id');
+      throw conflict('id');
     }
   }
 
@@ -111,8 +111,8 @@ export class MongoVoiceUsers implements VoiceUserCollection {
       const previous = await this.model.findById(_id, { 'record.licenses': 1, version: 1 }).lean();
       const updated = await this.explainDuplicates(document, () => this.writes.update(this.model.collection, _id, { _id }, expectedVersion, { $set: fields }));
       if (!updated) {
-        if (!(await this.model.exists({ _id }))) throw new NotFoundError(`voice user ${record.id}`);
-        throw new VersionConflictError(`voice user ${record.id} changed`);
+        if (!(await this.model.exists({ _id }))) throw notFound(`voice user ${record.id}`);
+        throw versionConflict(`voice user ${record.id}`);
       }
       const held = previous?.version === expectedVersion ? previous.record.licenses : [];
       await this.giveBackSeats(record.registrationId, held.filter((license) => !next.licenses.includes(license)));

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { subjectKeys, type AuditEvent } from '../../audit/audit-event.js';
 import { decodeCursor, pageSizeOf, prefixEnd, toPage, type AuditLog, type AuditPage, type AuditQuery } from '../../audit/audit-log.js';
 import type { SupportAccountRecord, SupportAccounts } from '../../console/support-accounts.js';
-import { NotFoundError } from '../../kernel/store-errors.js';
+import { notFound } from '../../kernel/store-errors.js';
 import { sqliteSafely } from './sqlite-errors.js';
 
 /**
@@ -152,7 +152,7 @@ export class SqliteSupportAccounts implements SupportAccounts {
       const changed = this.db
         .prepare("UPDATE support_accounts SET doc = json_set(doc, '$.passwordHash', ?, '$.passwordChangedAt', ?) WHERE name_lower = ?")
         .run(passwordHash, changedAt, name.toLowerCase()).changes;
-      if (changed === 0) throw new NotFoundError(`support account ${name}`);
+      if (changed === 0) throw notFound(`support account ${name}`);
     });
   }
 

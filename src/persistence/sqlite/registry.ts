@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { NotFoundError, VersionConflictError } from '../../kernel/store-errors.js';
+import { notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../../registrations/registrations-port.js';
 import { sqliteSafely } from './sqlite-errors.js';
 
@@ -32,8 +32,8 @@ export class SqliteRegistrations implements RegistrationCollection {
         .prepare('UPDATE registrations SET name_lower = ?, version = ?, doc = ? WHERE id = ? AND version = ?')
         .run(next.name.toLowerCase(), next.version, JSON.stringify(next), record.id, expectedVersion);
       if (result.changes === 0) {
-        if (!this.db.prepare('SELECT 1 FROM registrations WHERE id = ?').get(record.id)) throw new NotFoundError(`registration ${record.id}`);
-        throw new VersionConflictError(`registration ${record.id} changed`);
+        if (!this.db.prepare('SELECT 1 FROM registrations WHERE id = ?').get(record.id)) throw notFound(`registration ${record.id}`);
+        throw versionConflict(`registration ${record.id}`);
       }
       return next;
     }, 'name');

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { ConflictError, StoreUnavailableError } from '../../kernel/store-errors.js';
+import { conflict, storeUnavailable } from '../../kernel/store-errors.js';
 
 /** The one place where better-sqlite3 errors are read: by `SqliteError.code` (extended result codes). */
 
@@ -15,14 +15,14 @@ const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY)(_|
  */
 export type ConflictNamer = string | ((message: string) => string);
 
-export function translateSqliteError(error: unknown, conflict: ConflictNamer = 'id'): never {
+export function translateSqliteError(error: unknown, namer: ConflictNamer = 'id'): never {
   if (error instanceof Database.SqliteError) {
-    if (UNIQUE_CODES.has(error.code)) throw new ConflictError(typeof conflict === 'string' ? conflict : conflict(error.message));
-    if (UNAVAILABLE_CODES.test(error.code)) throw new StoreUnavailableError('The embedded database is unavailable', { cause: error });
+    if (UNIQUE_CODES.has(error.code)) throw conflict(typeof namer === 'string' ? namer : namer(error.message));
+    if (UNAVAILABLE_CODES.test(error.code)) throw storeUnavailable('The embedded database is unavailable', { cause: error });
   }
   // better-sqlite3 throws a TypeError, not a SqliteError, once the connection is closed.
   if (error instanceof TypeError && error.message === 'The database connection is not open') {
-    throw new StoreUnavailableError('The embedded database is closed', { cause: error });
+    throw storeUnavailable('The embedded database is closed', { cause: error });
   }
   throw error;
 }

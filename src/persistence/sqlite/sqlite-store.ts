@@ -1,6 +1,6 @@
 import { SqliteAuditLog, SqliteSupportAccounts } from './audit-log.js';
 import Database from 'better-sqlite3';
-import { NotFoundError, VersionConflictError } from '../../kernel/store-errors.js';
+import { notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type GroupChange, type GroupChangeResult, type GroupCollection, type GroupRecord, type Member, type MemberChange, type UserCollection, type UserRecord } from '../../directory/directory-port.js';
 import { type JsonObject } from '../../kernel/json.js';
 import { type Store } from '../persistence.js';
@@ -144,7 +144,7 @@ abstract class SqliteResources<R extends UserRecord | GroupRecord> {
 
   private explainMissedUpdate(record: R): never {
     const exists = this.db.prepare(`SELECT 1 FROM ${this.table} WHERE registration_id = ? AND id = ?`).get(record.registrationId, record.id);
-    throw exists ? new VersionConflictError(`${this.table} ${record.id} changed`) : new NotFoundError(`${this.table} ${record.id}`);
+    throw exists ? versionConflict(`${this.table} ${record.id}`) : notFound(`${this.table} ${record.id}`);
   }
 
   query(registrationId: string, query: ListQuery): Promise<ListResult<R>> {
@@ -271,8 +271,8 @@ class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollecti
     return sqliteSafely(
       this.db.transaction(() => {
         const row = this.db.prepare('SELECT * FROM groups WHERE registration_id = ? AND id = ?').get(registrationId, groupId) as Row | undefined;
-        if (!row) throw new NotFoundError(`group ${groupId}`);
-        if (row.version !== expectedVersion) throw new VersionConflictError(`group ${groupId} changed`);
+        if (!row) throw notFound(`group ${groupId}`);
+        if (row.version !== expectedVersion) throw versionConflict(`group ${groupId}`);
         const changed = change.members.flatMap((memberChange) => this.applyMemberChange(registrationId, groupId, memberChange));
         const record = this.writeRow({ ...(change.record ?? this.fromRow(row)), version: expectedVersion + 1, lastModified: new Date().toISOString() }, expectedVersion);
         return { record, changed };

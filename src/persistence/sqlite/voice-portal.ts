@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { NotFoundError, VersionConflictError } from '../../kernel/store-errors.js';
+import { notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type LeaseCollection, type LeaseHolder } from '../../jobs/lease-port.js';
 import { type SeatCounter, type SeatCounterCollection, type RetentionCollection, type RetentionRecord, type VoiceUserCollection, type VoiceUserRecord } from '../../portal/portal-port.js';
 import { sqliteSafely } from './sqlite-errors.js';
@@ -54,8 +54,8 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
         )
         .run(keys.userName, keys.primaryEmail, keys.extension, keys.did, next.directoryUserId ?? null, next.version, JSON.stringify(next), record.registrationId, record.id, expectedVersion);
       if (result.changes === 0) {
-        if (!this.db.prepare('SELECT 1 FROM voice_users WHERE registration_id = ? AND id = ?').get(record.registrationId, record.id)) throw new NotFoundError(`voice user ${record.id}`);
-        throw new VersionConflictError(`voice user ${record.id} changed`);
+        if (!this.db.prepare('SELECT 1 FROM voice_users WHERE registration_id = ? AND id = ?').get(record.registrationId, record.id)) throw notFound(`voice user ${record.id}`);
+        throw versionConflict(`voice user ${record.id}`);
       }
       const lost = this.licensesOf(record.registrationId, record.id).filter((license) => !next.licenses.includes(license));
       this.unindexLicenses(record.registrationId, record.id);

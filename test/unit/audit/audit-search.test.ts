@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditLog, AuditQuery } from '../../../src/audit/audit-log.js';
-import { AuditSearchError, createAuditSearch } from '../../../src/audit/audit-search.js';
+import { createAuditSearch } from '../../../src/audit/audit-search.js';
+import { isAppError, type AppError } from '../../../src/kernel/app-error.js';
 import { encodeCursor } from '../../../src/audit/audit-log.js';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
@@ -24,10 +25,10 @@ async function queryFor(params: Record<string, unknown>, registrationIds?: strin
   return queries[0]!;
 }
 
-async function refusal(params: Record<string, unknown>, registrationIds?: string[]): Promise<AuditSearchError> {
+async function refusal(params: Record<string, unknown>, registrationIds?: string[]): Promise<AppError> {
   const error = await queryFor(params, registrationIds).catch((caught: unknown) => caught);
-  expect(error).toBeInstanceOf(AuditSearchError);
-  return error as AuditSearchError;
+  expect(isAppError(error, 'audit')).toBe(true);
+  return error as AppError;
 }
 
 describe('audit search parameters', () => {

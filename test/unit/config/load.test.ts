@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, isLoopback, loadConfig, readSettings } from '../../../src/config/load.js';
+import { configError, isLoopback, loadConfig, readSettings } from '../../../src/config/load.js';
 import { SECRET_SETTINGS } from '../../../src/config/schema.js';
+import type { AppError } from '../../../src/kernel/app-error.js';
 
 describe('configuration is validated at start-up, naming each variable and what is wrong', () => {
   it('defaults to the embedded store and development certificates under ./data', () => {
@@ -22,8 +23,8 @@ describe('configuration is validated at start-up, naming each variable and what 
       loadConfig({ SCIM_PORT: 'eighty', MONGODB_URI: 'postgres://x', TLS_CERT_FILE: '/nope.pem', LOG_LEVEL: 'loud' });
       expect.unreachable();
     } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      const message = (error as ConfigError).message;
+      expect(error).toMatchObject({ code: 'config.invalid' });
+      const message = (error as AppError).message;
       expect(message).toMatch(/SCIM_PORT: .*number/i);
       expect(message).toContain('MONGODB_URI: must start with mongodb:// or mongodb+srv://');
       expect(message).toContain('TLS_KEY_FILE: is required when TLS_CERT_FILE is set');
@@ -49,7 +50,7 @@ describe('development certificates only for a loopback listener', () => {
   it.each(['0.0.0.0', '::', '10.0.0.5', 'scim.example.com', '128.0.0.1'])('HOST=%s without TLS files refuses to start, saying what to set', (host) => {
     expect(isLoopback(host)).toBe(false);
     expect(() => loadConfig({ HOST: host })).toThrow(
-      new ConfigError([
+      configError([
         `HOST: ${host} is not a loopback address, and development certificates are only made for 127.0.0.1, ::1 or localhost. ` +
           'Set TLS_CERT_FILE, TLS_KEY_FILE, TLS_CLIENT_CA_FILE (and TLS_CRL_FILE) to your certificates, or HOST=127.0.0.1 to try the service locally',
       ]),
@@ -93,11 +94,11 @@ describe('secrets from files (<NAME>_FILE)', () => {
       loadConfig({ ADMIN_TOKEN_FILE: path.join(dir, 'absent'), MONGODB_URI: 'mongodb://db/x', MONGODB_URI_FILE: secretFile('uri', 'mongodb://db/y'), CONFIG_FILE: secretFile('config.json', JSON.stringify({ ADMIN_TOKEN: token })) });
       expect.unreachable();
     } catch (error) {
-      expect((error as ConfigError).problems).toEqual([
+      expect((error as AppError).data.problems).toEqual([
         `ADMIN_TOKEN_FILE: set either ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both`,
         'MONGODB_URI_FILE: set either MONGODB_URI or MONGODB_URI_FILE, not both',
       ]);
-      expect((error as ConfigError).message).not.toContain(token);
+      expect((error as AppError).message).not.toContain(token);
     }
     expect(() => loadConfig({ ADMIN_TOKEN_FILE: path.join(dir, 'absent') })).toThrow(`ADMIN_TOKEN_FILE: cannot read ${path.join(dir, 'absent')} (ENOENT)`);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import winston from 'winston';
 import { createJobRunner } from '../../../src/jobs/job-runner.js';
 import type { SqliteStore } from '../../../src/persistence/sqlite/sqlite-store.js';
-import type { CodedError } from '../../../src/kernel/app-error.js';
+import type { AppError } from '../../../src/kernel/app-error.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
 
 const logger = winston.createLogger({ silent: true });
@@ -61,7 +61,7 @@ describe('SYNC-3 the lease-guarded job runner (embedded store)', () => {
     await until(async () => (await store().leases.current('job:drain')) !== null);
     let stopped = false;
     const stopping = runner.stop().then(() => (stopped = true));
-    await expect(runner.exclusively('job:other', 60_000, async () => undefined)).rejects.toMatchObject({ code: 'service.stopping', status: 503 } satisfies Partial<CodedError>);
+    await expect(runner.exclusively('job:other', 60_000, async () => undefined)).rejects.toMatchObject({ code: 'service.stopping', status: 503 } satisfies Partial<AppError>);
     expect(stopped).toBe(false);
     release.resolve();
     await stopping;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/kernel/json.js';
 import { applyPatch } from '../../../src/scim/patch.js';
 import { ENTERPRISE, entraUser, GROUP, PATCH_OP, patchBody, USER, VOICE } from './fixtures.js';
+import { scimAnswerOf } from '../../support/scim-answer.js';
 
 const user = entraUser() as JsonObject;
 const patchUser = (...operations: unknown[]) => applyPatch('User', user, patchBody(...operations));
@@ -100,7 +101,7 @@ describe('applyPatch: errors (all operations or none)', () => {
     ['add without path and a non-object value', 'invalidValue', patchBody({ op: 'add', value: 'x' }), 'needs an object of attributes'],
     ['add on a filter that cannot describe a new element', 'noTarget', patchBody({ op: 'add', path: 'phoneNumbers[type ne "work"].value', value: '1' }), 'does not describe one to create'],
   ])('%s → 400 %s', (_name, scimType, body, detail) => {
-    expect(() => applyPatch('User', user, body)).toThrow(expect.objectContaining({ status: 400, scimType, message: expect.stringContaining(detail) }));
+    expect(scimAnswerOf(() => applyPatch('User', user, body))).toMatchObject({ status: 400, scimType, detail: expect.stringContaining(detail) });
   });
 });
 
@@ -135,6 +136,6 @@ describe('applyPatch: Group members become member operations, never part of the 
     ['a member without a value', { op: 'add', path: 'members', value: [{ display: 'x' }] }, 'invalidValue'],
     ['removing displayName', { op: 'remove', path: 'displayName' }, 'invalidValue'],
   ])('refuses %s', (_name, operation, scimType) => {
-    expect(() => patchGroup(operation)).toThrow(expect.objectContaining({ status: 400, scimType }));
+    expect(scimAnswerOf(() => patchGroup(operation))).toMatchObject({ status: 400, scimType });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readGroupBody, readResourceBody } from '../../../src/scim/validate.js';
 import { ENTERPRISE, entraUser, GROUP, MS_GROUP, USER, VOICE } from './fixtures.js';
+import { scimAnswerOf } from '../../support/scim-answer.js';
 
 describe('readResourceBody: what is stored from a User body', () => {
   it('keeps an Entra user exactly as sent', () => {
@@ -52,7 +53,7 @@ describe('readResourceBody: what is stored from a User body', () => {
     ['a bad element inside emails', { schemas: [USER], userName: 'a', emails: [{ value: 5 }] }, 'invalidValue', 'emails[0].value must be a string'],
     ['manager of the wrong type', { schemas: [USER], userName: 'a', [ENTERPRISE]: { manager: 5 } }, 'invalidValue', `${ENTERPRISE}:manager must be an object`],
   ])('refuses %s with 400', (_name, body, scimType, detail) => {
-    expect(() => readResourceBody('User', body, 'create')).toThrow(expect.objectContaining({ status: 400, scimType, message: expect.stringContaining(detail) }));
+    expect(scimAnswerOf(() => readResourceBody('User', body, 'create'))).toMatchObject({ status: 400, scimType, detail: expect.stringContaining(detail) });
   });
 });
 
@@ -78,6 +79,6 @@ describe('readGroupBody', () => {
     ['a member without value', { schemas: [GROUP], displayName: 'G', members: [{ display: 'x' }] }, 'members[0] must be an object whose "value" is the id of a user'],
     ['a User schema', { schemas: [USER], displayName: 'G' }, `schemas must include "${GROUP}"`],
   ])('refuses %s with 400 invalidValue', (_name, body, detail) => {
-    expect(() => readGroupBody(body, 'create')).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidValue', message: expect.stringContaining(detail) }));
+    expect(scimAnswerOf(() => readGroupBody(body, 'create'))).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringContaining(detail) });
   });
 });

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
-import { StoreUnavailableError } from '../../../src/kernel/store-errors.js';
+import { storeUnavailable } from '../../../src/kernel/store-errors.js';
 import { type Store } from '../../../src/persistence/persistence.js';
 import type { SqliteStore } from '../../../src/persistence/sqlite/sqlite-store.js';
-import { createLicenseSeats, NoLicenseLeftError, QUIET_BEFORE_RECOUNT_MS } from '../../../src/portal/license-seats.js';
+import { createLicenseSeats, QUIET_BEFORE_RECOUNT_MS } from '../../../src/portal/license-seats.js';
 import type { LicensePolicy } from '../../../src/domain/licenses.js';
 import { voiceUser } from '../../contract/portal-store.contract.js';
 
@@ -23,7 +23,7 @@ describe('SYNC-5 licence seats at write time (embedded store)', () => {
     const seats = createLicenseSeats(store);
     const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((name) => give(seats, 'race', name)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(NoLicenseLeftError), expect.any(NoLicenseLeftError)]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.objectContaining({ code: 'voice_user.no_license_left' }), expect.objectContaining({ code: 'voice_user.no_license_left' })]);
     expect(await store.voiceUsers.countHolding('race', 'voice-standard')).toBe(3);
   });
 
@@ -37,13 +37,13 @@ describe('SYNC-5 licence seats at write time (embedded store)', () => {
 
   it('SYNC-5 a seat leaked by a write of unknown outcome is refused until the counter has been quiet, then recounted and given', async () => {
     const seats = createLicenseSeats(store);
-    await expect(seats.withFreeSeats('leak', POLICY, ['voice-standard'], () => Promise.reject(new StoreUnavailableError('cut off mid-write')))).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(seats.withFreeSeats('leak', POLICY, ['voice-standard'], () => Promise.reject(storeUnavailable('cut off mid-write')))).rejects.toMatchObject({ code: 'store.unavailable' });
     await Promise.all(['a', 'b'].map((name) => give(seats, 'leak', name)));
-    await expect(give(seats, 'leak', 'c')).rejects.toBeInstanceOf(NoLicenseLeftError);
+    await expect(give(seats, 'leak', 'c')).rejects.toMatchObject({ code: 'voice_user.no_license_left' });
     // As a counter last changed before the quiet period looks (a crash long ago).
     (store as SqliteStore).db.prepare('UPDATE seat_counters SET changed_at = changed_at - ? WHERE registration_id = ?').run(QUIET_BEFORE_RECOUNT_MS + 1000, 'leak');
     await expect(give(seats, 'leak', 'c')).resolves.toMatchObject({ userName: 'c' });
-    await expect(give(seats, 'leak', 'd')).rejects.toBeInstanceOf(NoLicenseLeftError);
+    await expect(give(seats, 'leak', 'd')).rejects.toMatchObject({ code: 'voice_user.no_license_left' });
     expect(await store.voiceUsers.countHolding('leak', 'voice-standard')).toBe(3);
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
-import { StoreUnavailableError } from '../../../src/kernel/store-errors.js';
+import { storeUnavailable } from '../../../src/kernel/store-errors.js';
 import { type Store } from '../../../src/persistence/persistence.js';
 import { type UserRecord } from '../../../src/directory/directory-port.js';
 import { type VoiceUserCollection } from '../../../src/portal/portal-port.js';
@@ -20,7 +20,7 @@ const SETTINGS = {
 function failingOnNextInsert(store: Store): Store {
   const voiceUsers: VoiceUserCollection = Object.create(store.voiceUsers);
   voiceUsers.insert = async () => {
-    throw new StoreUnavailableError('the database went away');
+    throw storeUnavailable('the database went away');
   };
   return { ...store, voiceUsers } as Store;
 }
@@ -45,7 +45,7 @@ describe('SYNC-4 a DEL-5 move cut short between its delete and its create (embed
     await store.users.replace({ ...user, resource: { ...user.resource, addresses: [{ type: 'work', locality: 'London' }] } }, user.version);
 
     const cutShort = createReconcileService({ store: failingOnNextInsert(store), registrations });
-    await expect(cutShort.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false })).rejects.toThrow(StoreUnavailableError);
+    await expect(cutShort.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false })).rejects.toMatchObject({ code: 'store.unavailable' });
     expect(await store.voiceUsers.list(registrationId)).toEqual([]);
 
     const report = await reconcile.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false });
