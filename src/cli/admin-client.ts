@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { dataPaths, readSettings } from '../config/load.js';
 import { devCertificateFiles } from '../pki/dev-certificate-files.js';
+import { AppError } from '../kernel/app-error.js';
 
 export interface AdminConnection {
   url: string;
@@ -11,14 +12,9 @@ export interface AdminConnection {
   ca?: string | string[];
 }
 
-export class AdminRequestError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** A refusal of the admin API, with the code, message and status it answered. */
+function refusal(status: number, answer: { code?: string; message?: string } | undefined, text: string): AppError {
+  return new AppError(answer?.code ?? 'error', answer?.message ?? text, { status });
 }
 
 /**
@@ -70,7 +66,7 @@ export function createAdminClient(connection: AdminConnection) {
           response.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const parsed = text ? JSON.parse(text) : undefined;
-            if ((response.statusCode ?? 500) >= 400) reject(new AdminRequestError(response.statusCode ?? 500, parsed?.code ?? 'error', parsed?.message ?? text));
+            if ((response.statusCode ?? 500) >= 400) reject(refusal(response.statusCode ?? 500, parsed, text));
             else resolve(parsed as T);
           });
         },
@@ -85,9 +81,6 @@ export function createAdminClient(connection: AdminConnection) {
 export type AdminCall = ReturnType<typeof createAdminClient>;
 
 /** Calls an endpoint answering NDJSON and hands each line to `onLine` as it arrives. */
-/** A streamed answer that stopped before its end: the server went away mid-answer. */
-export class AnswerCutOffError extends Error {}
-
 /** A request body streamed to the admin API (a CSV file). */
 export interface Upload {
   contentType: string;
@@ -111,13 +104,13 @@ export function streamAdmin(connection: AdminConnection, method: string, route: 
           reject(error);
         }
       });
-      const cutOff = () => reject(new AnswerCutOffError(`The admin API at ${connection.url} closed the connection mid-answer`));
+      // The server went away mid-answer.
+      const cutOff = () => reject(new AppError('cli.answer_cut_off', `The admin API at ${connection.url} closed the connection mid-answer`));
       response.on('aborted', cutOff);
       response.on('error', cutOff);
       response.on('end', () => {
         if ((response.statusCode ?? 500) >= 400) {
-          const parsed = buffered ? JSON.parse(buffered) : {};
-          reject(new AdminRequestError(response.statusCode ?? 500, parsed.code ?? 'error', parsed.message ?? buffered));
+          reject(refusal(response.statusCode ?? 500, buffered ? JSON.parse(buffered) : {}, buffered));
         } else resolve();
       });
     });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { adminConnectionFromEnvironment, AdminRequestError, createAdminClient, type AdminCall } from './admin-client.js';
+import { adminConnectionFromEnvironment, createAdminClient, type AdminCall } from './admin-client.js';
+import { isAppError } from '../kernel/app-error.js';
 import { registrationsCommand } from './registrations-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { importCommand } from './import-command.js';
@@ -21,7 +22,8 @@ program.addCommand(supportAccountsCommand(call, print));
 program.addCommand(outboxCommand(call, print));
 
 program.parseAsync().catch((error: unknown) => {
-  const message = error instanceof AdminRequestError ? `${error.code}: ${error.message}` : (error as Error).message;
+  // The admin API's refusals are printed with their code; the CLI's own problems say enough alone.
+  const message = isAppError(error, 'cli') || !isAppError(error) ? (error as Error).message : `${error.code}: ${error.message}`;
   process.stderr.write(`error: ${message}\n`);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { AnswerCutOffError, streamAdmin, type AdminConnection } from './admin-client.js';
+import { streamAdmin, type AdminConnection } from './admin-client.js';
+import { AppError, isAppError } from '../kernel/app-error.js';
 
 type Print = (value: unknown) => void;
 
@@ -21,7 +22,7 @@ export function reconcileCommand(connection: () => AdminConnection, print: Print
       let reported = false;
       const streamed = streamAdmin(connection(), 'POST', `/registrations/${encodeURIComponent(options.registration)}/reconcile${query}`, (line) => {
         if ('report' in line || 'error' in line) stopBar();
-        if ('error' in line) throw new RunStoppedError((line.error as { message: string }).message);
+        if ('error' in line) throw runStopped((line.error as { message: string }).message);
         if ('report' in line) {
           print(line.report);
           reported = true;
@@ -34,15 +35,13 @@ export function reconcileCommand(connection: () => AdminConnection, print: Print
       });
       await streamed.catch((error: unknown) => {
         stopBar();
-        throw error instanceof AnswerCutOffError ? new RunStoppedError('the server closed the connection (it stopped)') : error;
+        throw isAppError(error, 'cli.answer_cut_off') ? runStopped('the server closed the connection (it stopped)') : error;
       });
-      if (!reported) throw new RunStoppedError('the server ended the answer without a report (it stopped or lost its database)');
+      if (!reported) throw runStopped('the server ended the answer without a report (it stopped or lost its database)');
     });
 }
 
 /** SYNC-4: what was applied stays applied; the next run does only what is left. */
-class RunStoppedError extends Error {
-  constructor(reason: string) {
-    super(`Reconcile stopped part-way: ${reason}. Run it again: a run does only what is left (SYNC-4).`);
-  }
+function runStopped(reason: string): AppError {
+  return new AppError('cli.run_stopped', `Reconcile stopped part-way: ${reason}. Run it again: a run does only what is left (SYNC-4).`);
 }

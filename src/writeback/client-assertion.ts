@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, randomUUID, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
+import { AppError } from '../kernel/app-error.js';
 
 /** The app's own credential (REG-3): its client id and the certificate registered on it. */
 export interface AppCredential {
@@ -12,7 +13,10 @@ export interface AppCredential {
 /** Lifetime of an assertion: it is used once, straight away. */
 const ASSERTION_LIFETIME_SECONDS = 300;
 
-export class CredentialFileError extends Error {}
+/** The app's certificate or key file cannot be used: `writeback.credential_unreadable`, saying which and why. */
+function unreadable(message: string): AppError {
+  return new AppError('writeback.credential_unreadable', message, { status: 500 });
+}
 
 /** Reads certificate and key (one PEM file may hold both). The key never leaves this object. */
 export function loadAppCredential({ clientId, certificateFile, privateKeyFile }: { clientId: string; certificateFile: string; privateKeyFile: string }): AppCredential {
@@ -21,7 +25,7 @@ export function loadAppCredential({ clientId, certificateFile, privateKeyFile }:
   const certificate = new X509Certificate(certificatePem);
   const privateKey = createPrivateKey(keyPem);
   if (privateKey.asymmetricKeyType !== 'rsa' || !certificate.checkPrivateKey(privateKey)) {
-    throw new CredentialFileError(`${privateKeyFile} is not the RSA private key of the certificate in ${certificateFile}`);
+    throw unreadable(`${privateKeyFile} is not the RSA private key of the certificate in ${certificateFile}`);
   }
   return { clientId, certificate, privateKey };
 }
@@ -55,9 +59,9 @@ function readPem(file: string, what: string, block: RegExp): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CredentialFileError(`cannot read the ${what} file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw unreadable(`cannot read the ${what} file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   const found = block.exec(text)?.[0];
-  if (!found) throw new CredentialFileError(`${file} holds no PEM ${what}`);
+  if (!found) throw unreadable(`${file} holds no PEM ${what}`);
   return found;
 }

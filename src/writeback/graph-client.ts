@@ -1,5 +1,6 @@
 import { request } from 'node:https';
-import { clientAssertion, CredentialFileError, loadAppCredential } from './client-assertion.js';
+import { AppError, isAppError } from '../kernel/app-error.js';
+import { clientAssertion, loadAppCredential } from './client-assertion.js';
 import { parseRetryAfter } from './backoff.js';
 import type { GraphUserPatch } from './graph-attributes.js';
 
@@ -22,21 +23,23 @@ export interface GraphApp {
 }
 
 /**
- * `retry`: nothing is wrong with this user's change; Graph, the network or the app's set-up is
- * (an outage, throttling, a missing permission). Try again later, for the whole registration.
- * `reject`: Graph refused this user's change (unknown user, attribute not writable); retrying
- * would fail the same way.
+ * Why a write to Graph failed, as an AppError of status 502 (Graph's or the network's failure):
+ * - `graph.unavailable`: nothing is wrong with this user's change; Graph, the network or the app's
+ *   set-up is (an outage, throttling, a missing permission). Try again later, for the whole registration.
+ * - `graph.refused`: Graph refused this user's change (unknown user, attribute not writable);
+ *   retrying would fail the same way.
+ * `data` holds Graph's answer (`graphAnswerOf`): its HTTP status, and how long it asked to wait.
  */
-export class GraphError extends Error {
-  constructor(
-    message: string,
-    readonly verdict: 'retry' | 'reject',
-    readonly status?: number,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'GraphError';
-  }
+function graphUnavailable(message: string, graphStatus?: number, retryAfterMs?: number): AppError {
+  return new AppError('graph.unavailable', message, { status: 502, data: { graphStatus, retryAfterMs } });
+}
+
+function graphRefused(message: string, graphStatus: number): AppError {
+  return new AppError('graph.refused', message, { status: 502, data: { graphStatus } });
+}
+
+export function graphAnswerOf(error: AppError): { status?: number; retryAfterMs?: number } {
+  return { status: error.data.graphStatus as number | undefined, retryAfterMs: error.data.retryAfterMs as number | undefined };
 }
 
 interface HttpAnswer {
@@ -75,7 +78,7 @@ export function createGraphClient(endpoints: GraphEndpoints) {
     const body = parseJson(answer.text) as { access_token?: string; expires_in?: number | string; error?: string; error_description?: string };
     if (answer.status !== 200 || !body.access_token) {
       const reason = body.error ? `${body.error}: ${firstLine(body.error_description)}` : `HTTP ${answer.status}`;
-      throw new GraphError(`the Entra token endpoint refused the app's certificate sign-in (${reason}); check tenant id, client id and the certificate registered on the app`, 'retry', answer.status, retryAfterOf(answer));
+      throw graphUnavailable(`the Entra token endpoint refused the app's certificate sign-in (${reason}); check tenant id, client id and the certificate registered on the app`, answer.status, retryAfterOf(answer));
     }
     tokens.set(key, { accessToken: body.access_token, expiresAt: Date.now() + Number(body.expires_in ?? 3600) * 1000 });
     return body.access_token;
@@ -107,8 +110,8 @@ export function createGraphClient(endpoints: GraphEndpoints) {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
         res.on('error', (error) => reject(unreachable(what, error)));
       });
-      req.on('timeout', () => req.destroy(new GraphError(`${what} did not answer within ${endpoints.timeoutMs} ms`, 'retry')));
-      req.on('error', (error) => reject(error instanceof GraphError ? error : unreachable(what, error)));
+      req.on('timeout', () => req.destroy(graphUnavailable(`${what} did not answer within ${endpoints.timeoutMs} ms`)));
+      req.on('error', (error) => reject(isAppError(error, 'graph') ? error : unreachable(what, error)));
       req.end(body);
     });
   }
@@ -122,23 +125,23 @@ function loadCredential(app: GraphApp) {
   try {
     return loadAppCredential(app);
   } catch (error) {
-    if (error instanceof CredentialFileError) throw new GraphError(error.message, 'retry');
-    throw new GraphError(`the app's certificate or key could not be read: ${(error as Error).message}`, 'retry');
+    if (isAppError(error, 'writeback.credential_unreadable')) throw graphUnavailable(error.message);
+    throw graphUnavailable(`the app's certificate or key could not be read: ${(error as Error).message}`);
   }
 }
 
-function graphRefusal(answer: HttpAnswer): GraphError {
+function graphRefusal(answer: HttpAnswer): AppError {
   const graphError = (parseJson(answer.text) as { error?: { code?: string; message?: string } }).error;
   const reason = `HTTP ${answer.status}${graphError?.code ? ` ${graphError.code}` : ''}${graphError?.message ? `: ${firstLine(graphError.message)}` : ''}`;
-  if (RETRY_STATUSES.has(answer.status)) return new GraphError(`Microsoft Graph is unavailable or throttling (${reason})`, 'retry', answer.status, retryAfterOf(answer));
+  if (RETRY_STATUSES.has(answer.status)) return graphUnavailable(`Microsoft Graph is unavailable or throttling (${reason})`, answer.status, retryAfterOf(answer));
   if (answer.status === 401 || answer.status === 403) {
-    return new GraphError(`Microsoft Graph refused the app (${reason}); the app needs the User.ReadWrite.All application permission with admin consent in the customer's tenant`, 'retry', answer.status);
+    return graphUnavailable(`Microsoft Graph refused the app (${reason}); the app needs the User.ReadWrite.All application permission with admin consent in the customer's tenant`, answer.status);
   }
-  return new GraphError(`Microsoft Graph refused the change (${reason})`, 'reject', answer.status);
+  return graphRefused(`Microsoft Graph refused the change (${reason})`, answer.status);
 }
 
-function unreachable(what: string, error: Error): GraphError {
-  return new GraphError(`${what} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message})`, 'retry');
+function unreachable(what: string, error: Error): AppError {
+  return graphUnavailable(`${what} is unreachable (${(error as NodeJS.ErrnoException).code ?? error.message})`);
 }
 
 function retryAfterOf(answer: HttpAnswer): number | undefined {

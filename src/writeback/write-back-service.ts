@@ -9,7 +9,8 @@ import type { UserRecord } from '../directory/directory-port.js';
 import type { VoiceUserRecord } from '../portal/portal-port.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { graphPatchBody, WRITE_BACK_FIELDS, type WriteBackField } from './graph-attributes.js';
-import { GraphError, type GraphClient } from './graph-client.js';
+import { graphAnswerOf, type GraphClient } from './graph-client.js';
+import { isAppError, type AppError } from '../kernel/app-error.js';
 import type { OutboxEntry } from './outbox.js';
 import { outboxDeliveredEvent, outboxDroppedEvent, outboxFailedEvent, outboxRetryEvent, type WriteBackSubject } from './outbox-audit.js';
 
@@ -168,7 +169,7 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
     try {
       await graph.patchUser(target, entraUserId, body);
     } catch (error) {
-      if (!(error instanceof GraphError)) throw error;
+      if (!isAppError(error, 'graph')) throw error;
       return failed(registrationId, { ...subject, entraUserId }, ready, fields, attempt, error);
     }
     await store.outbox.remove(registrationId, ids);
@@ -176,17 +177,18 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
     return 'delivered';
   }
 
-  async function failed(registrationId: string, subject: WriteBackSubject, ready: OutboxEntry[], fields: WriteBackField[], attempt: number, error: GraphError): Promise<Delivery> {
+  async function failed(registrationId: string, subject: WriteBackSubject, ready: OutboxEntry[], fields: WriteBackField[], attempt: number, error: AppError): Promise<Delivery> {
     const ids = ready.map((entry) => entry.id);
-    if (error.verdict === 'reject') {
+    const answer = graphAnswerOf(error);
+    if (error.code === 'graph.refused') {
       await store.outbox.remove(registrationId, ids);
-      await audit(outboxFailedEvent(subject, { fields, changes: ids.length, reason: error.message, status: error.status }));
+      await audit(outboxFailedEvent(subject, { fields, changes: ids.length, reason: error.message, status: answer.status }));
       return 'dropped';
     }
-    const retryAt = new Date(Date.now() + retryDelayMs(attempt, backoff, error.retryAfterMs)).toISOString();
+    const retryAt = new Date(Date.now() + retryDelayMs(attempt, backoff, answer.retryAfterMs)).toISOString();
     await store.outbox.recordFailure(registrationId, ids, error.message);
     await store.outbox.postpone(registrationId, retryAt);
-    await audit(outboxRetryEvent(subject, { fields, reason: error.message, status: error.status, attempt, retryAt }));
+    await audit(outboxRetryEvent(subject, { fields, reason: error.message, status: answer.status, attempt, retryAt }));
     logger.warn('write-back held back', { event: 'writeback.retry', registrationId, attempt, retryAt, reason: error.message });
     return 'held-back';
   }
