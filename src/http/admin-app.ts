@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { RegistrationRecord } from '../registrations/registrations-port.js';
 import type { RegistrationService, BindBy } from '../registrations/registration-service.js';
 import { requireAdminToken } from './admin-auth.js';
-import { createAdminErrorHandler } from './admin-errors.js';
+import { createAdminErrorHandler, toAdminAnswer } from './admin-errors.js';
 import { AppError } from '../kernel/app-error.js';
 import { requestLogContext } from '../log/log-context.js';
 import { noteRouteBase } from './route-template.js';
@@ -46,10 +46,10 @@ export function createAdminApp({ adminToken, registrations, logger, reloadTls, e
 }
 
 /** A request Node's HTTP parser refused, in the admin API's error shape (see `answerMalformedRequests`). */
-export const adminErrorAnswer: ErrorAnswer = (_status, detail) => ({
-  contentType: 'application/json; charset=utf-8',
-  body: JSON.stringify({ code: 'request.malformed', message: detail }),
-});
+export const adminErrorAnswer: ErrorAnswer = (error) => {
+  const { code, message } = toAdminAnswer(error);
+  return { contentType: 'application/json; charset=utf-8', body: JSON.stringify({ code, message }) };
+};
 
 function registrationRoutes(registrations: RegistrationService): Router {
   const router = express.Router();

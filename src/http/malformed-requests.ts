@@ -1,8 +1,9 @@
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AppError } from '../kernel/app-error.js';
 
-/** How a listener words an error it answers itself: the SCIM Error shape, or the admin API's. */
-export type ErrorAnswer = (status: number, detail: string) => { contentType: string; body: string };
+/** How a listener writes an error it answers itself (`request.malformed`): the SCIM Error shape, or the admin API's. */
+export type ErrorAnswer = (error: AppError) => { contentType: string; body: string };
 
 /** Node's parser codes that have a status of their own; any other parse failure is a 400. */
 const STATUS_BY_CODE: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 };
@@ -27,13 +28,17 @@ export function answerMalformedRequests(server: Server, answer: ErrorAnswer): vo
       return;
     }
     const status = STATUS_BY_CODE[error.code ?? ''] ?? 400;
-    const { contentType, body } = answer(status, DETAIL_BY_STATUS[status]!);
+    const { contentType, body } = answer(malformed(status));
     const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, `Content-Type: ${contentType}`, `Content-Length: ${Buffer.byteLength(body)}`, 'Cache-Control: no-store', 'Connection: close'];
     socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
   });
   // Expect values other than 100-continue: Node would answer a bare 417.
   server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
-    const { contentType, body } = answer(417, DETAIL_BY_STATUS[417]!);
+    const { contentType, body } = answer(malformed(417));
     res.writeHead(417, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' }).end(body);
   });
+}
+
+function malformed(status: number): AppError {
+  return new AppError('request.malformed', DETAIL_BY_STATUS[status]!, { status });
 }

@@ -6,7 +6,7 @@ import type { CredentialResolver } from '../auth/credentials.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import type { ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
-import { toScimErrorBody } from '../scim/to-scim-error.js';
+import { toScimError, toScimErrorBody } from '../scim/to-scim-error.js';
 import { excerpt } from '../audit/refusal-ledger.js';
 import type { ErrorAnswer } from './malformed-requests.js';
 import { createScimRouter } from './scim-router.js';
@@ -73,9 +73,9 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
 }
 
 /** A request Node's HTTP parser refused, answered as a SCIM Error (see `answerMalformedRequests`). */
-export const scimErrorAnswer: ErrorAnswer = (status, detail) => ({
+export const scimErrorAnswer: ErrorAnswer = (error) => ({
   contentType: 'application/scim+json',
-  body: JSON.stringify(toScimErrorBody({ status, scimType: status === 400 ? 'invalidSyntax' : undefined, detail })),
+  body: JSON.stringify(toScimErrorBody(toScimError(error))),
 });
 
 function logRefusal(logger: Logger) {

@@ -78,6 +78,8 @@ const SCIM_ANSWERS: Readonly<Record<string, (error: AppError) => ScimErrorAnswer
   'request.encoded': passedOn({ status: 415 }),
   'request.charset': passedOn({ status: 415 }),
   'request.aborted': passedOn({ status: 400 }),
+  // Refused by Node's HTTP parser before Express (a malformed header, an unknown Expect, …).
+  'request.malformed': (error) => ({ status: error.status, ...(error.status === 400 ? { scimType: 'invalidSyntax' as const } : {}), detail: error.message }),
   'request.unreadable': (error) => ({ status: error.status, detail: `The request cannot be read (HTTP ${error.status}); check its headers, path and body` }),
 };
 

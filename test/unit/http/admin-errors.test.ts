@@ -30,6 +30,7 @@ describe('admin-errors: the admin API answers codes, in one table', () => {
     expect(toAdminAnswer(parserError('encoding.unsupported', 415))).toEqual({ code: 'request.encoded', message: 'The request body must be sent uncompressed (no Content-Encoding)', status: 415 });
     expect(toAdminAnswer(parserError('charset.unsupported', 415))).toEqual({ code: 'request.unreadable', message: 'The request cannot be read (HTTP 415)', status: 415 });
     expect(toAdminAnswer(parserError('request.aborted', 400))).toEqual({ code: 'request.unreadable', message: 'The request cannot be read (HTTP 400)', status: 400 });
+    expect(toAdminAnswer(new AppError('request.malformed', 'The request headers are larger than the limit', { status: 431 }))).toEqual({ code: 'request.malformed', message: 'The request headers are larger than the limit', status: 431 });
     expect(toAdminAnswer(parserError('something.else', 405))).toEqual({ code: 'request.unreadable', message: 'The request cannot be read (HTTP 405)', status: 405 });
   });
 });

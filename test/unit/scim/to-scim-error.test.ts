@@ -78,6 +78,8 @@ describe('to-scim-error: request bodies refused before any handler', () => {
     ['request.encoded', 'The request body must be sent uncompressed (no Content-Encoding)', {}, 415, { status: 415, detail: 'The request body must be sent uncompressed (no Content-Encoding)' }],
     ['request.charset', 'The request body must be UTF-8 JSON', {}, 415, { status: 415, detail: 'The request body must be UTF-8 JSON' }],
     ['request.aborted', 'The request was aborted before the body was received', {}, 400, { status: 400, detail: 'The request was aborted before the body was received' }],
+    ['request.malformed', 'The request is not valid HTTP/1.1', {}, 400, { status: 400, scimType: 'invalidSyntax', detail: 'The request is not valid HTTP/1.1' }],
+    ['request.malformed', 'The request headers are larger than the limit', {}, 431, { status: 431, detail: 'The request headers are larger than the limit' }],
     ['request.unreadable', 'The request cannot be read (HTTP 405)', {}, 405, { status: 405, detail: 'The request cannot be read (HTTP 405); check its headers, path and body' }],
   ] as const)('%s', (code, message, data, status, answer) => {
     expect(toScimError(new AppError(code, message, { status, data }))).toEqual(answer);
