@@ -40,7 +40,7 @@ export function toAdminAnswer(error: unknown): AdminAnswer {
 export function createAdminErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     const answer = toAdminAnswer(error);
-    if (answer.status >= 500) logger.error('admin request failed', { correlationId: correlationIdOf(res), path: req.path, error: (error as Error)?.message, errorName: (error as Error)?.name, errorCode: (error as AppError)?.code });
+    if (answer.status >= 500) logger.error('admin request failed', { correlationId: correlationIdOf(res), path: req.path, error: (error as Error)?.message, errorName: (error as Error)?.name, errorCode: isAppError(error) ? error.code : undefined });
     const body = { code: answer.code, message: answer.message, correlationId: correlationIdOf(res) };
     if (!res.headersSent) res.status(answer.status).json(body);
     // A streamed answer (reconcile progress) has sent its status already: the error is its last line.
