@@ -12,6 +12,7 @@ import { openPersistence as openStore } from '../src/main.js';
 import type { Store } from '../src/persistence/persistence.js';
 import type { UserRecord } from '../src/directory/directory-port.js';
 import { createReconcileService } from '../src/reconcile/reconcile-service.js';
+import { createLicenseSeats } from '../src/portal/license-seats.js';
 import { startMongoServer } from '../test/support/mongo-server.js';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'both' }, users: { type: 'string', default: '100000' } } });
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
 
 async function benchStore(kind: string, store: Store): Promise<void> {
   const registrationId = randomUUID();
-  const reconcile = createReconcileService({ store, registrations: { settingsOf: async () => SETTINGS } });
+  const reconcile = createReconcileService({ store, registrations: { settingsOf: async () => SETTINGS }, seats: createLicenseSeats(store), parallelWrites: store.capabilities.parallelWrites });
   let started = Date.now();
   const users = await seed(store, registrationId);
   console.log(JSON.stringify({ store: kind, step: `seed ${USERS} directory users`, ms: Date.now() - started }));

@@ -156,6 +156,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
     reconcile: createReconcileService({
       store,
       seats,
+      parallelWrites: store.capabilities.parallelWrites,
       writeBack,
       registrations: { settingsOf: settingsById },
       observer: allOf([reconcileAudit(record), metrics.reconcileObserver, reconcileLog(logger)]),

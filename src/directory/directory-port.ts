@@ -85,8 +85,6 @@ export interface GroupCollection extends ResourceCollection<GroupRecord> {
    */
   update(registrationId: string, groupId: string, expectedVersion: number, change: GroupChange): Promise<GroupChangeResult>;
   listMembers(registrationId: string, groupId: string): Promise<Member[]>;
-  /** Group ids the user is a member of. */
-  groupsOfUser(registrationId: string, userId: string): Promise<string[]>;
   /** Deletes every membership of the user (called when the user is deleted). */
   removeUserEverywhere(registrationId: string, userId: string): Promise<void>;
   /** Every membership of the registration, for reconciliation. */

@@ -2,6 +2,8 @@ import type { UserCollection, GroupCollection } from '../directory/directory-por
 import type { RegistrationCollection, CredentialIndex } from '../registrations/registrations-port.js';
 import type { VoiceUserCollection, RetentionCollection, SeatCounterCollection } from '../portal/portal-port.js';
 import type { LeaseCollection } from '../jobs/lease-port.js';
+import type { GroupBatchReads, UserBatchReads } from '../reconcile/reconcile-port.js';
+import type { StoreCapabilities } from './capabilities.js';
 import type { ConsoleSessionCollection, LoginFailureCollection } from '../console/console-state-port.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SupportAccounts } from '../console/support-accounts.js';
@@ -13,8 +15,9 @@ import type { WriteBackOutbox } from '../writeback/outbox.js';
  */
 export interface Store {
   readonly kind: 'mongodb' | 'sqlite';
-  users: UserCollection;
-  groups: GroupCollection;
+  readonly capabilities: StoreCapabilities;
+  users: UserCollection & UserBatchReads;
+  groups: GroupCollection & GroupBatchReads;
   registrations: RegistrationCollection;
   credentials: CredentialIndex;
   voiceUsers: VoiceUserCollection;

@@ -1,6 +1,6 @@
 import { countedLicenses, noLicenseLeft, type LicensePolicy, type LicenseUsage } from '../domain/licenses.js';
 import { AppError, isAppError } from '../kernel/app-error.js';
-import { type Store } from '../persistence/persistence.js';
+import type { SeatStore } from './portal-port.js';
 import { createKeyedLock } from '../kernel/keyed-lock.js';
 
 /**
@@ -21,7 +21,7 @@ export const QUIET_BEFORE_RECOUNT_MS = 120_000;
  * a counter quiet for QUIET_BEFORE_RECOUNT_MS is recounted from the voice users and corrected by
  * a compare-and-set on its version; so a leaked seat is never refused for longer than that.
  */
-export function createLicenseSeats(store: Store) {
+export function createLicenseSeats(store: SeatStore) {
   const withLock = createKeyedLock();
   const countHolders = (registrationId: string, license: string) => () => store.voiceUsers.countHolding(registrationId, license);
 

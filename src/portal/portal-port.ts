@@ -9,8 +9,8 @@ export interface VoiceUserCollection {
   get(registrationId: string, id: string): Promise<VoiceUserRecord | null>;
   /** The voice users linked to these directory users (one query, indexed). */
   findByDirectoryUsers(registrationId: string, directoryUserIds: readonly string[]): Promise<VoiceUserRecord[]>;
-  /** Case-insensitive, through the unique primary-email key. */
-  findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null>;
+  /** The voice users with any of these primary emails, case-insensitively, through the unique primary-email key (one query). */
+  findByPrimaryEmails(registrationId: string, emails: readonly string[]): Promise<VoiceUserRecord[]>;
   /** `store.conflict` naming userName, primaryEmail, extension, did or id when taken in the registration. */
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord>;
   /** Licences the record no longer holds give their seat back to the seat counters. */
@@ -48,8 +48,8 @@ export interface RetentionCollection {
   due(now: string): Promise<RetentionRecord[]>;
   remove(id: string): Promise<void>;
   list(registrationId: string): Promise<RetentionRecord[]>;
-  /** The newest record of a voice user linked to this directory user (indexed). */
-  latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null>;
+  /** For each of these directory users that has one, the newest record of a voice user linked to it (one query, indexed). */
+  latestForEach(registrationId: string, directoryUserIds: readonly string[]): Promise<RetentionRecord[]>;
 }
 
 /**
@@ -86,4 +86,19 @@ export interface SeatCounter {
   changedAt: number;
   /** The database's clock when the counter was read. */
   readAt: number;
+}
+
+/** What SYNC-5's seat counting reads and changes: the counters, and the holders a counter starts from. */
+export interface SeatStore {
+  seatCounters: SeatCounterCollection;
+  voiceUsers: Pick<VoiceUserCollection, 'countHolding'>;
+}
+
+/**
+ * The portal's port: its voice users, the DEL-4 retention records and the SYNC-5 seat counters.
+ * The portal service, the seat counting and the recordings purge each take the part they use.
+ */
+export interface PortalStore extends SeatStore {
+  voiceUsers: VoiceUserCollection;
+  retention: RetentionCollection;
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflictingField } from '../kernel/store-errors.js';
-import { type Store } from '../persistence/persistence.js';
-import { type VoiceUserRecord } from './portal-port.js';
+import { type PortalStore, type VoiceUserRecord } from './portal-port.js';
 import { AppError, isAppError } from '../kernel/app-error.js';
 import type { LicensePolicy } from '../domain/licenses.js';
 import { DIRECTORY_OWNED_FIELDS } from '../domain/voice-user-fields.js';
@@ -32,7 +31,7 @@ const Edit = Identity.partial().strict();
 export type { VoiceUserChange };
 
 export interface PortalServiceDeps {
-  store: Store;
+  store: Pick<PortalStore, 'voiceUsers' | 'retention'>;
   seats: LicenseSeats;
   licensePolicyOf: (registrationId: string) => Promise<LicensePolicy>;
   onChange?: (registrationId: string, change: VoiceUserChange, rule: string) => Promise<void>;

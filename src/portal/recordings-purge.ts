@@ -1,6 +1,5 @@
 import type { JobRunner } from '../jobs/job-runner.js';
-import type { RetentionRecord } from './portal-port.js';
-import type { Store } from '../persistence/persistence.js';
+import type { PortalStore, RetentionRecord } from './portal-port.js';
 
 const HOUR_MS = 3_600_000;
 const PURGE_LEASE = 'recordings-purge';
@@ -8,7 +7,7 @@ const PURGE_LEASE = 'recordings-purge';
 const PURGE_LEASE_MS = 5 * 60_000;
 
 export interface RecordingsPurgeDeps {
-  store: Store;
+  store: Pick<PortalStore, 'retention'>;
   jobs: JobRunner;
   /** Told of each purge, after it happened (the audit trail). */
   onPurged: (record: RetentionRecord) => void;

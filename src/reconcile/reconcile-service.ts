@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pMap from 'p-map';
 import { isAppError } from '../kernel/app-error.js';
 import { conflictingField } from '../kernel/store-errors.js';
-import { type Store } from '../persistence/persistence.js';
-import { type VoiceUserRecord } from '../portal/portal-port.js';
+import { type RetentionRecord, type VoiceUserRecord } from '../portal/portal-port.js';
+import type { ReconcileStore } from './reconcile-port.js';
 import { computeDesiredState } from '../domain/desired-state.js';
 import { planReconciliation } from '../domain/plan.js';
 import type { Plan, PlanRow } from '../domain/plan-row.js';
@@ -11,7 +11,7 @@ import { retentionEndsAt, type RetentionPeriod } from '../domain/retention.js';
 import type { Directory, DesiredVoiceUser, JsonMap, ReconcileSettings, VoiceUserChange } from '../domain/types.js';
 import type { PortalNumbers } from '../domain/location-move.js';
 import { NO_LICENSES, usageOf, type LicensePolicy } from '../domain/licenses.js';
-import { createLicenseSeats, type LicenseSeats } from '../portal/license-seats.js';
+import { type LicenseSeats } from '../portal/license-seats.js';
 import { NO_WRITE_BACK, type WriteBackRecorder } from '../writeback/write-back-service.js';
 
 export type ReconcileTrigger = 'just-in-time' | 'on-demand' | 'batched';
@@ -56,11 +56,13 @@ export interface RegistrationSettingsSource {
 }
 
 export interface ReconcileServiceDeps {
-  store: Store;
+  store: ReconcileStore;
   registrations: RegistrationSettingsSource;
   observer?: ReconcileObserver;
   /** Shared with the portal's own licence edits, so both count seats under one lock. */
-  seats?: LicenseSeats;
+  seats: LicenseSeats;
+  /** The store's calls are round trips that overlap well (its capability): rows are then applied a few at a time. */
+  parallelWrites?: boolean;
   /** TWO-1: a linked (DEL-6) or created voice user with an extension/DID is written back to Entra. */
   writeBack?: WriteBackRecorder;
 }
@@ -71,7 +73,7 @@ export interface ReconcileServiceDeps {
  * stored on every run, so a run cut short finishes cleanly when run again (SYNC-4). A row that
  * fails is a per-user error; the others go on (SYNC-5). A database error stops the run.
  */
-export function createReconcileService({ store, registrations, observer, seats = createLicenseSeats(store), writeBack = NO_WRITE_BACK }: ReconcileServiceDeps) {
+export function createReconcileService({ store, registrations, observer, seats, parallelWrites = false, writeBack = NO_WRITE_BACK }: ReconcileServiceDeps) {
   async function reconcileRegistration(registrationId: string, options: { trigger: ReconcileTrigger; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<ReconcileReport> {
     const settings = await requireSettings(registrationId);
     return execute(registrationId, (await planFor(registrationId, settings)).plan, settings, options);
@@ -86,11 +88,14 @@ export function createReconcileService({ store, registrations, observer, seats =
     return { directory, voiceUsers, desired, plan: planReconciliation(desired, voiceUsers, { licenses, locationNumbers: current.locationNumbers }) };
   }
 
-  /** Just-in-time (SYNC-1): only the directory users a SCIM write touched. */
+  /**
+   * Just-in-time (SYNC-1): only the directory users a SCIM write touched, read in batches: the
+   * same few round trips for one user or a thousand.
+   */
   async function reconcileUsers(registrationId: string, directoryUserIds: string[], correlationId?: string): Promise<ReconcileReport> {
     const settings = await requireSettings(registrationId);
     const ids = new Set(directoryUserIds);
-    const [directory, linked] = await Promise.all([loadUsers(registrationId, [...ids]), linkedVoiceUsers(registrationId, [...ids])]);
+    const [directory, linked] = await Promise.all([loadUsers(registrationId, [...ids]), store.voiceUsers.findByDirectoryUsers(registrationId, [...ids])]);
     const desired = computeDesiredState(directory, settings);
     const matchable = await handMadeMatches(registrationId, desired);
     const licenses = { policy: settings.licensing, usage: await seats.inUse(registrationId, settings.licensing, settings.licensing.assignOnCreate) };
@@ -118,23 +123,19 @@ export function createReconcileService({ store, registrations, observer, seats =
     return { users: users.map((u) => ({ id: u.id, resource: u.resource as JsonMap })), groups, memberships };
   }
 
+  /** The touched users, their memberships and those groups: three reads whatever their number. */
   async function loadUsers(registrationId: string, ids: string[]): Promise<Directory> {
-    const users = (await Promise.all(ids.map((id) => store.users.get(registrationId, id)))).filter((u) => u !== null);
-    const groupsOfEach = await Promise.all(users.map((u) => store.groups.groupsOfUser(registrationId, u.id)));
-    const memberships = users.flatMap((u, index) => groupsOfEach[index]!.map((groupId) => ({ groupId, userId: u.id })));
-    const groups = (await Promise.all([...new Set(groupsOfEach.flat())].map((id) => store.groups.get(registrationId, id)))).filter((g) => g !== null);
+    const [users, memberships] = await Promise.all([store.users.getMany(registrationId, ids), store.groups.groupsOfUsers(registrationId, ids)]);
+    const groupIds = [...new Set(memberships.map((membership) => membership.groupId))];
+    const groups = groupIds.length > 0 ? await store.groups.getMany(registrationId, groupIds) : [];
     return { users: users.map((u) => ({ id: u.id, resource: u.resource as JsonMap })), groups, memberships };
-  }
-
-  async function linkedVoiceUsers(registrationId: string, ids: string[]): Promise<VoiceUserRecord[]> {
-    return store.voiceUsers.findByDirectoryUsers(registrationId, ids);
   }
 
   /** DEL-6 candidates for just-in-time: hand-made voice users with a desired user's primary email. */
   async function handMadeMatches(registrationId: string, desired: ReturnType<typeof computeDesiredState>): Promise<VoiceUserRecord[]> {
     const emails = [...desired.values()].flatMap((verdict) => (verdict.kind === 'desired' ? [verdict.user.primaryEmail] : []));
-    const found = await Promise.all(emails.map((email) => store.voiceUsers.findByPrimaryEmail(registrationId, email)));
-    return found.filter((v): v is VoiceUserRecord => v !== null && v.origin === 'portal' && !v.directoryUserId);
+    const found = emails.length > 0 ? await store.voiceUsers.findByPrimaryEmails(registrationId, emails) : [];
+    return found.filter((v) => v.origin === 'portal' && !v.directoryUserId);
   }
 
   async function execute(
@@ -153,11 +154,12 @@ export function createReconcileService({ store, registrations, observer, seats =
       if (!dryRun) observer?.userFailed(registrationId, error, run);
     };
     let done = 0;
+    const moves = dryRun ? new Map<string, RetentionRecord>() : await movesCutShort(registrationId, plan.rows);
     const handle = async (row: PlanRow) => {
       if (row.kind === 'error') fail({ userName: row.userName, rule: row.rule, message: row.message, directoryUserId: row.directoryUserId });
       else if (dryRun) counts[row.kind]++;
       else {
-        const applied = await applyRow(registrationId, row, settings, run).catch((error: unknown) => describeFailure(row, error));
+        const applied = await applyRow(registrationId, row, settings, run, moves).catch((error: unknown) => describeFailure(row, error));
         if (applied === true) counts[row.kind]++;
         else fail(applied);
       }
@@ -165,8 +167,8 @@ export function createReconcileService({ store, registrations, observer, seats =
       await yieldNowAndThen();
     };
     // Deletions first, all of them, so what they free is free. Rows touch different voice users, so
-    // on MongoDB a few run at once (each is a network round trip); SQLite calls are synchronous.
-    const concurrency = store.kind === 'mongodb' ? MONGODB_APPLY_CONCURRENCY : 1;
+    // where calls are round trips that overlap (the store's capability) a few run at once.
+    const concurrency = parallelWrites ? PARALLEL_APPLY_CONCURRENCY : 1;
     const finished = (stopped?: string): ReconcileReport => {
       const report: ReconcileReport = { ...run, registrationId, trigger, dryRun, counts, errors, plan: plan.rows, durationMs: Date.now() - started, ...(stopped ? { stopped } : {}) };
       observer?.runFinished(report);
@@ -183,13 +185,13 @@ export function createReconcileService({ store, registrations, observer, seats =
     return finished();
   }
 
-  async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, { recordingRetention: retention, licensing }: ApplySettings, run: RunContext): Promise<true> {
+  async function applyRow(registrationId: string, row: Exclude<PlanRow, { kind: 'error' }>, { recordingRetention: retention, licensing }: ApplySettings, run: RunContext, moves: Map<string, RetentionRecord>): Promise<true> {
     const changed = (change: VoiceUserChange) => observer?.voiceUserChanged(registrationId, change, row.rule, run);
     /** TWO-1: a new extension/DID of a linked voice user is recorded for write-back with its write. */
     const writingBack = (before: VoiceUserRecord | undefined, next: VoiceUserRecord, write: () => Promise<VoiceUserRecord>) => writeBack.writing(registrationId, before, next, write);
     switch (row.kind) {
       case 'create': {
-        const { licenses, numbers } = await whatAMoveCarries(registrationId, row);
+        const { licenses, numbers } = whatAMoveCarries(row, moves.get(row.desired.directoryUserId));
         const next = { ...newVoiceUser(registrationId, row.desired), licenses, ...numbers };
         changed({ after: await writingBack(undefined, next, () => seats.withFreeSeats(registrationId, licensing, licenses, () => store.voiceUsers.insert(next))) });
         return true;
@@ -247,13 +249,16 @@ export function createReconcileService({ store, registrations, observer, seats =
 
   /**
    * A DEL-5 move cut short between its delete and its create leaves only a create for the next
-   * run: the moved user gets back the licences it held and the numbers the move carried, not
-   * just what newcomers are given.
+   * run (see whatAMoveCarries). The newest retention record of every user the plan creates, read
+   * before applying in a few batched calls rather than one per row.
    */
-  async function whatAMoveCarries(registrationId: string, row: Extract<PlanRow, { kind: 'create' }>): Promise<{ licenses: string[]; numbers: PortalNumbers }> {
-    const latest = await store.retention.latestFor(registrationId, row.desired.directoryUserId);
-    if (latest?.movedTo === undefined) return { licenses: row.licenses, numbers: {} };
-    return { licenses: latest.licenses ?? row.licenses, numbers: latest.carried ?? {} };
+  async function movesCutShort(registrationId: string, rows: readonly PlanRow[]): Promise<Map<string, RetentionRecord>> {
+    const created = rows.flatMap((row) => (row.kind === 'create' ? [row.desired.directoryUserId] : []));
+    const latest = new Map<string, RetentionRecord>();
+    for (let start = 0; start < created.length; start += LOOKUP_BATCH) {
+      for (const record of await store.retention.latestForEach(registrationId, created.slice(start, start + LOOKUP_BATCH))) latest.set(record.directoryUserId!, record);
+    }
+    return latest;
   }
 
   return { reconcileRegistration, reconcileUsers, removeAllVoiceUsers, planFor: (registrationId: string) => planFor(registrationId) };
@@ -264,6 +269,15 @@ export type ReconcileService = ReturnType<typeof createReconcileService>;
 interface ApplySettings {
   recordingRetention: RetentionPeriod;
   licensing: LicensePolicy;
+}
+
+/**
+ * The moved user gets back the licences it held and the numbers the move carried, not just what
+ * newcomers are given; a newcomer, or a user whose latest record is a plain deletion, gets those.
+ */
+function whatAMoveCarries(row: Extract<PlanRow, { kind: 'create' }>, latest: RetentionRecord | undefined): { licenses: string[]; numbers: PortalNumbers } {
+  if (latest?.movedTo === undefined) return { licenses: row.licenses, numbers: {} };
+  return { licenses: latest.licenses ?? row.licenses, numbers: latest.carried ?? {} };
 }
 
 function newVoiceUser(registrationId: string, desired: DesiredVoiceUser): VoiceUserRecord {
@@ -300,7 +314,9 @@ function describeFailure(row: PlanRow, error: unknown): ReconcileError {
  * progress lines of the run itself would wait for its end. Every few ms of work it lets them through.
  */
 const YIELD_EVERY_MS = 10;
-const MONGODB_APPLY_CONCURRENCY = 8;
+const PARALLEL_APPLY_CONCURRENCY = 8;
+/** Ids per batched read of a whole run (a bounded `IN`/`$in` list). */
+const LOOKUP_BATCH = 1000;
 let lastYield = Date.now();
 
 async function yieldNowAndThen(): Promise<void> {

@@ -97,7 +97,10 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect((await store.voiceUsers.findByDirectoryUsers('reg-3', ['dir-1', 'dir-2', 'dir-9'])).map((v) => v.id).sort()).toEqual([linked.id, other.id].sort());
       expect(await store.voiceUsers.findByDirectoryUsers('reg-1', ['dir-1'])).toEqual([]);
       expect(await store.voiceUsers.findByDirectoryUsers('reg-3', [])).toEqual([]);
-      expect((await store.voiceUsers.findByPrimaryEmail('reg-3', 'LINKED@contoso.example'))?.id).toBe(linked.id);
+      const byEmail = await store.voiceUsers.findByPrimaryEmails('reg-3', ['LINKED@contoso.example', 'other@CONTOSO.example', 'nobody@contoso.example']);
+      expect(byEmail.map((v) => v.id).sort()).toEqual([linked.id, other.id].sort());
+      expect(await store.voiceUsers.findByPrimaryEmails('reg-1', ['linked@contoso.example'])).toEqual([]);
+      expect(await store.voiceUsers.findByPrimaryEmails('reg-3', [])).toEqual([]);
       expect(await store.voiceUsers.deleteAll('reg-3')).toBe(3);
       expect(await store.voiceUsers.list('reg-3')).toEqual([]);
     });
@@ -127,16 +130,20 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       expect(await store.retention.list('reg-1')).toEqual([]);
     });
 
-    it('DEL-5: the newest retention record of a directory user is found (a move cut short is resumed from it)', async () => {
+    it('DEL-5: the newest retention record of each directory user is found in one call (a move cut short is resumed from it)', async () => {
       const moved = { id: 'ret-m', registrationId: 'reg-6', voiceUserId: 'v-m', userName: 'mover', deletedAt: '2026-02-01T00:00:00.000Z', purgeAfter: '2027-02-01T00:00:00.000Z', directoryUserId: 'dir-m', licenses: ['voice-pro'], movedTo: 'loc-lon' };
       const removed = { ...moved, id: 'ret-r', voiceUserId: 'v-r', deletedAt: '2026-03-01T00:00:00.000Z', movedTo: undefined };
+      const another = { ...moved, id: 'ret-n', voiceUserId: 'v-n', userName: 'another', directoryUserId: 'dir-n', deletedAt: '2026-01-01T00:00:00.000Z' };
       await store.retention.add(moved);
-      expect(await store.retention.latestFor('reg-6', 'dir-m')).toEqual(moved);
+      expect(await store.retention.latestForEach('reg-6', ['dir-m'])).toEqual([moved]);
       const { movedTo: _movedTo, ...removedRecord } = removed;
       await store.retention.add(removedRecord);
-      expect(await store.retention.latestFor('reg-6', 'dir-m')).toEqual(removedRecord);
-      expect(await store.retention.latestFor('reg-7', 'dir-m')).toBeNull();
-      expect(await store.retention.latestFor('reg-6', 'dir-x')).toBeNull();
+      await store.retention.add(another);
+      const byUser = (records: { directoryUserId?: string }[]) => [...records].sort((a, b) => a.directoryUserId!.localeCompare(b.directoryUserId!));
+      expect(byUser(await store.retention.latestForEach('reg-6', ['dir-m', 'dir-n', 'dir-x']))).toEqual([removedRecord, another]);
+      expect(await store.retention.latestForEach('reg-7', ['dir-m', 'dir-n'])).toEqual([]);
+      expect(await store.retention.latestForEach('reg-6', ['dir-x'])).toEqual([]);
+      expect(await store.retention.latestForEach('reg-6', [])).toEqual([]);
     });
 
     it('SYNC-3: a lease is held by one holder until released or expired', async () => {

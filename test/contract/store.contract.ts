@@ -124,9 +124,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       expect(await store.groups.update(reg, group.id, 3, { members: [{ kind: 'remove', ids: [m1!, m3!, 'absent'] }] })).toMatchObject({ changed: [m1, m3], record: { version: 4 } });
       expect((await store.groups.listMembers(reg, group.id)).map((m) => m.value)).toEqual([m2, m4, m5]);
       expect((await store.groups.get(reg, group.id))!.version).toBe(4);
-      expect(await store.groups.groupsOfUser(reg, m2!)).toEqual([group.id]);
+      expect(await store.groups.groupsOfUsers(reg, [m2!])).toEqual([{ groupId: group.id, userId: m2 }]);
       await store.groups.removeUserEverywhere(reg, m2!);
-      expect(await store.groups.groupsOfUser(reg, m2!)).toEqual([]);
+      expect(await store.groups.groupsOfUsers(reg, [m2!])).toEqual([]);
       expect((await store.groups.update(reg, group.id, 4, { members: [{ kind: 'removeAll' }] })).changed.sort()).toEqual([m4!, m5!].sort());
       await expect(add(1, [m1!])).rejects.toMatchObject({ code: 'store.version_conflict' });
       await expect(store.groups.update(other, group.id, 5, { members: [{ kind: 'add', members: [{ value: m1! }] }] })).rejects.toMatchObject({ code: 'store.not_found' });
@@ -144,9 +144,9 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       expect(await store.groups.allMemberships(reg)).toEqual(expect.arrayContaining([{ groupId: group.id, userId: member }]));
       expect(await store.groups.allMemberships(other)).toEqual([]);
       expect(await store.groups.listMembers(other, group.id)).toEqual([]);
-      expect(await store.groups.groupsOfUser(other, member!)).toEqual([]);
+      expect(await store.groups.groupsOfUsers(other, [member!])).toEqual([]);
       await store.groups.removeUserEverywhere(other, member!);
-      expect(await store.groups.groupsOfUser(reg, member!)).toEqual([group.id]);
+      expect(await store.groups.groupsOfUsers(reg, [member!])).toEqual([{ groupId: group.id, userId: member }]);
     });
 
     it('DEL-1: a user deleted while a member add runs never stays a member (no dangling memberships)', async () => {
@@ -205,6 +205,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       expect((await store.groups.listAll(reg)).map((g) => g.id)).not.toContain(group.id);
       expect(await store.groups.delete(reg, group.id)).toBe(false);
       await store.ping();
+    });
+
+    it('SYNC-1 batched reads: users, groups and memberships of many ids in one call each; another registration’s ids are not found', async () => {
+      const [a, b, c] = await insertUsers(reg, 3);
+      const [foreignUser] = await insertUsers(other, 1);
+      const [sales, support] = [await store.groups.insert(groupRecord(reg, `Batch-${randomUUID()}`)), await store.groups.insert(groupRecord(reg, `Batch-${randomUUID()}`))];
+      const foreignGroup = await store.groups.insert(groupRecord(other, `Batch-${randomUUID()}`));
+      await store.groups.update(reg, sales.id, 1, { members: [{ kind: 'add', members: [{ value: a! }, { value: b! }] }] });
+      await store.groups.update(reg, support.id, 1, { members: [{ kind: 'add', members: [{ value: a! }] }] });
+      await store.groups.update(other, foreignGroup.id, 1, { members: [{ kind: 'add', members: [{ value: foreignUser! }] }] });
+      const ids = (records: { id: string }[]) => records.map((record) => record.id).sort();
+      expect(ids(await store.users.getMany(reg, [a!, b!, c!, foreignUser!, 'missing']))).toEqual([a!, b!, c!].sort());
+      expect(await store.users.getMany(other, [a!, b!])).toEqual([]);
+      expect(await store.users.getMany(reg, [])).toEqual([]);
+      expect(ids(await store.groups.getMany(reg, [sales.id, support.id, foreignGroup.id]))).toEqual([sales.id, support.id].sort());
+      expect(await store.groups.getMany(other, [sales.id])).toEqual([]);
+      const memberships = await store.groups.groupsOfUsers(reg, [a!, b!, c!, foreignUser!]);
+      expect(memberships.map((m) => `${m.groupId}/${m.userId}`).sort()).toEqual([`${sales.id}/${a}`, `${sales.id}/${b}`, `${support.id}/${a}`].sort());
+      expect(await store.groups.groupsOfUsers(other, [a!, b!])).toEqual([]);
+      expect(await store.groups.groupsOfUsers(reg, [])).toEqual([]);
     });
 
     it('REG-2: credentials unbind one key at a time', async () => {

@@ -4,6 +4,19 @@ import type { SqliteStore } from '../../src/persistence/sqlite/sqlite-store.js';
 import { STORE_KINDS, startTestService, type RegisteredClient, type TestService } from '../support/test-service.js';
 import { entraGroup, entraUser, patch } from './scim-fixtures.js';
 
+/** No background job ticks within a measured request: the counts are the request's own. */
+const QUIET = { BATCH_TICK_MS: '3600000', WRITEBACK_DRAIN_MS: '3600000' };
+
+/** Calls made on the service's store so far, less the audit trail's (batched after the answer, they belong to no one request). */
+function callCounter(service: TestService): () => number {
+  if (service.kind === 'sqlite') return () => (service.store as SqliteStore).statementsRun;
+  let commands = 0;
+  (service.store as MongoStore).connection.getClient().on('commandStarted', (event) => {
+    if (event.command[event.commandName] !== 'audit_events') commands++;
+  });
+  return () => commands;
+}
+
 /**
  * Database round trips per SCIM operation: MongoDB commands (driver command monitoring), SQLite
  * statements. The audit trail shares the store's connection but is written in batches after the
@@ -17,17 +30,9 @@ describe.each(STORE_KINDS)('Round trips per SCIM operation (%s store, on-demand 
   const rows: Record<string, number> = {};
 
   beforeAll(async () => {
-    service = await startTestService(kind);
+    service = await startTestService(kind, QUIET);
     client = await service.registration('trips', { syncMode: { kind: 'on-demand' } });
-    if (kind === 'mongodb') {
-      let commands = 0;
-      (service.store as MongoStore).connection.getClient().on('commandStarted', (event) => {
-        if (event.command[event.commandName] !== 'audit_events') commands++;
-      });
-      countCalls = () => commands;
-    } else {
-      countCalls = () => (service.store as SqliteStore).statementsRun;
-    }
+    countCalls = callCounter(service);
     for (let n = 0; n < 90; n++) userIds.push((await client.scim.post('/Users', entraUser(`trip.${n}@contoso.example`))).body.id);
   });
   afterAll(() => {
@@ -57,5 +62,60 @@ describe.each(STORE_KINDS)('Round trips per SCIM operation (%s store, on-demand 
       expect(forty - ten).toBeGreaterThan(0);
       expect((forty - ten) % 30).toBe(0);
     }
+  });
+});
+
+/**
+ * SYNC-1 just-in-time: the reconcile a member PATCH triggers reads the users it touched in a few
+ * batched calls, whatever their number.
+ */
+describe.each(STORE_KINDS)('Round trips of a just-in-time member PATCH (%s store)', (kind) => {
+  let service: TestService;
+  let countCalls: () => number;
+  const rows: Record<string, number> = {};
+
+  beforeAll(async () => {
+    service = await startTestService(kind, QUIET);
+    countCalls = callCounter(service);
+  });
+  afterAll(() => {
+    console.info(`round trips of a just-in-time member PATCH (${kind}):`, JSON.stringify(rows));
+    return service.stop();
+  });
+
+  /** Users pushed one by one, then a PATCH adding the first k to a group, then the other m: the cost of each PATCH. */
+  const patchCosts = async (client: RegisteredClient, groupName: string, k: number, m: number) => {
+    const ids: string[] = [];
+    for (let n = 0; n < k + m; n++) ids.push((await client.scim.post('/Users', entraUser(`${groupName.toLowerCase()}.${n}@contoso.example`, { addresses: [{ type: 'work', locality: 'Seattle' }] }))).body.id);
+    const group = (await client.scim.post('/Groups', entraGroup(groupName, []))).body;
+    const addMembers = async (members: string[]) => {
+      const before = countCalls();
+      const answer = await client.scim.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: members.map((value) => ({ value })) }));
+      expect(answer.status, answer.text).toBe(204);
+      return countCalls() - before;
+    };
+    return [await addMembers(ids.slice(0, k)), await addMembers(ids.slice(k))] as const;
+  };
+
+  it('SYNC-1 what just-in-time adds to a PATCH of 10 or of 100 members (voice users already) is the same number of round trips', async () => {
+    const settings = { accountDomains: ['contoso.example'], locationMap: { Seattle: 'loc-sea' } };
+    const onDemand = await patchCosts(await service.registration('on-demand', { ...settings, syncMode: { kind: 'on-demand' } }), 'Plain', 10, 100);
+    const client = await service.registration('jit-linked', { ...settings, syncMode: { kind: 'just-in-time' } });
+    const [ten, hundred] = await patchCosts(client, 'Linked', 10, 100);
+    rows['on-demand PATCH /Groups/{id} +10 members'] = onDemand[0];
+    rows['on-demand PATCH /Groups/{id} +100 members'] = onDemand[1];
+    rows['JIT PATCH /Groups/{id} +10 members (no voice-user change)'] = ten;
+    rows['JIT PATCH /Groups/{id} +100 members (no voice-user change)'] = hundred;
+    expect((await service.store.voiceUsers.list(client.id)).length).toBe(110);
+    // The reconcile reads the touched users in batches: its share does not grow with the member count.
+    expect(hundred - onDemand[1]).toBe(ten - onDemand[0]);
+  });
+
+  it('SYNC-1 adding 10 and then 100 members to the synced group creates their voice users', async () => {
+    const client = await service.registration('jit-scoped', { accountDomains: ['contoso.example'], locationMap: { Seattle: 'loc-sea' }, syncMode: { kind: 'just-in-time' }, scope: { kind: 'groups', groups: [{ displayName: 'Voice' }] } });
+    const [ten, hundred] = await patchCosts(client, 'Voice', 10, 100);
+    rows['JIT PATCH /Groups/{id} +10 members (10 voice users created)'] = ten;
+    rows['JIT PATCH /Groups/{id} +100 members (100 voice users created)'] = hundred;
+    expect((await service.store.voiceUsers.list(client.id)).length).toBe(110);
   });
 });

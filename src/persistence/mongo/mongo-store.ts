@@ -5,6 +5,7 @@ import type { AppError } from '../../kernel/app-error.js';
 import { type GroupChange, type GroupChangeResult, type GroupCollection, type GroupRecord, type Member, type MemberChange, type UserCollection, type UserRecord } from '../../directory/directory-port.js';
 import { type JsonObject } from '../../kernel/json.js';
 import { type Store } from '../persistence.js';
+import type { GroupBatchReads, Membership, UserBatchReads } from '../../reconcile/reconcile-port.js';
 import type { ListQuery, ListResult } from '../query.js';
 import { compileMongoFilter, compileMongoSort } from './mongo-filter.js';
 import { duplicateIndexesOf, mongoSafely } from './mongo-errors.js';
@@ -80,6 +81,8 @@ function resourceModel(connection: Connection, name: string, collection: string,
  */
 export class MongoStore implements Store {
   readonly kind = 'mongodb';
+  /** Every call is a network round trip: independent writes overlap well. */
+  readonly capabilities = { parallelWrites: true };
   readonly users: MongoUsers;
   readonly groups: MongoGroups;
   readonly registrations: MongoRegistrations;
@@ -216,6 +219,11 @@ abstract class MongoResources<R extends UserRecord | GroupRecord> {
     });
   }
 
+  /** One `$in` query for any number of ids. */
+  getMany(registrationId: string, ids: readonly string[]): Promise<R[]> {
+    return mongoSafely(async () => (await this.model.find({ registrationId, id: { $in: [...ids] } }).lean<ResourceDocument[]>()).map((document) => this.toRecord(document)));
+  }
+
   insert(record: R): Promise<R> {
     return mongoSafely(async () => {
       await this.model.collection.insertOne(this.storedFields(this.toDocument(record)));
@@ -279,7 +287,7 @@ function emailsLowerOf(resource: JsonObject): string[] {
   return emails.flatMap((email) => (email && typeof email === 'object' && !Array.isArray(email) && typeof email.value === 'string' ? [email.value.toLowerCase()] : []));
 }
 
-class MongoUsers extends MongoResources<UserRecord> implements UserCollection {
+class MongoUsers extends MongoResources<UserRecord> implements UserCollection, UserBatchReads {
   protected readonly conflictField = 'userName';
 
   protected toRecord(document: ResourceDocument): UserRecord {
@@ -337,7 +345,7 @@ class MongoUsers extends MongoResources<UserRecord> implements UserCollection {
 const PENDING_GRACE_MS = 2_000;
 const PENDING_POLL_MS = 20;
 
-class MongoGroups extends MongoResources<GroupRecord> implements GroupCollection {
+class MongoGroups extends MongoResources<GroupRecord> implements GroupCollection, GroupBatchReads {
   protected readonly conflictField = 'id';
 
   constructor(
@@ -499,8 +507,8 @@ class MongoGroups extends MongoResources<GroupRecord> implements GroupCollection
     );
   }
 
-  groupsOfUser(registrationId: string, userId: string): Promise<string[]> {
-    return mongoSafely(async () => (await this.memberships.find({ registrationId, userId }, { groupId: 1 }).lean()).map((doc) => doc.groupId));
+  groupsOfUsers(registrationId: string, userIds: readonly string[]): Promise<Membership[]> {
+    return mongoSafely(async () => (await this.memberships.find({ registrationId, userId: { $in: [...userIds] } }, { groupId: 1, userId: 1 }).lean()).map((doc) => ({ groupId: doc.groupId, userId: doc.userId })));
   }
 
   removeUserEverywhere(registrationId: string, userId: string): Promise<void> {

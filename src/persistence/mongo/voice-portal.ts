@@ -74,8 +74,8 @@ export class MongoVoiceUsers implements VoiceUserCollection {
     return mongoSafely(async () => (await this.model.find({ registrationId, directoryUserId: { $in: [...directoryUserIds] } }, { record: 1 }).lean()).map((doc) => doc.record));
   }
 
-  findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null> {
-    return mongoSafely(async () => (await this.model.findOne({ registrationId, 'keys.primaryEmail': email.toLowerCase() }).lean())?.record ?? null);
+  findByPrimaryEmails(registrationId: string, emails: readonly string[]): Promise<VoiceUserRecord[]> {
+    return mongoSafely(async () => (await this.model.find({ registrationId, 'keys.primaryEmail': { $in: emails.map((email) => email.toLowerCase()) } }, { record: 1 }).lean()).map((doc) => doc.record));
   }
 
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord> {
@@ -174,7 +174,13 @@ export class MongoRetention implements RetentionCollection {
     return mongoSafely(async () => (await this.model.find({ registrationId }).sort({ purgeAfter: 1 }).lean()).map((doc) => doc.record));
   }
 
-  latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null> {
-    return mongoSafely(async () => (await this.model.findOne({ registrationId, directoryUserId }).sort({ deletedAt: -1 }).lean())?.record ?? null);
+  /** Newest first, so the first record seen of each directory user is its latest (a user has a few at most). */
+  latestForEach(registrationId: string, directoryUserIds: readonly string[]): Promise<RetentionRecord[]> {
+    return mongoSafely(async () => {
+      const newestFirst = await this.model.find({ registrationId, directoryUserId: { $in: [...directoryUserIds] } }).sort({ deletedAt: -1 }).lean();
+      const latest = new Map<string, RetentionRecord>();
+      for (const { directoryUserId, record } of newestFirst) if (!latest.has(directoryUserId!)) latest.set(directoryUserId!, record);
+      return [...latest.values()];
+    });
   }
 }

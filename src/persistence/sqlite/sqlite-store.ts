@@ -4,6 +4,7 @@ import { notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type GroupChange, type GroupChangeResult, type GroupCollection, type GroupRecord, type Member, type MemberChange, type UserCollection, type UserRecord } from '../../directory/directory-port.js';
 import { type JsonObject } from '../../kernel/json.js';
 import { type Store } from '../persistence.js';
+import type { GroupBatchReads, Membership, UserBatchReads } from '../../reconcile/reconcile-port.js';
 import type { ListQuery, ListResult } from '../query.js';
 import { compileFilter, compileOrder } from './sql-filter.js';
 import { sqliteSafely } from './sqlite-errors.js';
@@ -29,8 +30,10 @@ interface Row {
 /** The embedded store: one SQLite file in WAL mode. Filtering, sorting and paging are SQL. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  readonly users: UserCollection;
-  readonly groups: GroupCollection;
+  /** Calls run synchronously in this process: nothing gains from overlapping them. */
+  readonly capabilities = { parallelWrites: false };
+  readonly users: UserCollection & UserBatchReads;
+  readonly groups: GroupCollection & GroupBatchReads;
   readonly registrations: SqliteRegistrations;
   readonly credentials: SqliteCredentials;
   readonly voiceUsers: SqliteVoiceUsers;
@@ -110,6 +113,13 @@ abstract class SqliteResources<R extends UserRecord | GroupRecord> {
     });
   }
 
+  /** One statement for any number of ids (primary-key lookups inside SQLite). */
+  getMany(registrationId: string, ids: readonly string[]): Promise<R[]> {
+    return sqliteSafely(() =>
+      (this.db.prepare(`SELECT * FROM ${this.table} WHERE registration_id = ? AND id IN (SELECT value FROM json_each(?))`).all(registrationId, JSON.stringify(ids)) as Row[]).map((row) => this.fromRow(row)),
+    );
+  }
+
   /** Fields kept beside the row for indexed search (users' emails); written in the same transaction. */
   protected indexSearchFields(_record: R): void {}
 
@@ -171,7 +181,7 @@ abstract class SqliteResources<R extends UserRecord | GroupRecord> {
   }
 }
 
-class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection {
+class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection, UserBatchReads {
   constructor(db: Database.Database) {
     super(db, 'users');
   }
@@ -229,7 +239,7 @@ class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection 
   }
 }
 
-class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollection {
+class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollection, GroupBatchReads {
   constructor(db: Database.Database) {
     super(db, 'groups');
   }
@@ -308,8 +318,12 @@ class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollecti
     );
   }
 
-  groupsOfUser(registrationId: string, userId: string): Promise<string[]> {
-    return sqliteSafely(() => (this.db.prepare('SELECT group_id FROM memberships WHERE registration_id = ? AND user_id = ?').all(registrationId, userId) as { group_id: string }[]).map((r) => r.group_id));
+  groupsOfUsers(registrationId: string, userIds: readonly string[]): Promise<Membership[]> {
+    return sqliteSafely(() =>
+      (this.db.prepare('SELECT group_id, user_id FROM memberships WHERE registration_id = ? AND user_id IN (SELECT value FROM json_each(?))').all(registrationId, JSON.stringify(userIds)) as { group_id: string; user_id: string }[]).map(
+        (r) => ({ groupId: r.group_id, userId: r.user_id }),
+      ),
+    );
   }
 
   removeUserEverywhere(registrationId: string, userId: string): Promise<void> {

@@ -25,8 +25,9 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
     );
   }
 
-  findByPrimaryEmail(registrationId: string, email: string): Promise<VoiceUserRecord | null> {
-    return sqliteSafely(() => parse(this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ? AND primary_email_key = ?').get(registrationId, email.toLowerCase())));
+  findByPrimaryEmails(registrationId: string, emails: readonly string[]): Promise<VoiceUserRecord[]> {
+    const keys = JSON.stringify(emails.map((email) => email.toLowerCase()));
+    return sqliteSafely(() => (this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ? AND primary_email_key IN (SELECT value FROM json_each(?))').all(registrationId, keys) as { doc: string }[]).map((row) => JSON.parse(row.doc)));
   }
 
   insert(record: VoiceUserRecord): Promise<VoiceUserRecord> {
@@ -116,11 +117,13 @@ export class SqliteRetention implements RetentionCollection {
     );
   }
 
-  latestFor(registrationId: string, directoryUserId: string): Promise<RetentionRecord | null> {
-    return sqliteSafely(() => {
-      const row = this.db.prepare('SELECT doc FROM retention WHERE registration_id = ? AND directory_user_id = ? ORDER BY deleted_at DESC LIMIT 1').get(registrationId, directoryUserId) as { doc: string } | undefined;
-      return row ? JSON.parse(row.doc) : null;
-    });
+  /** SQLite's bare-column rule: with MAX(), `doc` comes from the row holding the maximum. */
+  latestForEach(registrationId: string, directoryUserIds: readonly string[]): Promise<RetentionRecord[]> {
+    return sqliteSafely(() =>
+      (this.db
+        .prepare('SELECT doc, MAX(deleted_at) FROM retention WHERE registration_id = ? AND directory_user_id IN (SELECT value FROM json_each(?)) GROUP BY directory_user_id')
+        .all(registrationId, JSON.stringify(directoryUserIds)) as { doc: string }[]).map((row) => JSON.parse(row.doc)),
+    );
   }
 
   due(now: string): Promise<RetentionRecord[]> {

@@ -6,6 +6,7 @@ import { type Store } from '../../../src/persistence/persistence.js';
 import { type UserRecord } from '../../../src/directory/directory-port.js';
 import { type VoiceUserCollection } from '../../../src/portal/portal-port.js';
 import { createReconcileService } from '../../../src/reconcile/reconcile-service.js';
+import { createLicenseSeats } from '../../../src/portal/license-seats.js';
 
 const SETTINGS = {
   accountDomains: ['contoso.example'],
@@ -38,13 +39,13 @@ describe('SYNC-4 a DEL-5 move cut short between its delete and its create (embed
     const now = new Date().toISOString();
     const user: UserRecord = { id: randomUUID(), registrationId, userName: 'mover@contoso.example', version: 1, created: now, lastModified: now, resource: { userName: 'mover@contoso.example', addresses: [{ type: 'work', locality: 'Seattle' }] } };
     await store.users.insert(user);
-    const reconcile = createReconcileService({ store, registrations });
+    const reconcile = createReconcileService({ store, registrations, seats: createLicenseSeats(store) });
     await reconcile.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false });
     const [seattle] = await store.voiceUsers.list(registrationId);
     await store.voiceUsers.replace({ ...seattle!, licenses: ['voice-standard', 'voice-pro', 'call-recording'] }, seattle!.version);
     await store.users.replace({ ...user, resource: { ...user.resource, addresses: [{ type: 'work', locality: 'London' }] } }, user.version);
 
-    const cutShort = createReconcileService({ store: failingOnNextInsert(store), registrations });
+    const cutShort = createReconcileService({ store: failingOnNextInsert(store), registrations, seats: createLicenseSeats(store) });
     await expect(cutShort.reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false })).rejects.toMatchObject({ code: 'store.unavailable' });
     expect(await store.voiceUsers.list(registrationId)).toEqual([]);
 
@@ -63,7 +64,7 @@ describe('SYNC-4 a DEL-5 move cut short between its delete and its create (embed
     await store.users.insert(user);
     await store.retention.add({ id: randomUUID(), registrationId, voiceUserId: 'old', userName: 'newcomer', deletedAt: '2026-01-01T00:00:00.000Z', purgeAfter: '2027-01-01T00:00:00.000Z', directoryUserId: user.id, licenses: ['voice-pro'], movedTo: 'loc-lon' });
     await store.retention.add({ id: randomUUID(), registrationId, voiceUserId: 'later', userName: 'newcomer', deletedAt: '2026-02-01T00:00:00.000Z', purgeAfter: '2027-02-01T00:00:00.000Z', directoryUserId: user.id, licenses: ['voice-pro'] });
-    await createReconcileService({ store, registrations: { settingsOf: async () => SETTINGS } }).reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false });
+    await createReconcileService({ store, registrations: { settingsOf: async () => SETTINGS }, seats: createLicenseSeats(store) }).reconcileRegistration(registrationId, { trigger: 'on-demand', dryRun: false });
     expect((await store.voiceUsers.list(registrationId))[0]!.licenses).toEqual(['voice-standard']);
   });
 });
