@@ -119,3 +119,29 @@ describe.each(STORE_KINDS)('Round trips of a just-in-time member PATCH (%s store
     expect((await service.store.voiceUsers.list(client.id)).length).toBe(110);
   });
 });
+
+describe('SQLite statement reuse', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService('sqlite', QUIET);
+  });
+  afterAll(() => service.stop());
+
+  it('each statement is compiled once per connection: the same kinds of request again compile none', async () => {
+    const client = await service.registration('prepared', { syncMode: { kind: 'just-in-time' } });
+    const sqlite = service.store as SqliteStore;
+    const requests = async (n: number) => {
+      const user = (await client.scim.post('/Users', entraUser(`prepared.${n}@prepared.example`))).body;
+      await client.scim.get(`/Users/${user.id}`);
+      await client.scim.patch(`/Users/${user.id}`, patch({ op: 'replace', path: 'title', value: `Title ${n}` }));
+      await client.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "prepared.${n}@prepared.example"`)}`);
+      await service.service.audit.recorder.flush();
+    };
+    await requests(0);
+    const [prepared, run] = [sqlite.statementsPrepared, sqlite.statementsRun];
+    for (let n = 1; n <= 10; n++) await requests(n);
+    console.info(`SQLite: 10 more rounds of POST, GET, PATCH and a filtered GET ran ${sqlite.statementsRun - run} statements and compiled ${sqlite.statementsPrepared - prepared}`);
+    expect(sqlite.statementsRun - run).toBeGreaterThan(100);
+    expect(sqlite.statementsPrepared).toBe(prepared);
+  });
+});

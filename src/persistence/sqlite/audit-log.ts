@@ -4,6 +4,7 @@ import { decodeCursor, pageSizeOf, prefixEnd, toPage, type AuditLog, type AuditP
 import type { SupportAccountRecord, SupportAccounts } from '../../console/support-accounts.js';
 import { notFound } from '../../kernel/store-errors.js';
 import { sqliteSafely } from './sqlite-errors.js';
+import type { SqliteConnection } from './connection.js';
 
 /**
  * Audit events and support accounts live in their own tables of the service's database file, on
@@ -48,7 +49,7 @@ interface Filter {
 export class SqliteAuditLog implements AuditLog {
   private readonly insert: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: SqliteConnection) {
     this.insert = db.prepare(`
       INSERT OR IGNORE INTO audit_events (id, time, registration_id, action, success, correlation_id, run_id, user_name, email, directory_id, doc)
       VALUES (@id, @time, @registrationId, @action, @success, @correlationId, @runId, @userName, @email, @directoryId, @doc)`);
@@ -127,7 +128,7 @@ function placeholders(values: unknown[]): string {
 }
 
 export class SqliteSupportAccounts implements SupportAccounts {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   create(record: SupportAccountRecord): Promise<SupportAccountRecord> {
     return sqliteSafely(() => {

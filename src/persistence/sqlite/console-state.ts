@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteConnection } from './connection.js';
 import type { ConsoleSessionCollection, ConsoleSessionRecord, LoginFailureCollection } from '../../console/console-state-port.js';
 import { sqliteSafely } from './sqlite-errors.js';
 
@@ -12,7 +12,7 @@ interface SessionRow {
 }
 
 export class SqliteConsoleSessions implements ConsoleSessionCollection {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   insert(session: ConsoleSessionRecord): Promise<void> {
     return sqliteSafely(
@@ -46,7 +46,7 @@ export class SqliteConsoleSessions implements ConsoleSessionCollection {
 }
 
 export class SqliteLoginFailures implements LoginFailureCollection {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   add(keyHash: string, at: number, expiresAt: number): Promise<void> {
     return sqliteSafely(() => void this.db.prepare('INSERT INTO login_failures (key_hash, at, expires_at) VALUES (?, ?, ?)').run(keyHash, at, expiresAt));

@@ -1,10 +1,10 @@
-import type Database from 'better-sqlite3';
+import type { SqliteConnection } from './connection.js';
 import type { OutboxBacklog, OutboxEntry, WriteBackOutbox } from '../../writeback/outbox.js';
 import { sqliteSafely } from './sqlite-errors.js';
 
 /** TWO-1 outbox on the embedded store: one row per recorded change, the entry as JSON beside its keys. */
 export class SqliteOutbox implements WriteBackOutbox {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   add(entry: OutboxEntry): Promise<void> {
     return sqliteSafely(

@@ -1,10 +1,10 @@
-import type Database from 'better-sqlite3';
+import type { SqliteConnection } from './connection.js';
 import { notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type CredentialIndex, type RegistrationCollection, type RegistrationRecord } from '../../registrations/registrations-port.js';
 import { sqliteSafely } from './sqlite-errors.js';
 
 export class SqliteRegistrations implements RegistrationCollection {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   insert(record: RegistrationRecord): Promise<RegistrationRecord> {
     return sqliteSafely(() => {
@@ -45,7 +45,7 @@ export class SqliteRegistrations implements RegistrationCollection {
 }
 
 export class SqliteCredentials implements CredentialIndex {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   bind(key: string, registrationId: string): Promise<void> {
     return sqliteSafely(() => {

@@ -13,6 +13,7 @@ import { SqliteLeases, SqliteRetention, SqliteSeatCounters, SqliteVoiceUsers } f
 import { migrateSqlite } from './migrations.js';
 import { SqliteConsoleSessions, SqliteLoginFailures } from './console-state.js';
 import { SqliteOutbox } from './outbox.js';
+import { SqliteConnection } from './connection.js';
 
 /** How long a statement waits for another connection's write lock before failing SQLITE_BUSY (→ 503). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -53,28 +54,37 @@ export class SqliteStore implements Store {
    */
   statementsRun = 0;
 
+  /** The connection the collections share, with its statements compiled once (see connection.ts). */
+  private readonly connection: SqliteConnection;
+
   constructor(
     readonly db: Database.Database,
     /** The migration numbers this open applied (none when the file was already current). */
     readonly migrationsApplied: number[] = [],
   ) {
-    this.users = new SqliteUsers(db);
-    this.groups = new SqliteGroups(db);
-    this.registrations = new SqliteRegistrations(db);
-    this.credentials = new SqliteCredentials(db);
-    this.voiceUsers = new SqliteVoiceUsers(db);
-    this.retention = new SqliteRetention(db);
-    this.leases = new SqliteLeases(db);
-    this.seatCounters = new SqliteSeatCounters(db);
-    this.consoleSessions = new SqliteConsoleSessions(db);
-    this.loginFailures = new SqliteLoginFailures(db);
-    this.outbox = new SqliteOutbox(db);
-    this.auditLog = new SqliteAuditLog(db);
-    this.supportAccounts = new SqliteSupportAccounts(db);
+    const connection = (this.connection = new SqliteConnection(db));
+    this.users = new SqliteUsers(connection);
+    this.groups = new SqliteGroups(connection);
+    this.registrations = new SqliteRegistrations(connection);
+    this.credentials = new SqliteCredentials(connection);
+    this.voiceUsers = new SqliteVoiceUsers(connection);
+    this.retention = new SqliteRetention(connection);
+    this.leases = new SqliteLeases(connection);
+    this.seatCounters = new SqliteSeatCounters(connection);
+    this.consoleSessions = new SqliteConsoleSessions(connection);
+    this.loginFailures = new SqliteLoginFailures(connection);
+    this.outbox = new SqliteOutbox(connection);
+    this.auditLog = new SqliteAuditLog(connection);
+    this.supportAccounts = new SqliteSupportAccounts(connection);
+  }
+
+  /** Statements compiled so far; flat once every kind of request has been seen (statement reuse). */
+  get statementsPrepared(): number {
+    return this.connection.statementsPrepared;
   }
 
   ping(): Promise<void> {
-    return sqliteSafely(() => void this.db.prepare('SELECT 1').get());
+    return sqliteSafely(() => void this.connection.prepare('SELECT 1').get());
   }
 
   async close(): Promise<void> {
@@ -99,7 +109,7 @@ export async function openSqliteStore(file: string): Promise<SqliteStore> {
 /** What users and groups share: a table of SCIM resources scoped by registration. */
 abstract class SqliteResources<R extends UserRecord | GroupRecord> {
   constructor(
-    protected readonly db: Database.Database,
+    protected readonly db: SqliteConnection,
     private readonly table: 'users' | 'groups',
   ) {}
 
@@ -182,7 +192,7 @@ abstract class SqliteResources<R extends UserRecord | GroupRecord> {
 }
 
 class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection, UserBatchReads {
-  constructor(db: Database.Database) {
+  constructor(db: SqliteConnection) {
     super(db, 'users');
   }
 
@@ -240,7 +250,7 @@ class SqliteUsers extends SqliteResources<UserRecord> implements UserCollection,
 }
 
 class SqliteGroups extends SqliteResources<GroupRecord> implements GroupCollection, GroupBatchReads {
-  constructor(db: Database.Database) {
+  constructor(db: SqliteConnection) {
     super(db, 'groups');
   }
 

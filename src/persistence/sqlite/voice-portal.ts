@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqliteConnection } from './connection.js';
 import { notFound, versionConflict } from '../../kernel/store-errors.js';
 import { type LeaseCollection, type LeaseHolder } from '../../jobs/lease-port.js';
 import { type SeatCounter, type SeatCounterCollection, type RetentionCollection, type RetentionRecord, type VoiceUserCollection, type VoiceUserRecord } from '../../portal/portal-port.js';
@@ -9,7 +9,7 @@ import { SQLITE_NOW_MS } from './migrations.js';
 const uniqueFieldOf = (message: string) => VOICE_USER_UNIQUE_FIELDS.find(([, column]) => message.includes(`voice_users.${column}`))?.[0] ?? 'id';
 
 export class SqliteVoiceUsers implements VoiceUserCollection {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   list(registrationId: string): Promise<VoiceUserRecord[]> {
     return sqliteSafely(() => (this.db.prepare('SELECT doc FROM voice_users WHERE registration_id = ?').all(registrationId) as { doc: string }[]).map((row) => JSON.parse(row.doc)));
@@ -106,7 +106,7 @@ export class SqliteVoiceUsers implements VoiceUserCollection {
 }
 
 export class SqliteRetention implements RetentionCollection {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   add(record: RetentionRecord): Promise<void> {
     return sqliteSafely(
@@ -141,7 +141,7 @@ export class SqliteRetention implements RetentionCollection {
 
 /** Leases in SQLite's clock: every process on the file shares the machine, so it is the database's clock. */
 export class SqliteLeases implements LeaseCollection {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   acquire(name: string, holder: string, ttlMs: number): Promise<boolean> {
     return sqliteSafely(() => {
@@ -177,7 +177,7 @@ export class SqliteLeases implements LeaseCollection {
 
 /** SYNC-5 counters: `used < seats` is checked by the UPDATE itself, which SQLite runs under the file's write lock. */
 export class SqliteSeatCounters implements SeatCounterCollection {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: SqliteConnection) {}
 
   async take(registrationId: string, license: string, seats: number, initial: () => Promise<number>): Promise<boolean> {
     // Twice at most: a counter forgotten between the two statements is counted again once.
@@ -232,7 +232,7 @@ export class SqliteSeatCounters implements SeatCounterCollection {
 }
 
 /** One seat back for each licence that has a counter (an uncounted licence has none). */
-function giveBackSeats(db: Database.Database, registrationId: string, licenses: readonly string[]): void {
+function giveBackSeats(db: SqliteConnection, registrationId: string, licenses: readonly string[]): void {
   if (licenses.length === 0) return;
   db.prepare(
     `UPDATE seat_counters SET used = used - 1, version = version + 1, changed_at = ${SQLITE_NOW_MS}

@@ -11,6 +11,7 @@ import type { ReconcileService } from '../../../src/reconcile/reconcile-service.
 import { createAdminApp } from '../../../src/http/admin-app.js';
 import type { RegistrationService } from '../../../src/registrations/registration-service.js';
 import { createAuditTables, SqliteAuditLog, SqliteSupportAccounts } from '../../../src/persistence/sqlite/audit-log.js';
+import { SqliteConnection } from '../../../src/persistence/sqlite/connection.js';
 import { SqliteConsoleSessions, SqliteLoginFailures } from '../../../src/persistence/sqlite/console-state.js';
 import { migrateSqlite } from '../../../src/persistence/sqlite/migrations.js';
 
@@ -69,10 +70,11 @@ function browser(base: string) {
 describe('support console and audit admin API', () => {
   const db = new Database(':memory:');
   createAuditTables(db);
+  const connection = new SqliteConnection(db);
   migrateSqlite(db);
-  const consoleState = { consoleSessions: new SqliteConsoleSessions(db), loginFailures: new SqliteLoginFailures(db) };
-  const auditLog = new SqliteAuditLog(db);
-  const supportAccounts = new SqliteSupportAccounts(db);
+  const consoleState = { consoleSessions: new SqliteConsoleSessions(connection), loginFailures: new SqliteLoginFailures(connection) };
+  const auditLog = new SqliteAuditLog(connection);
+  const supportAccounts = new SqliteSupportAccounts(connection);
   const logger = winston.createLogger({ silent: true });
   const recorder = createAuditRecorder({ log: auditLog, logger, flushIntervalMs: 1 });
   const directory = { list: async () => registrations };

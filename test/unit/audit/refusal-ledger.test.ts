@@ -9,6 +9,7 @@ import { createAuditRecorder } from '../../../src/audit/recorder.js';
 import { createRefusalLedger, REFUSAL_LIMITS, type RefusalLedger } from '../../../src/audit/refusal-ledger.js';
 import { correlationId } from '../../../src/http/request-context.js';
 import { createAuditTables, SqliteAuditLog } from '../../../src/persistence/sqlite/audit-log.js';
+import { SqliteConnection } from '../../../src/persistence/sqlite/connection.js';
 
 const MAX_PER_ADDRESS = 3;
 const MAX_SAMPLED_KEYS = 5;
@@ -18,7 +19,8 @@ const WINDOW_MS = 60_000;
 describe('refusal ledger (AUD-1 within bounds)', () => {
   const db = new Database(':memory:');
   createAuditTables(db);
-  const auditLog = new SqliteAuditLog(db);
+  const connection = new SqliteConnection(db);
+  const auditLog = new SqliteAuditLog(connection);
   const recorder = createAuditRecorder({ log: auditLog, logger: winston.createLogger({ silent: true }), flushIntervalMs: 1 });
   let clock = Date.parse('2026-11-26T00:00:00Z');
   let ledger: RefusalLedger;
