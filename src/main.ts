@@ -138,6 +138,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const record = recordOrLog(auditing.recorder, logger);
   const writeBack = createWriteBack({
     store,
+    jobs,
     graph: createGraphClient({
       graphBaseUrl: config.GRAPH_BASE_URL,
       tokenUrlTemplate: config.ENTRA_TOKEN_URL_TEMPLATE,
@@ -297,7 +298,6 @@ export async function startService({ config, logger, store, tls, adminToken, met
   );
   const scheduler = createBatchScheduler({
     jobs,
-    leases: store.leases,
     batchedRegistrations: async () =>
       (await store.registrations.list()).flatMap((r) => {
         const mode = settingsOf(r).syncMode;
@@ -326,9 +326,8 @@ export async function startService({ config, logger, store, tls, adminToken, met
     logger.info('draining: readiness is now 503, listeners stop accepting', { shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
     const [scimCut, adminCut] = await Promise.all([scim.close(timeLeft()), admin.close(timeLeft())]);
     if (scimCut.cut + adminCut.cut > 0) logger.warn('connections still busy at SHUTDOWN_TIMEOUT_MS were cut', { scim: scimCut.cut, admin: adminCut.cut });
-    // The job runner: schedules stop, a batched run or purge in flight finishes (its lease released).
+    // The job runner: schedules stop, a batched run, purge or write-back drain in flight finishes (its lease released).
     background.track(jobs.stop());
-    background.track(writeBack.stop());
     const unfinished = await background.settled(timeLeft());
     if (unfinished > 0) logger.warn('background work still running at SHUTDOWN_TIMEOUT_MS is left unfinished (a Reconcile run again finishes it, SYNC-4)', { unfinished });
     // An unreachable audit store gets what is left of the timeout (at least a moment), then its

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { isAppError } from '../kernel/app-error.js';
-import type { LeaseCollection } from '../jobs/lease-port.js';
 import type { Logger } from '../log/logger.js';
 
 export interface BatchedRegistration {
@@ -11,7 +9,6 @@ export interface BatchedRegistration {
 
 export interface BatchSchedulerDeps {
   jobs: JobRunner;
-  leases: LeaseCollection;
   /** The registrations in batched mode right now (re-read on every tick, so changes apply without restart). */
   batchedRegistrations(): Promise<BatchedRegistration[]>;
   /** A reconcile under the registration's run lease (see jobs/reconcile-runs.ts). */
@@ -23,14 +20,14 @@ export interface BatchSchedulerDeps {
 const slotLeaseName = (registrationId: string) => `batch-slot:${registrationId}`;
 
 /**
- * SYNC-3 with several instances on one database. Two leases per registration: a *slot* lease held
- * for the interval (whoever takes it owns this period's run; taken with a fresh holder id, so it is
- * only won once it has expired) and the *run* lease every writing reconcile takes, batched or on
- * demand (renewed while the run lasts; a killed holder's lease expires and another takes over).
+ * SYNC-3 with several instances on one database, both leases through the job runner: the period
+ * *slot* of a registration (whoever claims it owns this interval's run; see `claimPeriod`) and the
+ * *run* lease every writing reconcile takes, batched or on demand (renewed while the run lasts; a
+ * killed holder's lease expires and another takes over).
  */
-export function createBatchScheduler({ jobs, leases, batchedRegistrations, reconcile, logger, tickMs }: BatchSchedulerDeps) {
+export function createBatchScheduler({ jobs, batchedRegistrations, reconcile, logger, tickMs }: BatchSchedulerDeps) {
   async function runIfDue(registration: BatchedRegistration): Promise<void> {
-    if (!(await leases.acquire(slotLeaseName(registration.id), `${jobs.instanceId}:${randomUUID()}`, registration.intervalMs))) return;
+    if (!(await jobs.claimPeriod(slotLeaseName(registration.id), registration.intervalMs))) return;
     try {
       await reconcile(registration.id);
     } catch (error) {

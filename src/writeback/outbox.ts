@@ -1,4 +1,6 @@
 import type { WriteBackField } from './graph-attributes.js';
+import type { UserCollection } from '../directory/directory-port.js';
+import type { VoiceUserCollection } from '../portal/portal-port.js';
 
 /**
  * One portal change of extension and/or DID that must reach the user in Entra (TWO-1).
@@ -55,4 +57,11 @@ export interface WriteBackOutbox {
   postpone(registrationId: string, until: string): Promise<void>;
   backlog(registrationId: string): Promise<OutboxBacklog>;
   deleteAll(registrationId: string): Promise<number>;
+}
+
+/** What the write-back reads and changes: its outbox, and the voice user and directory user a delivery sends from and to. */
+export interface WriteBackStore {
+  outbox: WriteBackOutbox;
+  voiceUsers: Pick<VoiceUserCollection, 'findByDirectoryUsers'>;
+  users: Pick<UserCollection, 'get'>;
 }

@@ -1,17 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { newAuditEventId } from '../audit/audit-event.js';
 import type { Logger } from '../log/logger.js';
 import type { RegistrationSettings, WriteBackSettings } from '../registrations/settings.js';
 import type { JsonObject } from '../kernel/json.js';
-import type { Store } from '../persistence/persistence.js';
 import type { UserRecord } from '../directory/directory-port.js';
 import type { VoiceUserRecord } from '../portal/portal-port.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { graphPatchBody, WRITE_BACK_FIELDS, type WriteBackField } from './graph-attributes.js';
 import { graphAnswerOf, type GraphClient } from './graph-client.js';
 import { isAppError, type AppError } from '../kernel/app-error.js';
-import type { OutboxEntry } from './outbox.js';
+import type { OutboxEntry, WriteBackStore } from './outbox.js';
+import type { JobRunner, Schedule } from '../jobs/job-runner.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
 import { outboxDeliveredEvent, outboxDroppedEvent, outboxFailedEvent, outboxRetryEvent, type WriteBackSubject } from './outbox-audit.js';
 
 /** What the portal and the reconciliation wrap a voice-user write in (TWO-1). */
@@ -27,7 +27,10 @@ export interface WriteBackRecorder {
 export const NO_WRITE_BACK: WriteBackRecorder = { writing: (_registrationId, _before, _after, write) => write() };
 
 export interface WriteBackDeps {
-  store: Store;
+  store: WriteBackStore;
+  /** Runs the drain on its schedule, under its lease (renewed while it lasts). */
+  jobs: JobRunner;
+  clock?: Clock;
   graph: GraphClient;
   /** Settings of an active registration; undefined once it has ended. */
   settingsOf(registrationId: string): Promise<RegistrationSettings | undefined>;
@@ -60,18 +63,16 @@ type Delivery = 'delivered' | 'dropped' | 'waiting' | 'held-back';
 /**
  * TWO-1 write-back through an outbox. Recording happens before the voice-user write, so a crash
  * in between leaves an entry whose delivery sends the portal's unchanged values (harmless), never
- * a change without an entry. One instance drains at a time (a lease renewed per user); users are
+ * a change without an entry. One instance drains at a time (the job runner's lease); users are
  * taken in the order their changes were recorded, and each user's pending changes go as one PATCH
  * with the values the portal holds then. A failure that passes (outage, 429/503, set-up) holds the
  * whole registration back, with exponential backoff and jitter or Graph's Retry-After; nothing is
  * dropped for it. A change Graph refuses for that user (404, 400) is dropped and audited as failed.
  */
-export function createWriteBack({ store, graph, settingsOf, audit, logger, drainIntervalMs, backoff, graphTimeoutMs, landingGraceMs = 60_000 }: WriteBackDeps) {
-  const holder = randomUUID();
+export function createWriteBack({ store, jobs, clock = systemClock, graph, settingsOf, audit, logger, drainIntervalMs, backoff, graphTimeoutMs, landingGraceMs = 60_000 }: WriteBackDeps) {
+  // Renewed every third of it while a drain lasts: longer than a Graph call, however slow.
   const leaseTtlMs = 3 * graphTimeoutMs + 10_000;
-  let timer: NodeJS.Timeout | undefined;
-  let draining: Promise<void> = Promise.resolve();
-  let drainQueued = false;
+  let drain: Schedule | undefined;
 
   async function writing<T>(registrationId: string, before: VoiceUserRecord | undefined, after: VoiceUserRecord, write: () => Promise<T>): Promise<T> {
     const entry = await record(registrationId, before, after);
@@ -94,7 +95,7 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
     if (fields.length === 0) return undefined;
     // MAP-8: one-way registrations never write back.
     if ((await settingsOf(registrationId))?.syncDirection !== 'two-way') return undefined;
-    const now = new Date().toISOString();
+    const now = new Date(clock.now()).toISOString();
     const entry: OutboxEntry = {
       id: newAuditEventId(),
       registrationId,
@@ -112,21 +113,19 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
     return entry;
   }
 
-  /** One pass over every registration with pending changes, under the drain lease. */
+  /** One pass over every registration with pending changes, under the drain lease; another instance draining refuses it. */
   async function drainOnce(): Promise<void> {
     const registrations = await store.outbox.registrationsWithPending();
-    if (registrations.length === 0 || !(await store.leases.acquire(LEASE, holder, leaseTtlMs))) return;
-    try {
+    if (registrations.length === 0) return;
+    await jobs.exclusively(LEASE, leaseTtlMs, async (lost) => {
       for (const registrationId of registrations) {
-        if (!(await drainRegistration(registrationId))) return;
+        if (!(await drainRegistration(registrationId, lost))) return;
       }
-    } finally {
-      await store.leases.release(LEASE, holder);
-    }
+    });
   }
 
   /** Returns false when the lease was lost (another instance drains now). */
-  async function drainRegistration(registrationId: string): Promise<boolean> {
+  async function drainRegistration(registrationId: string, lost: AbortSignal): Promise<boolean> {
     const settings = await settingsOf(registrationId);
     if (settings?.syncDirection !== 'two-way' || !settings.writeBack) {
       await dropAll(registrationId, settings ? 'the registration is one-way now (MAP-8)' : 'the registration has ended (REG-4)');
@@ -135,10 +134,10 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
     for (;;) {
       const batch = await store.outbox.pending(registrationId, BATCH);
       // The oldest entry gates the registration: held back by backoff or Retry-After, all wait.
-      if (batch.length === 0 || Date.parse(batch[0]!.nextAttemptAt) > Date.now()) return true;
+      if (batch.length === 0 || Date.parse(batch[0]!.nextAttemptAt) > clock.now()) return true;
       let progressed = false;
       for (const directoryUserId of new Set(batch.map((entry) => entry.directoryUserId))) {
-        if (!(await store.leases.acquire(LEASE, holder, leaseTtlMs))) return false;
+        if (lost.aborted) return false;
         const delivery = await deliverUser(registrationId, settings.writeBack, directoryUserId);
         if (delivery === 'held-back') return true;
         progressed ||= delivery !== 'waiting';
@@ -153,7 +152,7 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
       store.voiceUsers.findByDirectoryUsers(registrationId, [directoryUserId]),
       store.users.get(registrationId, directoryUserId),
     ]);
-    const ready = entries.filter((entry) => (voiceUser && hasLanded(entry, voiceUser)) || Date.now() - Date.parse(entry.recordedAt) > landingGraceMs);
+    const ready = entries.filter((entry) => (voiceUser && hasLanded(entry, voiceUser)) || clock.now() - Date.parse(entry.recordedAt) > landingGraceMs);
     if (ready.length === 0) return 'waiting';
     const fields = WRITE_BACK_FIELDS.filter((field) => ready.some((entry) => entry.fields.includes(field)));
     const ids = ready.map((entry) => entry.id);
@@ -185,7 +184,7 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
       await audit(outboxFailedEvent(subject, { fields, changes: ids.length, reason: error.message, status: answer.status }));
       return 'dropped';
     }
-    const retryAt = new Date(Date.now() + retryDelayMs(attempt, backoff, answer.retryAfterMs)).toISOString();
+    const retryAt = new Date(clock.now() + retryDelayMs(attempt, backoff, answer.retryAfterMs)).toISOString();
     await store.outbox.recordFailure(registrationId, ids, error.message);
     await store.outbox.postpone(registrationId, retryAt);
     await audit(outboxRetryEvent(subject, { fields, reason: error.message, status: answer.status, attempt, retryAt }));
@@ -206,7 +205,7 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
       registrationId,
       pending,
       oldestRecordedAt: oldest.recordedAt,
-      oldestAgeSeconds: Math.max(0, Math.round((Date.now() - Date.parse(oldest.recordedAt)) / 1000)),
+      oldestAgeSeconds: Math.max(0, Math.round((clock.now() - Date.parse(oldest.recordedAt)) / 1000)),
       nextAttemptAt: oldest.nextAttemptAt,
       attempts: oldest.attempts,
       ...(oldest.lastError ? { lastError: oldest.lastError } : {}),
@@ -218,28 +217,18 @@ export function createWriteBack({ store, graph, settingsOf, audit, logger, drain
     return Promise.all((await store.outbox.registrationsWithPending()).map(backlog));
   }
 
+  /** A drain now (after the one in progress, if any); before start() the first scheduled drain will do. */
   function kick(): void {
-    if (drainQueued) return;
-    drainQueued = true;
-    draining = draining.then(() => {
-      drainQueued = false;
-      return drainOnce().catch((error: unknown) => void logger.error('write-back drain failed', { event: 'writeback.drain_failed', error: (error as Error).message }));
-    });
+    drain?.runNow();
   }
 
   return {
     writing,
-    kick,
-    drainOnce,
     backlog,
     backlogs,
+    /** Drains now and every `drainIntervalMs`; the job runner's stop() ends it (the shutdown drain). */
     start(): void {
-      timer = setInterval(kick, drainIntervalMs).unref();
-      kick();
-    },
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await draining;
+      drain = jobs.schedule(LEASE, drainIntervalMs, drainOnce);
     },
   };
 }

@@ -283,23 +283,40 @@ describe.each(STORE_KINDS)('SYNC-3 batched reconciliation with two instances on 
 
   it('SYNC-3 a registration is reconciled by one instance at a time; a crashed holder’s lease expires and another takes over', async () => {
     const batched = await first.registration('batched', { ...VOICE_SETTINGS, syncMode: { kind: 'on-demand' } });
-    // A holder that "crashed" while reconciling: nobody may run until its lease expires. Taken
+    const lease = `reconcile:${batched.id}`;
+    // A holder that "crashed" while reconciling: nobody may run while its lease lasts. Taken
     // before the registration is batched, so no scheduler run can hold it first.
-    expect(await first.store.leases.acquire(`reconcile:${batched.id}`, 'crashed-instance', 1500)).toBe(true);
-    expect((await first.admin.patch('/registrations/batched', { syncMode: { kind: 'batched', intervalMinutes: 0.005 } })).status).toBe(200);
-    const refused = Promise.race([first, second].map((instance) => refusal(instance, `reconcile:${batched.id}`)));
+    expect(await first.store.leases.acquire(lease, 'crashed-instance', 60_000)).toBe(true);
     for (const n of [1, 2, 3]) expect((await batched.scim.post('/Users', employee(`batch${n}@contoso.example`))).status).toBe(201);
+    const refused = Promise.race([first, second].map((instance) => refusal(instance, lease)));
+    expect((await first.admin.patch('/registrations/batched', { syncMode: { kind: 'batched', intervalMinutes: 0.005 } })).status).toBe(200);
     // A scheduler has ticked, found the registration due and been refused by the crashed run's lease.
     expect((await refused).holder).toBe('crashed-instance');
     expect(await first.store.voiceUsers.list(batched.id)).toEqual([]);
-    const deadline = Date.now() + 10_000;
-    while ((await second.store.voiceUsers.list(batched.id)).length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    // The crashed holder's time passes (its lease expires in the database's clock): the next due tick runs.
+    const ran = Promise.race([first, second].map((instance) => runFinished(instance, lease)));
+    expect(await first.store.leases.acquire(lease, 'crashed-instance', -1)).toBe(true);
+    await ran;
     expect((await second.store.voiceUsers.list(batched.id)).map((v) => v.userName).sort()).toEqual(['batch1', 'batch2', 'batch3']);
     await Promise.all([first.service.audit.recorder.flush(), second.service.audit.recorder.flush()]);
     const runs = (await first.admin.get('/audit/events?registration=batched&action=Reconcile.Run&limit=100')).body;
     expect(JSON.stringify(runs)).not.toMatch(/"error":[1-9]/);
   });
 });
+
+/** The next time a run under `lease` ends on `instance` (fails after 10 s). */
+function runFinished(instance: TestService, lease: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no run of ${lease} finished within 10 s`)), 10_000).unref();
+    const listener = (finishedLease: string) => {
+      if (finishedLease !== lease) return;
+      clearTimeout(timer);
+      instance.service.jobs.events.off('finished', listener);
+      resolve();
+    };
+    instance.service.jobs.events.on('finished', listener);
+  });
+}
 
 /** The next time `instance`'s job runner is refused `lease`, with who held it (fails after 10 s). */
 function refusal(instance: TestService, lease: string): Promise<LeaseHolder> {

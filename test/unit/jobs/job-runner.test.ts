@@ -4,6 +4,7 @@ import { createJobRunner } from '../../../src/jobs/job-runner.js';
 import type { SqliteStore } from '../../../src/persistence/sqlite/sqlite-store.js';
 import type { AppError } from '../../../src/kernel/app-error.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
+import { createManualClock } from '../../support/manual-clock.js';
 
 const logger = winston.createLogger({ silent: true });
 
@@ -42,11 +43,16 @@ describe('SYNC-3 the lease-guarded job runner (embedded store)', () => {
     expect(await elsewhere.exclusively('job:long', 900, async () => 'next')).toEqual({ ran: true, value: 'next' });
   });
 
-  it('SYNC-3 a run whose lease was taken over (its instance stalled past the expiry) is told to stop', async () => {
-    const runner = createJobRunner({ leases: store().leases, logger });
-    const outcome = runner.exclusively('job:stalled', 300, (lost) => new Promise<string>((resolve) => lost.addEventListener('abort', () => resolve(String(lost.reason)))));
+  it('SYNC-3 a run whose lease was taken over (its instance stalled past the expiry) is told to stop at its next renewal', async () => {
+    const clock = createManualClock();
+    const runner = createJobRunner({ leases: store().leases, logger, clock });
+    const outcome = runner.exclusively('job:stalled', 60_000, (lost) => new Promise<string>((resolve) => lost.addEventListener('abort', () => resolve(String(lost.reason)))));
     await until(async () => (await store().leases.current('job:stalled')) !== null);
     (store() as SqliteStore).db.prepare("UPDATE leases SET holder = 'another-instance' WHERE name = 'job:stalled'").run();
+    await clock.advance(19_999);
+    expect((await store().leases.current('job:stalled'))?.holder).toBe('another-instance');
+    // A third of the lease time after it was taken, the renewal finds it gone.
+    await clock.advance(1);
     expect(await outcome).toEqual({ ran: true, value: 'Error: lease job:stalled was lost' });
     expect((await store().leases.current('job:stalled'))?.holder).toBe('another-instance');
   });
@@ -67,5 +73,82 @@ describe('SYNC-3 the lease-guarded job runner (embedded store)', () => {
     await stopping;
     expect((await running).ran).toBe(true);
     expect(await store().leases.current('job:drain')).toBeNull();
+  });
+});
+
+describe('the job runner’s schedules and periods (embedded store, a clock the test moves)', () => {
+  const store = useEmbeddedStore('schedules');
+
+  it('ticks come intervalMs after the previous tick ended and never overlap; runNow during a tick makes exactly one more tick after it', async () => {
+    const clock = createManualClock();
+    const runner = createJobRunner({ leases: store().leases, logger, clock });
+    const ticks: number[] = [];
+    let release = deferred();
+    const schedule = runner.schedule('ticker', 1_000, async () => {
+      ticks.push(clock.now());
+      await release.promise;
+    }, { delayFirst: true });
+    const started = clock.now();
+    await clock.advance(999);
+    expect(ticks).toEqual([]);
+    await clock.advance(1);
+    expect(ticks).toEqual([started + 1_000]);
+    // The tick is still running: neither time nor runNow starts another meanwhile.
+    schedule.runNow();
+    schedule.runNow();
+    await clock.advance(5_000);
+    expect(ticks).toHaveLength(1);
+    const first = release;
+    release = deferred();
+    first.resolve();
+    await until(() => ticks.length === 2);
+    expect(ticks[1]).toBe(started + 6_000);
+    release.resolve();
+    await until(() => clock.pending === 1);
+    await clock.advance(1_000);
+    expect(ticks).toEqual([started + 1_000, started + 6_000, started + 7_000]);
+    await runner.stop();
+    await clock.advance(10_000);
+    expect(ticks).toHaveLength(3);
+  });
+
+  it('a failing tick is logged and the schedule goes on', async () => {
+    const clock = createManualClock();
+    const runner = createJobRunner({ leases: store().leases, logger, clock });
+    let ticks = 0;
+    runner.schedule('failing', 1_000, async () => {
+      ticks++;
+      throw new Error('tick failed');
+    });
+    await until(() => ticks === 1 && clock.pending === 1);
+    await clock.advance(1_000);
+    await until(() => ticks === 2);
+    await runner.stop();
+  });
+
+  it('SYNC-3 a period is owned by the first claim, here or in another instance, until it expires in the database’s clock', async () => {
+    const [here, elsewhere] = [createJobRunner({ leases: store().leases, logger }), createJobRunner({ leases: store().leases, logger })];
+    expect(await here.claimPeriod('batch-slot:reg', 60_000)).toBe(true);
+    expect(await here.claimPeriod('batch-slot:reg', 60_000)).toBe(false);
+    expect(await elsewhere.claimPeriod('batch-slot:reg', 60_000)).toBe(false);
+    // A period already over when claimed (as one whose time has passed): the next claim owns the next period.
+    expect(await here.claimPeriod('batch-slot:short', -1)).toBe(true);
+    expect(await elsewhere.claimPeriod('batch-slot:short', 60_000)).toBe(true);
+  });
+
+  it('a finished event follows every run, after its lease is released', async () => {
+    const runner = createJobRunner({ leases: store().leases, logger });
+    const finished: { lease: string; heldAfter: unknown }[] = [];
+    const seen = new Promise<void>((resolve) =>
+      runner.events.on('finished', (lease) => {
+        void store().leases.current(lease).then((heldAfter) => {
+          finished.push({ lease, heldAfter });
+          resolve();
+        });
+      }),
+    );
+    await expect(runner.exclusively('job:failing', 60_000, async () => Promise.reject(new Error('the work failed')))).rejects.toThrow('the work failed');
+    await seen;
+    expect(finished).toEqual([{ lease: 'job:failing', heldAfter: null }]);
   });
 });
