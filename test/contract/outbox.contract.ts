@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/persistence/persistence.js';
-import type { OutboxEntry } from '../../src/writeback/outbox.js';
+import type { OutboxEntry, WriteBackOutbox } from '../../src/writeback/outbox.js';
 import { newAuditEventId } from '../../src/audit/audit-event.js';
+import { coveringEveryMethod, type MethodsOf } from './port-coverage.js';
+
+const OUTBOX_METHODS = {
+  add: true, registrationsWithPending: true, pending: true, pendingOf: true, remove: true, recordFailure: true, postpone: true, backlog: true, deleteAll: true,
+} satisfies MethodsOf<WriteBackOutbox>;
 
 function entry(registrationId: string, directoryUserId: string, extra: Partial<OutboxEntry> = {}): OutboxEntry {
   const now = new Date().toISOString();
@@ -25,8 +30,9 @@ function entry(registrationId: string, directoryUserId: string, extra: Partial<O
 export function describeOutboxContract(name: string, open: () => Promise<Store>) {
   describe(`${name}: write-back outbox`, () => {
     let store: Store;
+    const openCovered = coveringEveryMethod(open, { outbox: OUTBOX_METHODS });
     beforeAll(async () => {
-      store = await open();
+      store = await openCovered();
     });
     afterAll(() => store.close());
 

@@ -4,6 +4,20 @@ import { type CredentialIndex, type RegistrationCollection, type RegistrationRec
 import { type LeaseCollection } from '../../src/jobs/lease-port.js';
 import { type RetentionCollection, type SeatCounterCollection, type VoiceUserCollection, type VoiceUserRecord } from '../../src/portal/portal-port.js';
 import { type ConsoleSessionCollection, type LoginFailureCollection } from '../../src/console/console-state-port.js';
+import { coveringEveryMethod, type MethodsOf } from './port-coverage.js';
+
+const PORT_METHODS = {
+  registrations: { insert: true, get: true, findByName: true, list: true, replace: true, delete: true } satisfies MethodsOf<RegistrationCollection>,
+  credentials: { bind: true, unbind: true, lookup: true, unbindAll: true } satisfies MethodsOf<CredentialIndex>,
+  voiceUsers: {
+    list: true, get: true, findByDirectoryUsers: true, findByPrimaryEmails: true, insert: true, replace: true, delete: true, deleteAll: true, countHolding: true,
+  } satisfies MethodsOf<VoiceUserCollection>,
+  retention: { add: true, due: true, remove: true, list: true, latestForEach: true } satisfies MethodsOf<RetentionCollection>,
+  leases: { acquire: true, renew: true, release: true, current: true } satisfies MethodsOf<LeaseCollection>,
+  seatCounters: { take: true, giveBack: true, used: true, correct: true, forget: true } satisfies MethodsOf<SeatCounterCollection>,
+  consoleSessions: { insert: true, get: true, touch: true, delete: true, deleteExpired: true } satisfies MethodsOf<ConsoleSessionCollection>,
+  loginFailures: { add: true, since: true, clear: true, deleteExpired: true } satisfies MethodsOf<LoginFailureCollection>,
+};
 
 export interface PortalCollections {
   registrations: RegistrationCollection;
@@ -47,8 +61,9 @@ export function voiceUser(registrationId: string, userName: string, extra: Parti
 export function describePortalStoreContract(name: string, open: () => Promise<PortalCollections>) {
   describe(`${name}: registrations, credentials, voice users, retention, leases`, () => {
     let store: PortalCollections;
+    const openCovered = coveringEveryMethod(open, PORT_METHODS);
     beforeAll(async () => {
-      store = await open();
+      store = await openCovered();
     });
     afterAll(() => store.close());
 
@@ -59,8 +74,13 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       const renamed = await store.registrations.replace({ ...record, name: 'Contoso Ltd' }, 1);
       expect(renamed.version).toBe(2);
       await expect(store.registrations.replace({ ...record, name: 'Stale' }, 1)).rejects.toMatchObject({ code: 'store.version_conflict' });
+      const other = await store.registrations.insert(registration('Adatum'));
+      expect((await store.registrations.list()).map((r) => r.name)).toEqual(['Adatum', 'Contoso Ltd']);
       expect(await store.registrations.delete(record.id)).toBe(true);
       expect(await store.registrations.get(record.id)).toBeNull();
+      expect(await store.registrations.delete(record.id)).toBe(false);
+      expect((await store.registrations.list()).map((r) => r.id)).toEqual([other.id]);
+      expect(await store.registrations.delete(other.id)).toBe(true);
     });
 
     it('REG-2: a credential resolves to exactly one registration and cannot be bound to two', async () => {
@@ -72,6 +92,14 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       await store.credentials.unbindAll('reg-a');
       expect(await store.credentials.lookup('certificate-sha256:AA')).toBeNull();
       expect(await store.credentials.lookup('token:1')).toBeNull();
+    });
+
+    it('REG-2: credentials unbind one key at a time', async () => {
+      await store.credentials.bind('token:one', 'reg-unbind');
+      await store.credentials.bind('token:two', 'reg-unbind');
+      await store.credentials.unbind('token:one');
+      expect(await store.credentials.lookup('token:one')).toBeNull();
+      expect(await store.credentials.lookup('token:two')).toBe('reg-unbind');
     });
 
     it('voice users: unique user name, email, extension and DID per registration; absent ones never clash', async () => {
@@ -88,6 +116,8 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       await expect(store.voiceUsers.replace({ ...first, extension: '1003' }, 1)).rejects.toMatchObject({ code: 'store.version_conflict' });
       expect((await store.voiceUsers.get('reg-1', first.id))?.extension).toBe('1002');
       expect(await store.voiceUsers.get('reg-2', first.id)).toBeNull();
+      expect(await store.voiceUsers.delete('reg-2', first.id)).toBe(false);
+      expect(await store.voiceUsers.get('reg-1', first.id)).not.toBeNull();
     });
 
     it('voice users are found by their directory user and deleted per registration', async () => {
@@ -233,8 +263,14 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       const now = (await store.seatCounters.used('reg-recount', 'voice-pro'))!;
       expect(await store.seatCounters.correct('reg-recount', 'voice-pro', now, 1)).toBe(true);
       expect((await store.seatCounters.used('reg-recount', 'voice-pro'))?.used).toBe(1);
+      await store.seatCounters.take('reg-recount', 'voicemail', 10, async () => 0);
+      await store.seatCounters.take('reg-recount-other', 'voice-pro', 10, async () => 0);
+      await store.seatCounters.forget('reg-recount', ['voicemail']);
+      expect(await store.seatCounters.used('reg-recount', 'voicemail')).toBeUndefined();
+      expect((await store.seatCounters.used('reg-recount', 'voice-pro'))?.used).toBe(1);
       await store.seatCounters.forget('reg-recount');
       expect(await store.seatCounters.used('reg-recount', 'voice-pro')).toBeUndefined();
+      expect((await store.seatCounters.used('reg-recount-other', 'voice-pro'))?.used).toBe(1);
     });
   });
 }

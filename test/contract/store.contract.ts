@@ -1,10 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/kernel/app-error.js';
-import { type GroupRecord, type UserRecord } from '../../src/directory/directory-port.js';
 import { type JsonObject } from '../../src/kernel/json.js';
 import { type Store } from '../../src/persistence/persistence.js';
 import type { FilterNode, SearchableAttribute } from '../../src/persistence/query.js';
+import type { GroupCollection, GroupRecord, UserCollection, UserRecord } from '../../src/directory/directory-port.js';
+import type { GroupBatchReads, UserBatchReads } from '../../src/reconcile/reconcile-port.js';
+import { coveringEveryMethod, type MethodsOf } from './port-coverage.js';
+
+const USER_METHODS = {
+  insert: true, get: true, replace: true, delete: true, query: true, countAll: true, listAll: true, deleteAll: true, findByUserName: true, existingIds: true, getMany: true,
+} satisfies MethodsOf<UserCollection & UserBatchReads>;
+const GROUP_METHODS = {
+  insert: true, get: true, replace: true, delete: true, query: true, countAll: true, listAll: true, deleteAll: true,
+  update: true, listMembers: true, removeUserEverywhere: true, allMemberships: true, getMany: true, groupsOfUsers: true,
+} satisfies MethodsOf<GroupCollection & GroupBatchReads>;
 
 const USER_NAME: SearchableAttribute = { name: 'userName', type: 'string', caseExact: false, column: 'userNameLower', path: ['userName'] };
 const TITLE: SearchableAttribute = { name: 'title', type: 'string', caseExact: false, path: ['title'] };
@@ -36,8 +46,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       (await Promise.all(Array.from({ length: count }, () => store.users.insert(user(registrationId, `member-${randomUUID()}@contoso.com`))))).map((u) => u.id);
     const names = async (filter: FilterNode) => (await store.users.query(reg, { filter, startIndex: 1, count: 100, sortBy: USER_NAME })).records.map((r) => r.userName);
 
+    const openCovered = coveringEveryMethod(open, { users: USER_METHODS, groups: GROUP_METHODS });
+
     beforeAll(async () => {
-      store = await open();
+      store = await openCovered();
       await store.users.insert(user(reg, 'Alice@Contoso.com', { title: 'Engineer', active: true, name: { familyName: 'Smith' }, emails: [{ type: 'work', value: 'alice@contoso.com' }, { type: 'home', value: 'a@home.example' }], 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { employeeNumber: '42' } }, '2026-01-01T00:00:00.000Z'));
       await store.users.insert(user(reg, 'bob@contoso.com', { title: 'Manager', active: false, name: { familyName: 'Jones' }, emails: [{ type: 'home', value: 'bob@contoso.com' }] }, '2026-02-01T00:00:00.000Z'));
       await store.users.insert(user(reg, 'carol@fabrikam.com', { active: true, emails: [{ type: 'work', value: 'carol@home.example' }] }, '2026-03-01T00:00:00.000Z'));
@@ -227,10 +239,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store>) 
       expect(await store.groups.groupsOfUsers(reg, [])).toEqual([]);
     });
 
-    it('REG-2: credentials unbind one key at a time', async () => {
-      await store.credentials.bind(`token:${reg}`, reg);
-      await store.credentials.unbind(`token:${reg}`);
-      expect(await store.credentials.lookup(`token:${reg}`)).toBeNull();
+    it('a group replace is conditional on the version and keeps its members; another registration’s group is not found', async () => {
+      const group = await store.groups.insert(groupRecord(reg, `Renamed-${randomUUID()}`));
+      const [member] = await insertUsers(reg, 1);
+      await store.groups.update(reg, group.id, 1, { members: [{ kind: 'add', members: [{ value: member! }] }] });
+      const renamed = await store.groups.replace({ ...group, displayName: 'Renamed', resource: { displayName: 'Renamed' } }, 2);
+      expect(renamed).toMatchObject({ version: 3, displayName: 'Renamed' });
+      expect(await store.groups.get(reg, group.id)).toMatchObject({ version: 3, displayName: 'Renamed', resource: { displayName: 'Renamed' } });
+      expect((await store.groups.listMembers(reg, group.id)).map((m) => m.value)).toEqual([member]);
+      await expect(store.groups.replace({ ...group, displayName: 'Stale' }, 2)).rejects.toMatchObject({ code: 'store.version_conflict' });
+      await expect(store.groups.replace({ ...group, registrationId: other }, 3)).rejects.toMatchObject({ code: 'store.not_found' });
+    });
+
+    it('REG-4: deleteAll removes every user, group and membership of one registration and nothing of another', async () => {
+      const [ending, staying] = [`ending-${randomUUID()}`, `staying-${randomUUID()}`];
+      const [a, b] = await insertUsers(ending, 2);
+      const [kept] = await insertUsers(staying, 1);
+      const group = await store.groups.insert(groupRecord(ending, 'Ending'));
+      const keptGroup = await store.groups.insert(groupRecord(staying, 'Staying'));
+      await store.groups.update(ending, group.id, 1, { members: [{ kind: 'add', members: [{ value: a! }, { value: b! }] }] });
+      await store.groups.update(staying, keptGroup.id, 1, { members: [{ kind: 'add', members: [{ value: kept! }] }] });
+      expect(await store.groups.deleteAll(ending)).toBe(1);
+      expect(await store.users.deleteAll(ending)).toBe(2);
+      expect(await store.users.listAll(ending)).toEqual([]);
+      expect(await store.groups.listAll(ending)).toEqual([]);
+      expect(await store.groups.allMemberships(ending)).toEqual([]);
+      expect((await store.users.listAll(staying)).map((u) => u.id)).toEqual([kept]);
+      expect(await store.groups.allMemberships(staying)).toEqual([{ groupId: keptGroup.id, userId: kept }]);
+      expect(await store.users.deleteAll(ending)).toBe(0);
     });
 
     it('emails.value eq is case-insensitive and finds a matching email at position 25; so does emails[type eq "work" and value eq …]', async () => {
