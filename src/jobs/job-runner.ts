@@ -159,7 +159,6 @@ export function createJobRunner({ leases, logger, clock = systemClock }: JobRunn
   }
 
   return {
-    instanceId,
     events,
     exclusively,
     claimPeriod,
