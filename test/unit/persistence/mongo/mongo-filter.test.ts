@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileMongoFilter, ELEMENT_FILTER_DEPTH } from '../../../src/persistence/mongo/mongo-filter.js';
-import type { FilterNode, SearchableAttribute } from '../../../src/persistence/query.js';
+import { compileMongoFilter, ELEMENT_FILTER_DEPTH } from '../../../../src/persistence/mongo/mongo-filter.js';
+import type { FilterNode, SearchableAttribute } from '../../../../src/persistence/query.js';
 
 const EMAIL_TYPE: SearchableAttribute = { name: 'emails.type', type: 'string', caseExact: false, multiValuedParent: 'emails', path: ['type'] };
 const EMAIL_VALUE: SearchableAttribute = { name: 'emails.value', type: 'string', caseExact: false, multiValuedParent: 'emails', path: ['value'] };
