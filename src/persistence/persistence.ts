@@ -14,7 +14,6 @@ import type { WriteBackOutbox } from '../writeback/outbox.js';
  * aggregate: each takes the ports it owns; only main.ts holds it.
  */
 export interface Store {
-  readonly kind: 'mongodb' | 'sqlite';
   readonly capabilities: StoreCapabilities;
   users: UserCollection & UserBatchReads;
   groups: GroupCollection & GroupBatchReads;

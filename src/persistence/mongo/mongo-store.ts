@@ -80,7 +80,6 @@ function resourceModel(connection: Connection, name: string, collection: string,
  * change records its member changes in the group document itself (see `MongoGroups.update`).
  */
 export class MongoStore implements Store {
-  readonly kind = 'mongodb';
   /** Every call is a network round trip: independent writes overlap well. */
   readonly capabilities = { parallelWrites: true };
   readonly users: MongoUsers;

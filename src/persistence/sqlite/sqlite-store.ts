@@ -30,7 +30,6 @@ interface Row {
 
 /** The embedded store: one SQLite file in WAL mode. Filtering, sorting and paging are SQL. */
 export class SqliteStore implements Store {
-  readonly kind = 'sqlite';
   /** Calls run synchronously in this process: nothing gains from overlapping them. */
   readonly capabilities = { parallelWrites: false };
   readonly users: UserCollection & UserBatchReads;
