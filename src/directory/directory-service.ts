@@ -7,7 +7,7 @@ import { type Store } from '../persistence/persistence.js';
 import { type VoiceUserRecord } from '../portal/portal-port.js';
 import type { ListQuery, ListResult } from '../persistence/query.js';
 import { scimError } from '../scim/errors.js';
-import { excerpt } from '../scim/excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 import { readResourceBody, readGroupBody } from '../scim/validate.js';
 import { applyPatch } from '../scim/patch.js';
 import type { RequestContext } from '../kernel/request-context.js';

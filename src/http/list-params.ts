@@ -1,7 +1,7 @@
 import type { ListQuery } from '../persistence/query.js';
 import { scimError } from '../scim/errors.js';
 import { parseFilter, resolveSortBy } from '../scim/filter.js';
-import { excerpt } from '../scim/excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 
 /**
  * Largest `startIndex` taken as given; a larger one is read as this (the page is empty either

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { scimError } from '../scim/errors.js';
-import { excerpt } from '../scim/excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 
 /**
  * Checks every SCIM request passes before any handler reads it. Mounted after the audit

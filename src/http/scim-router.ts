@@ -8,7 +8,7 @@ import { createProjection, wantsMembers } from '../scim/projection.js';
 import { resourceTypeDocuments, schemaDocuments } from '../scim/schemas.js';
 import { serviceProviderConfig, type ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
-import { excerpt } from '../scim/excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 import { attributeList, readListRequest, type ListRequest, type ResourceType } from './list-params.js';
 import { requestContext } from './request-context.js';
 import { noteAuditSubject } from '../audit/scim-audit.js';

@@ -3,7 +3,7 @@ import { scimError } from './errors.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
 import { findChild, type AttributeDefinition } from './schemas.js';
 import { isPlainObject, parseBooleanText } from './values.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 
 /** A value filter on the elements of a complex attribute: the `type eq "work"` of `emails[type eq "work"]`. */
 export interface ElementFilter {

@@ -2,7 +2,7 @@ import type { Filter } from 'scim2-parse-filter';
 import { parseFilter as parseTokens, tokenizer, Tokens, type Token } from 'scim2-parse-filter/lib/src/parser.js';
 import { isAppError } from '../kernel/app-error.js';
 import { scimError } from './errors.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 
 export type { Filter } from 'scim2-parse-filter';
 

@@ -2,7 +2,7 @@ import type { AttributeType, ComparisonOperator, FilterNode, SearchableAttribute
 import { scimError } from './errors.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';
 import { parseBooleanText } from './values.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 import { ENTERPRISE_USER_SCHEMA, findAttribute, type ResolvedAttribute, type ResourceType } from './schemas.js';
 
 type Column = NonNullable<SearchableAttribute['column']>;

@@ -1,6 +1,6 @@
 import type { Json, JsonObject } from '../kernel/json.js';
 import type { Member } from '../directory/directory-port.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 import { scimError } from './errors.js';
 import { elementFilter, type ElementFilter } from './element-filter.js';
 import { parseFilterText, type Filter } from './filter-syntax.js';

@@ -3,7 +3,7 @@ import { scimError } from './errors.js';
 import { elementFilter, type ElementFilter } from './element-filter.js';
 import { findAttribute, findChild, type AttributeDefinition, type ResourceType, rootAttributes } from './schemas.js';
 import { isPlainObject } from './values.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 
 /**
  * Most distinct names `attributes` or `excludedAttributes` may list. Every attribute and

@@ -1,6 +1,6 @@
 import { isAppError, entryForCode, type AppError } from '../kernel/app-error.js';
 import { conflictingField } from '../kernel/store-errors.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 
 /** RFC 7644 §3.12, Table 9. */
 export type ScimType =

@@ -1,7 +1,7 @@
 import type { Json, JsonObject } from '../kernel/json.js';
 import type { Member } from '../directory/directory-port.js';
 import { scimError } from './errors.js';
-import { excerpt } from './excerpt.js';
+import { excerpt } from '../kernel/excerpt.js';
 import { findChild, type AttributeDefinition } from './schemas.js';
 
 /** Entra sends booleans as "True"/"False"; any letter case is accepted. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jsonDepthExceeds } from '../../../src/http/json-body.js';
-import { excerpt } from '../../../src/scim/excerpt.js';
+import { excerpt } from '../../../src/kernel/excerpt.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
