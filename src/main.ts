@@ -24,7 +24,7 @@ import type { AuditActor } from './audit/audit-event.js';
 /** The admin API has one caller identity: whoever holds the admin token. */
 const ADMIN_ACTOR: AuditActor = { kind: 'admin', subject: 'admin-api' };
 import { createEntraJwtVerifier } from './auth/entra-jwt.js';
-import { createReconcileService, type ReconcileObserver, type ReconcileService } from './reconcile/reconcile-service.js';
+import { createReconcileService, type ReconcileObserver } from './reconcile/reconcile-service.js';
 import { createPortalService } from './portal/portal-service.js';
 import { createLicenseSeats } from './portal/license-seats.js';
 import { NO_LICENSES } from './domain/licenses.js';
@@ -42,15 +42,13 @@ import { createConsoleRouter } from './console/console-router.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
 import { createRecordingsPurge, type RecordingsPurge } from './portal/recordings-purge.js';
 import type { AuditRecorder } from './audit/recorder.js';
-import type { DirectoryChange } from './directory/directory-service.js';
-import type { RequestContext } from './kernel/request-context.js';
 import type { AuditEventInput } from './audit/audit-event.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { addServiceMetrics, type SeatUsage } from './metrics/service-metrics.js';
 import { createMetricsRouter } from './metrics/metrics-router.js';
 import { createHealthRouter, createReadiness, type Readiness } from './http/health.js';
 import { checkTlsMaterial, tlsExpiry, type TlsSources } from './pki/tls-check.js';
-import { createBackgroundWork, trackResponses, type BackgroundWork } from './lifecycle/background-work.js';
+import { createBackgroundWork, trackResponses } from './lifecycle/background-work.js';
 import { withLogContext } from './log/log-context.js';
 
 /** The audit queue's last flush is never given less than this, even when requests used the whole shutdown timeout. */
@@ -218,7 +216,14 @@ export async function startService({ config, logger, store, tls, adminToken, met
     credentials: store.credentials,
     verifyEntraJwt: createEntraJwtVerifier({ jwksUrl: config.ENTRA_JWKS_URL, extraCa: config.ENTRA_JWKS_CA_FILE && read(config.ENTRA_JWKS_CA_FILE) }),
   });
-  const directory = createDirectoryService({ store, onChange: justInTime(store, reconcile, background) });
+  const directory = createDirectoryService({
+    users: store.users,
+    groups: store.groups,
+    voiceUsers: store.voiceUsers,
+    // SYNC-1 (sync-policy.ts decides when): tracked as background work too, so that if shutdown
+    // cuts the request, the reconcile still finishes first.
+    reconcileUsers: (ctx, userIds) => background.track(reconcile.reconcileUsers(ctx.registration.id, userIds, ctx.correlationId, ctx.registration.settings)),
+  });
   const readiness = createReadiness({
     pingStore: () => store.ping(),
     tlsLoaded: () => serverCertificateExpires > Date.now(),
@@ -356,19 +361,6 @@ async function seatUsage(store: Store, seats: ReturnType<typeof createLicenseSea
     }),
   );
   return perRegistration.flat();
-}
-
-/**
- * SYNC-1: in just-in-time registrations a SCIM write reaches the voice portal before the response.
- * Tracked as background work too: if shutdown cuts the request, the reconcile still finishes first.
- */
-function justInTime(store: Store, reconcile: ReconcileService, background: BackgroundWork) {
-  return async (ctx: RequestContext, change: DirectoryChange) => {
-    const registration = await store.registrations.get(ctx.registrationId);
-    if (registration && settingsOf(registration).syncMode.kind === 'just-in-time') {
-      await background.track(reconcile.reconcileUsers(ctx.registrationId, change.userIds, ctx.correlationId));
-    }
-  };
 }
 
 type RecordEvent = (event: AuditEventInput) => void;

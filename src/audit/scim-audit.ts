@@ -83,14 +83,14 @@ interface Measured {
 
 function scimRequestEvent(req: Request, res: Response, { target, responseText, durationMs }: Measured): AuditEventInput {
   const context = res.locals.context as RequestContext | undefined;
-  const authenticated = res.locals.caller as { registrationId: string; caller: CallerIdentity } | undefined;
+  const authenticated = res.locals.caller as { registration: { id: string }; caller: CallerIdentity } | undefined;
   const caller = context?.caller ?? authenticated?.caller;
   const responseBody = parseJson(responseText);
   const hints = res.locals as ScimAuditHints;
   const exchange: ScimExchange = { method: req.method, path: pathOf(req), target, query: req.query as Record<string, unknown>, requestBody: req.body, responseBody, hint: hints.auditSubject };
   const error = res.statusCode >= 400 ? (responseBody as { scimType?: string; detail?: string } | undefined) : undefined;
   return withoutUndefined({
-    registrationId: context?.registrationId ?? authenticated?.registrationId,
+    registrationId: context?.registration.id ?? authenticated?.registration.id,
     correlationId: res.locals.correlationId as string,
     actor: caller ? actorOf(caller) : { kind: 'anonymous', subject: 'unknown' },
     action: target.action,

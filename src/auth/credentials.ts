@@ -1,4 +1,4 @@
-import type { CallerIdentity } from '../kernel/request-context.js';
+import type { CallerIdentity, RequestRegistration } from '../kernel/request-context.js';
 
 /** What the TLS socket tells us about a client certificate (never the certificate itself). */
 export interface CertificateIdentity {
@@ -11,8 +11,9 @@ export interface CertificateIdentity {
   serialNumber: string;
 }
 
+/** Who called, and the registration (with its parsed settings) the request acts for: resolved once. */
 export interface AuthenticatedCaller {
-  registrationId: string;
+  registration: RequestRegistration;
   caller: CallerIdentity;
 }
 

@@ -1,27 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { isAppError } from '../kernel/app-error.js';
-import { storeUnavailable } from '../kernel/store-errors.js';
-import { type GroupChangeResult, type GroupRecord, type Member, type UserRecord } from './directory-port.js';
-import { type JsonObject } from '../kernel/json.js';
-import { type Store } from '../persistence/persistence.js';
-import { type VoiceUserRecord } from '../portal/portal-port.js';
-import type { ListQuery, ListResult } from '../persistence/query.js';
-import { scimError } from '../scim/errors.js';
+import { AppError, isAppError } from '../kernel/app-error.js';
 import { excerpt } from '../kernel/excerpt.js';
-import { readResourceBody, readGroupBody } from '../scim/validate.js';
-import { applyPatch } from '../scim/patch.js';
-import type { RequestContext } from '../kernel/request-context.js';
 import { createKeyedLock } from '../kernel/keyed-lock.js';
-
-/** What changed in the directory, so that just-in-time reconciliation can follow (SYNC-1). */
-export type DirectoryChange =
-  | { kind: 'users-changed'; userIds: string[] }
-  | { kind: 'users-deleted'; userIds: string[] }
-  | { kind: 'groups-changed'; userIds: string[] };
+import type { RequestContext } from '../kernel/request-context.js';
+import { storeUnavailable } from '../kernel/store-errors.js';
+import type { ListQuery, ListResult } from '../persistence/query.js';
+import type { VoiceUserCollection, VoiceUserRecord } from '../portal/portal-port.js';
+import type { CreateGroup, CreateUser, DeleteGroup, DeleteUser, GroupAttributes, PatchGroup, PatchUser, Precondition, ReplaceGroup, ReplaceUser, UserAttributes } from './commands.js';
+import type { GroupChangeResult, GroupCollection, GroupRecord, Member, UserCollection, UserRecord } from './directory-port.js';
+import { decideSync, type DirectoryChange } from './sync-policy.js';
 
 export interface DirectoryServiceDeps {
-  store: Store;
-  onChange?: (ctx: RequestContext, change: DirectoryChange) => Promise<void>;
+  users: UserCollection;
+  groups: GroupCollection;
+  /** The portal-owned values shown with a user. */
+  voiceUsers: Pick<VoiceUserCollection, 'findByDirectoryUsers'>;
+  /** SYNC-1: reconciles these users of the request's registration before the answer (main.ts wires the reconciler in). */
+  reconcileUsers(ctx: RequestContext, userIds: string[]): Promise<unknown>;
 }
 
 export interface GroupWithMembers {
@@ -30,26 +25,28 @@ export interface GroupWithMembers {
   members?: Member[];
 }
 
-export type Preconditions = { ifMatch?: string };
+type ResourceType = 'User' | 'Group';
 
 /** Optimistic-concurrency attempts before a PATCH gives up on a hot resource. */
 const MAX_PATCH_ATTEMPTS = 8;
 
 /**
- * The SCIM operations on the directory, independent of HTTP. Every call is confined to
- * `ctx.registrationId` (REG-2); another registration's id is simply not found.
+ * The directory's operations on typed commands, independent of any protocol. Every call is
+ * confined to the request's registration (REG-2); another registration's id is simply not found.
+ * Errors are AppErrors with `directory.*` codes; a write answers with the version it produced.
  */
-export function createDirectoryService({ store, onChange }: DirectoryServiceDeps) {
+export function createDirectoryService({ users, groups, voiceUsers, reconcileUsers }: DirectoryServiceDeps) {
   const withLock = createKeyedLock();
-  const lockKey = (ctx: RequestContext, id: string) => `${ctx.registrationId}/${id}`;
+  const lockKey = (ctx: RequestContext, id: string) => `${ctx.registration.id}/${id}`;
   /**
-   * Runs the just-in-time work that follows a directory write. The write is already applied, so a
-   * database failure here must not be reported as "nothing was changed".
+   * The work the registration's sync mode asks for after a directory write (sync-policy.ts). The
+   * write is already applied, so a database failure here must not be reported as "nothing was changed".
    */
-  const notify = async (ctx: RequestContext, change: DirectoryChange) => {
-    if (!onChange || change.userIds.length === 0) return;
+  const followUp = async (ctx: RequestContext, change: () => Promise<DirectoryChange> | DirectoryChange) => {
+    if (!decideSync(ctx).reconcileNow) return;
     try {
-      await onChange(ctx, change);
+      const { userIds } = await change();
+      if (userIds.length > 0) await reconcileUsers(ctx, userIds);
     } catch (error) {
       if (isAppError(error, 'store.unavailable')) throw storeUnavailable('The follow-up work of an applied change failed', { cause: error, mayHaveBeenApplied: true });
       throw error;
@@ -57,28 +54,18 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
   };
 
   async function getUser(ctx: RequestContext, id: string): Promise<UserRecord> {
-    return (await store.users.get(ctx.registrationId, id)) ?? notFound('User', id);
+    return (await users.get(ctx.registration.id, id)) ?? notFound('User', id);
   }
 
   async function getGroupRecord(ctx: RequestContext, id: string): Promise<GroupRecord> {
-    return (await store.groups.get(ctx.registrationId, id)) ?? notFound('Group', id);
+    return (await groups.get(ctx.registration.id, id)) ?? notFound('Group', id);
   }
 
-  async function createUser(ctx: RequestContext, body: unknown): Promise<UserRecord> {
-    const resource = readResourceBody('User', body, 'create');
+  async function createUser(ctx: RequestContext, { attributes }: CreateUser): Promise<UserRecord> {
     const now = new Date().toISOString();
-    const record: UserRecord = {
-      id: randomUUID(),
-      registrationId: ctx.registrationId,
-      userName: resource.userName as string,
-      externalId: optionalString(resource.externalId),
-      version: 1,
-      created: now,
-      lastModified: now,
-      resource,
-    };
-    const created = await saveNewUser(record);
-    await notify(ctx, { kind: 'users-changed', userIds: [created.id] });
+    const record: UserRecord = { id: randomUUID(), registrationId: ctx.registration.id, ...attributes, version: 1, created: now, lastModified: now };
+    const created = await withUniqueUserName(record.userName, () => users.insert(record));
+    await followUp(ctx, () => ({ kind: 'users-changed', userIds: [created.id] }));
     return created;
   }
 
@@ -87,158 +74,151 @@ export function createDirectoryService({ store, onChange }: DirectoryServiceDeps
    * create that timed out: its next step is the `userName eq` lookup, which finds the user, so
    * the job continues with a PATCH instead of failing for good.
    */
-  function saveNewUser(record: UserRecord): Promise<UserRecord> {
-    return withUniqueUserName(record.userName, () => store.users.insert(record));
+  function saveUser(record: UserRecord, expectedVersion: number): Promise<UserRecord> {
+    return withUniqueUserName(record.userName, () => users.replace(record, expectedVersion));
   }
 
-  async function replaceUser(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<UserRecord> {
-    const resource = readResourceBody('User', body, 'replace');
+  async function replaceUser(ctx: RequestContext, { id, attributes, expectedVersions }: ReplaceUser): Promise<UserRecord> {
     const replaced = await withLock(lockKey(ctx, id), async () => {
       const current = await getUser(ctx, id);
-      assertIfMatch(current, preconditions);
-      return saveUser({ ...current, resource, userName: resource.userName as string, externalId: optionalString(resource.externalId) }, current.version);
+      assertExpectedVersion(current, expectedVersions);
+      return saveUser(withAttributes(current, attributes), current.version);
     });
-    await notify(ctx, { kind: 'users-changed', userIds: [id] });
+    await followUp(ctx, () => ({ kind: 'users-changed', userIds: [id] }));
     return replaced;
   }
 
-  async function patchUser(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<UserRecord> {
-    const patched = await withOptimisticRetry(preconditions, () => withLock(lockKey(ctx, id), async () => {
-      const current = await getUser(ctx, id);
-      assertIfMatch(current, preconditions);
-      const { resource } = applyPatch('User', current.resource, body);
-      if (typeof resource.userName !== 'string' || resource.userName === '') {
-        throw scimError(400, 'invalidValue', 'userName is required and cannot be removed');
-      }
-      return saveUser({ ...current, resource, userName: resource.userName, externalId: optionalString(resource.externalId) }, current.version);
-    }));
-    await notify(ctx, { kind: 'users-changed', userIds: [id] });
+  async function patchUser(ctx: RequestContext, { id, edit, expectedVersions }: PatchUser): Promise<UserRecord> {
+    const patched = await withOptimisticRetry(expectedVersions, () =>
+      withLock(lockKey(ctx, id), async () => {
+        const current = await getUser(ctx, id);
+        assertExpectedVersion(current, expectedVersions);
+        return saveUser(withAttributes(current, edit(current.resource)), current.version);
+      }),
+    );
+    await followUp(ctx, () => ({ kind: 'users-changed', userIds: [id] }));
     return patched;
   }
 
-  function saveUser(record: UserRecord, expectedVersion: number): Promise<UserRecord> {
-    return withUniqueUserName(record.userName, () => store.users.replace(record, expectedVersion));
-  }
-
   /** The store removes the user's memberships with it. */
-  async function deleteUser(ctx: RequestContext, id: string, preconditions: Preconditions = {}): Promise<void> {
-    const expectedVersion = await versionToDelete(preconditions, () => getUser(ctx, id));
-    if (!(await store.users.delete(ctx.registrationId, id, expectedVersion))) notDeleted('User', id, expectedVersion);
-    await notify(ctx, { kind: 'users-deleted', userIds: [id] });
+  async function deleteUser(ctx: RequestContext, { id, expectedVersions }: DeleteUser): Promise<void> {
+    const expectedVersion = await versionToDelete(expectedVersions, () => getUser(ctx, id));
+    if (!(await users.delete(ctx.registration.id, id, expectedVersion))) notDeleted('User', id, expectedVersion);
+    await followUp(ctx, () => ({ kind: 'users-deleted', userIds: [id] }));
   }
 
   async function getGroup(ctx: RequestContext, id: string, loadMembers: boolean): Promise<GroupWithMembers> {
     const record = await getGroupRecord(ctx, id);
-    return { record, members: loadMembers ? await store.groups.listMembers(ctx.registrationId, id) : undefined };
+    return { record, members: loadMembers ? await membersOf(ctx, id) : undefined };
   }
 
-  async function createGroup(ctx: RequestContext, body: unknown): Promise<GroupWithMembers> {
-    const { resource, members = [] } = readGroupBody(body, 'create');
+  /** A group's members as stored now (the group itself is not read again). */
+  function membersOf(ctx: RequestContext, groupId: string): Promise<Member[]> {
+    return groups.listMembers(ctx.registration.id, groupId);
+  }
+
+  async function createGroup(ctx: RequestContext, { attributes, members }: CreateGroup): Promise<GroupWithMembers> {
     await assertMembersExist(ctx, members);
     const now = new Date().toISOString();
-    const record = await store.groups.insert({
-      id: randomUUID(),
-      registrationId: ctx.registrationId,
-      displayName: resource.displayName as string,
-      externalId: optionalString(resource.externalId),
-      version: 1,
-      created: now,
-      lastModified: now,
-      resource,
-    });
+    const record = await groups.insert({ id: randomUUID(), registrationId: ctx.registration.id, ...attributes, version: 1, created: now, lastModified: now });
     if (members.length === 0) return { record, members: [] };
     const written = await addMembersOrUndoCreate(ctx, record, members);
-    await notify(ctx, { kind: 'groups-changed', userIds: written.changed });
+    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: written.changed }));
     return withMembers(ctx, written.record);
   }
 
   /** Group and memberships are separate documents: if the members cannot be written, the group is removed again. */
   async function addMembersOrUndoCreate(ctx: RequestContext, record: GroupRecord, members: Member[]): Promise<GroupChangeResult> {
     try {
-      return await store.groups.update(ctx.registrationId, record.id, record.version, { members: [{ kind: 'add', members }] });
+      return await groups.update(ctx.registration.id, record.id, record.version, { members: [{ kind: 'add', members }] });
     } catch (error) {
-      await store.groups.delete(ctx.registrationId, record.id).catch(() => undefined);
+      await groups.delete(ctx.registration.id, record.id).catch(() => undefined);
       throw error;
     }
   }
 
   /** The group as this request wrote it, with its members. */
   async function withMembers(ctx: RequestContext, record: GroupRecord): Promise<GroupWithMembers> {
-    return { record, members: await store.groups.listMembers(ctx.registrationId, record.id) };
+    return { record, members: await membersOf(ctx, record.id) };
   }
 
-  async function replaceGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupWithMembers> {
-    const { resource, members = [] } = readGroupBody(body, 'replace');
+  async function replaceGroup(ctx: RequestContext, { id, attributes, members, expectedVersions }: ReplaceGroup): Promise<GroupWithMembers> {
     await assertMembersExist(ctx, members);
     const written = await withLock(lockKey(ctx, id), async () => {
       const current = await getGroupRecord(ctx, id);
-      assertIfMatch(current, preconditions);
-      const existing = new Set((await store.groups.listMembers(ctx.registrationId, id)).map((m) => m.value));
+      assertExpectedVersion(current, expectedVersions);
+      const existing = new Set((await membersOf(ctx, id)).map((m) => m.value));
       const wanted = new Set(members.map((m) => m.value));
-      return store.groups.update(ctx.registrationId, id, current.version, {
-        record: groupWith(current, resource),
+      return groups.update(ctx.registration.id, id, current.version, {
+        record: withAttributes(current, attributes),
         members: [
           { kind: 'remove', ids: [...existing].filter((value) => !wanted.has(value)) },
           { kind: 'add', members: members.filter((m) => !existing.has(m.value)) },
         ],
       });
     });
-    await notify(ctx, { kind: 'groups-changed', userIds: written.changed });
+    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: written.changed }));
     return withMembers(ctx, written.record);
   }
 
-  /** Attributes and member operations are written as one step (see GroupCollection.update); the answer is its version. */
-  async function patchGroup(ctx: RequestContext, id: string, body: unknown, preconditions: Preconditions): Promise<GroupRecord> {
-    const written = await withOptimisticRetry(preconditions, () => withLock(lockKey(ctx, id), async () => {
-      const current = await getGroupRecord(ctx, id);
-      assertIfMatch(current, preconditions);
-      const patch = applyPatch('Group', current.resource, body);
-      await assertMembersExist(ctx, patch.memberOps.flatMap((op) => (op.kind === 'add' ? op.members : [])));
-      const attributesChanged = !sameJson(patch.resource, current.resource);
-      if (!attributesChanged && patch.memberOps.length === 0) return { record: current, changed: [] };
-      return store.groups.update(ctx.registrationId, id, current.version, { ...(attributesChanged ? { record: groupWith(current, patch.resource) } : {}), members: patch.memberOps });
-    }));
-    await notify(ctx, { kind: 'groups-changed', userIds: written.changed });
+  /**
+   * Attributes and member operations are written as one step (see GroupCollection.update). The
+   * group is read once per attempt, the member list never; the answer is the version this write produced.
+   */
+  async function patchGroup(ctx: RequestContext, { id, edit, memberOps, expectedVersions }: PatchGroup): Promise<GroupRecord> {
+    const added = memberOps.flatMap((op) => (op.kind === 'add' ? op.members : []));
+    const written = await withOptimisticRetry(expectedVersions, () =>
+      withLock(lockKey(ctx, id), async () => {
+        const current = await getGroupRecord(ctx, id);
+        assertExpectedVersion(current, expectedVersions);
+        const attributes = edit(current.resource);
+        await assertMembersExist(ctx, added);
+        const attributesChanged = !sameJson(attributes.resource, current.resource);
+        if (!attributesChanged && memberOps.length === 0) return { record: current, changed: [] };
+        return groups.update(ctx.registration.id, id, current.version, { ...(attributesChanged ? { record: withAttributes(current, attributes) } : {}), members: memberOps });
+      }),
+    );
+    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: written.changed }));
     return written.record;
   }
 
-  async function deleteGroup(ctx: RequestContext, id: string, preconditions: Preconditions = {}): Promise<void> {
-    const expectedVersion = await versionToDelete(preconditions, () => getGroupRecord(ctx, id));
-    const members = await store.groups.listMembers(ctx.registrationId, id);
-    if (!(await store.groups.delete(ctx.registrationId, id, expectedVersion))) notDeleted('Group', id, expectedVersion);
-    await notify(ctx, { kind: 'groups-changed', userIds: members.map((m) => m.value) });
+  /** The members are listed (to reconcile them) only when the registration reconciles now. */
+  async function deleteGroup(ctx: RequestContext, { id, expectedVersions }: DeleteGroup): Promise<void> {
+    const expectedVersion = await versionToDelete(expectedVersions, () => getGroupRecord(ctx, id));
+    const members = decideSync(ctx).reconcileNow ? await membersOf(ctx, id) : [];
+    if (!(await groups.delete(ctx.registration.id, id, expectedVersion))) notDeleted('Group', id, expectedVersion);
+    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: members.map((m) => m.value) }));
   }
 
   async function assertMembersExist(ctx: RequestContext, members: Member[]): Promise<void> {
     const ids = [...new Set(members.map((m) => m.value))];
     if (ids.length === 0) return;
-    const existing = new Set(await store.users.existingIds(ctx.registrationId, ids));
+    const existing = new Set(await users.existingIds(ctx.registration.id, ids));
     const unknown = ids.filter((id) => !existing.has(id));
     if (unknown.length > 0) {
-      throw scimError(400, 'invalidValue', `members refer to unknown users: ${unknown.slice(0, 5).map((id) => excerpt(id, 60)).join(', ')}${unknown.length > 5 ? ', …' : ''}`);
+      const named = `${unknown.slice(0, 5).map((id) => excerpt(id, 60)).join(', ')}${unknown.length > 5 ? ', …' : ''}`;
+      throw new AppError('directory.unknown_members', `members refer to unknown users: ${named}`, { data: { unknown: unknown.slice(0, 5) } });
     }
   }
 
   /** The voice users of these directory users, by directory user id (their portal-owned values). */
   async function voiceUsersOf(ctx: RequestContext, userIds: string[]): Promise<Map<string, VoiceUserRecord>> {
     if (userIds.length === 0) return new Map();
-    const found = await store.voiceUsers.findByDirectoryUsers(ctx.registrationId, userIds);
+    const found = await voiceUsers.findByDirectoryUsers(ctx.registration.id, userIds);
     return new Map(found.map((voiceUser) => [voiceUser.directoryUserId!, voiceUser]));
   }
 
   function listUsers(ctx: RequestContext, query: ListQuery): Promise<ListResult<UserRecord>> {
-    return store.users.query(ctx.registrationId, query);
+    return users.query(ctx.registration.id, query);
   }
 
   async function listGroups(ctx: RequestContext, query: ListQuery, loadMembers: boolean): Promise<ListResult<GroupWithMembers>> {
-    const page = await store.groups.query(ctx.registrationId, query);
-    const records = await Promise.all(
-      page.records.map(async (record) => ({ record, members: loadMembers ? await store.groups.listMembers(ctx.registrationId, record.id) : undefined })),
-    );
+    const page = await groups.query(ctx.registration.id, query);
+    const records = await Promise.all(page.records.map(async (record) => ({ record, members: loadMembers ? await membersOf(ctx, record.id) : undefined })));
     return { totalResults: page.totalResults, records };
   }
 
-  return { getUser, createUser, replaceUser, patchUser, deleteUser, listUsers, voiceUsersOf, getGroup, createGroup, replaceGroup, patchGroup, deleteGroup, listGroups };
+  return { getUser, createUser, replaceUser, patchUser, deleteUser, listUsers, voiceUsersOf, getGroup, membersOf, createGroup, replaceGroup, patchGroup, deleteGroup, listGroups };
 }
 
 export type DirectoryService = ReturnType<typeof createDirectoryService>;
@@ -247,57 +227,55 @@ async function withUniqueUserName<T>(userName: string, write: () => Promise<T>):
   try {
     return await write();
   } catch (error) {
-    if (isAppError(error, 'store.conflict')) throw scimError(409, 'uniqueness', `userName "${excerpt(userName)}" is already taken by another user`);
+    if (isAppError(error, 'store.conflict')) throw new AppError('directory.user_name_taken', `userName "${excerpt(userName)}" is already taken by another user`, { status: 409 });
     throw error;
   }
 }
 
-function groupWith(current: GroupRecord, resource: JsonObject): GroupRecord {
-  return { ...current, resource, displayName: resource.displayName as string, externalId: optionalString(resource.externalId) };
+/** The record with new attributes; an external id the attributes lack is cleared, not kept. */
+function withAttributes<R extends UserRecord | GroupRecord>(current: R, { externalId, ...attributes }: UserAttributes | GroupAttributes): R {
+  return { ...current, ...attributes, externalId };
 }
 
 /**
  * PATCH is read-modify-write on one document; a concurrent writer makes the conditional
- * write fail and we re-read and re-apply, so neither change is lost. With If-Match the
+ * write fail and we re-read and re-apply, so neither change is lost. With a precondition the
  * client asked for exactly the version it saw, so a conflict is its 412 to handle.
  */
-async function withOptimisticRetry<T>(preconditions: Preconditions, attempt: () => Promise<T>): Promise<T> {
+async function withOptimisticRetry<T>(expectedVersions: Precondition['expectedVersions'], attempt: () => Promise<T>): Promise<T> {
   for (let tries = 1; ; tries++) {
     try {
       return await attempt();
     } catch (error) {
       if (!isAppError(error, 'store.version_conflict')) throw error;
-      if (preconditions.ifMatch) throw scimError(412, undefined, 'The resource changed since the version given in If-Match');
-      if (tries >= MAX_PATCH_ATTEMPTS) throw scimError(409, undefined, 'The resource is being changed by other requests; retry the PATCH');
+      if (expectedVersions !== undefined) throw new AppError('directory.precondition_failed', 'The resource changed since the version given in If-Match', { status: 412 });
+      if (tries >= MAX_PATCH_ATTEMPTS) throw new AppError('directory.write_contention', 'The resource is being changed by other requests; retry the PATCH', { status: 409 });
     }
   }
 }
 
-export function etagOf(record: { version: number }): string {
-  return `W/"${record.version}"`;
-}
-
-function assertIfMatch(record: { version: number }, { ifMatch }: Preconditions): void {
-  if (!ifMatch || ifMatch.trim() === '*') return;
-  const accepted = ifMatch.split(',').map((tag) => tag.trim());
-  if (!accepted.includes(etagOf(record)) && !accepted.includes(`"${record.version}"`)) {
-    throw scimError(412, undefined, `If-Match ${excerpt(ifMatch, 60)} does not match the current version ${etagOf(record)}`);
-  }
+/** `data.currentVersion` lets a wire say which version is current in its own terms (an ETag). */
+function assertExpectedVersion(record: { version: number }, expectedVersions: Precondition['expectedVersions']): void {
+  if (expectedVersions === undefined || expectedVersions.includes(record.version)) return;
+  throw new AppError('directory.precondition_failed', `The stored version is ${record.version}, not one of those expected (${expectedVersions.join(', ') || 'none'})`, {
+    status: 412,
+    data: { currentVersion: record.version },
+  });
 }
 
 /**
- * RFC 7644 §3.14: a DELETE with If-Match deletes only the version the client saw. Checked here
- * (404, 412), then again by the store's conditional delete, so a change in between is a 412 too.
+ * RFC 7644 §3.14: a DELETE with a precondition deletes only the version the client saw. Checked
+ * here (404, 412), then again by the store's conditional delete, so a change in between is a 412 too.
  */
-async function versionToDelete(preconditions: Preconditions, current: () => Promise<{ version: number }>): Promise<number | undefined> {
-  if (!preconditions.ifMatch || preconditions.ifMatch.trim() === '*') return undefined;
+async function versionToDelete(expectedVersions: Precondition['expectedVersions'], current: () => Promise<{ version: number }>): Promise<number | undefined> {
+  if (expectedVersions === undefined) return undefined;
   const record = await current();
-  assertIfMatch(record, preconditions);
+  assertExpectedVersion(record, expectedVersions);
   return record.version;
 }
 
-function notDeleted(resourceType: string, id: string, expectedVersion: number | undefined): never {
-  if (expectedVersion !== undefined) throw scimError(412, undefined, `The ${resourceType} changed since the version given in If-Match; nothing was deleted`);
+function notDeleted(resourceType: ResourceType, id: string, expectedVersion: number | undefined): never {
+  if (expectedVersion !== undefined) throw new AppError('directory.precondition_failed', `The ${resourceType} changed since the version given in If-Match; nothing was deleted`, { status: 412 });
   notFound(resourceType, id);
 }
 
@@ -308,12 +286,8 @@ export function isIssuedId(id: string): boolean {
   return ISSUED_ID.test(id);
 }
 
-function notFound(resourceType: string, id: string): never {
-  throw scimError(404, undefined, `${resourceType} ${id} not found`);
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+function notFound(resourceType: ResourceType, id: string): never {
+  throw new AppError(`directory.${resourceType.toLowerCase()}_not_found`, `${resourceType} ${id} not found`, { status: 404 });
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { scimError } from '../scim/errors.js';
+import { requestContext } from './request-context.js';
 
 /** A request over the cap is asked to come back this soon: the cap is about bursts, not quotas. */
 const RETRY_AFTER_SECONDS = 1;
@@ -7,7 +8,7 @@ const RETRY_AFTER_SECONDS = 1;
 /**
  * A generous cap on the SCIM requests one registration may have in flight in this process, so
  * one tenant's burst cannot take every connection to the database from the others. Over the cap:
- * 503 with `Retry-After` (Entra retries those). Mount after authentication; a slot is given back
+ * 503 with `Retry-After` (Entra retries those). Mount after the request context is set; a slot is given back
  * when the response ends or the client goes away.
  */
 export function limitConcurrencyPerRegistration(maxInFlight: number) {
@@ -18,7 +19,7 @@ export function limitConcurrencyPerRegistration(maxInFlight: number) {
     else inFlight.set(registrationId, left);
   };
   return (_req: Request, res: Response, next: NextFunction): void => {
-    const registrationId = res.locals.caller.registrationId as string;
+    const registrationId = requestContext(res).registration.id;
     const current = inFlight.get(registrationId) ?? 0;
     if (current >= maxInFlight) {
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));

@@ -11,7 +11,7 @@ const RETRY_AFTER_SECONDS = 30;
 export function createScimErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(error);
-    const answer = toScimError(fromRequestError(error));
+    const answer = toScimError(fromRequestError(error), { ifMatch: req.get('If-Match') });
     if (answer.status === 503 && !res.get('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     // 501 is the declared answer for what is not supported (Bulk), not a failure.
     if (answer.status >= 500 && answer.status !== 501) {

@@ -2,7 +2,7 @@ import express, { type Express, type Request, type RequestHandler, type Response
 import type { Logger } from '../log/logger.js';
 import { requestLogContext } from '../log/log-context.js';
 import { createAuthenticator, type RefusalVerdict, type RefusedAttempt } from '../auth/authenticate.js';
-import type { CredentialResolver } from '../auth/credentials.js';
+import type { AuthenticatedCaller, CredentialResolver } from '../auth/credentials.js';
 import type { DirectoryService } from '../directory/directory-service.js';
 import type { ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
@@ -55,12 +55,12 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
       },
     }),
   );
-  if (operations.maxConcurrentPerRegistration) app.use(SCIM_BASE_PATH, limitConcurrencyPerRegistration(operations.maxConcurrentPerRegistration));
   app.use(SCIM_BASE_PATH, (_req, res, next) => {
-    const { registrationId, caller } = res.locals.caller;
-    setRequestContext(res, { registrationId, caller, correlationId: correlationIdOf(res) });
+    const { registration, caller } = res.locals.caller as AuthenticatedCaller;
+    setRequestContext(res, { registration, caller, correlationId: correlationIdOf(res) });
     next();
   });
+  if (operations.maxConcurrentPerRegistration) app.use(SCIM_BASE_PATH, limitConcurrencyPerRegistration(operations.maxConcurrentPerRegistration));
   // The body arrives in the socket's async context: the request's log context is entered again.
   app.use(rejectContentEncoding, jsonBody({ limit: limits.maxBodyBytes, type: () => true }), requestLogContext);
   const baseUrlOf = (req: Request) => `${publicBaseUrl ?? `https://${req.get('host')}`}${SCIM_BASE_PATH}`;

@@ -2,7 +2,10 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { JsonObject } from '../kernel/json.js';
 import type { UserRecord } from '../directory/directory-port.js';
 import type { RequestContext } from '../kernel/request-context.js';
-import { etagOf, isIssuedId, type DirectoryService, type GroupWithMembers } from '../directory/directory-service.js';
+import { isIssuedId, type DirectoryService, type GroupWithMembers } from '../directory/directory-service.js';
+import { decideSync } from '../directory/sync-policy.js';
+import { scimCommands } from '../scim/commands.js';
+import { etagOf, holdsVersion } from '../scim/etag.js';
 import { renderGroup, renderUser } from '../scim/render.js';
 import { createProjection, wantsMembers } from '../scim/projection.js';
 import { resourceTypeDocuments, schemaDocuments } from '../scim/schemas.js';
@@ -21,6 +24,14 @@ interface Rendered {
   version: number;
 }
 
+/** What a PATCH answers: a body only when the client asked for one (RFC 7644 §3.5.2). */
+interface Patched {
+  version: number;
+  rendered?: Rendered;
+  /** The stored user a User PATCH changed, so that the audit names whom a 204 was about. */
+  user?: JsonObject;
+}
+
 interface View {
   attributes?: string;
   excludedAttributes?: string;
@@ -32,7 +43,7 @@ interface ResourceEndpoints {
   list(ctx: RequestContext, request: ListRequest): Promise<{ totalResults: number; resources: JsonObject[] }>;
   create(ctx: RequestContext, body: unknown): Promise<Rendered>;
   replace(ctx: RequestContext, id: string, body: unknown, ifMatch?: string): Promise<Rendered>;
-  patch(ctx: RequestContext, id: string, body: unknown, ifMatch: string | undefined, view: View): Promise<Rendered>;
+  patch(ctx: RequestContext, id: string, body: unknown, ifMatch: string | undefined, view: View): Promise<Patched>;
   remove(ctx: RequestContext, id: string, ifMatch: string | undefined): Promise<void>;
 }
 
@@ -88,8 +99,8 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
     });
     router.get(`${path}/:id`, async (req, res) => {
       const found = await resolve(req).get(requestContext(res), req.params.id, viewOf(req));
-      if (req.get('If-None-Match')?.split(',').some((tag) => tag.trim() === etagOf(found))) {
-        res.set('ETag', etagOf(found)).status(304).end();
+      if (holdsVersion(req.get('If-None-Match'), found.version)) {
+        res.set('ETag', etagOf(found.version)).status(304).end();
         return;
       }
       sendResource(res, 200, found);
@@ -107,9 +118,9 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
       const view = viewOf(req);
       const patched = await resolve(req).patch(requestContext(res), req.params.id, req.body, req.get('If-Match'), view);
       // A 204 carries no body, so the audit event is told whom the PATCH was about.
-      if (type === 'User') noteAuditSubject(res, patched.resource);
-      if (wantsBody(view)) sendResource(res, 200, project(type, patched, view));
-      else res.set('ETag', etagOf(patched)).status(204).end();
+      if (patched.user) noteAuditSubject(res, patched.user);
+      if (patched.rendered) sendResource(res, 200, project(type, patched.rendered, view));
+      else res.set('ETag', etagOf(patched.version)).status(204).end();
     });
     router.delete(`${path}/:id`, async (req, res) => {
       await resolve(req).remove(requestContext(res), req.params.id, req.get('If-Match'));
@@ -170,14 +181,18 @@ function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEn
       const projection = createProjection('User', request);
       return { totalResults: page.totalResults, resources: (await renderAll(ctx, page.records)).map((user) => projection(user.resource)) };
     },
-    create: async (ctx, body) => rendered(ctx, await directory.createUser(ctx, body)),
-    replace: async (ctx, id, body, ifMatch) => rendered(ctx, await directory.replaceUser(ctx, id, body, { ifMatch })),
-    // A 204 has no body, so the voice user is looked up only for a PATCH that answers with one.
-    patch: async (ctx, id, body, ifMatch, view) => {
-      const record = await directory.patchUser(ctx, id, body, { ifMatch });
-      return wantsBody(view) ? rendered(ctx, record) : { resource: renderUser(record, baseUrl), version: record.version };
+    // A user just created has a voice user only if the registration reconciled it before this answer (SYNC-1).
+    create: async (ctx, body) => {
+      const record = await directory.createUser(ctx, scimCommands.createUser(body));
+      return decideSync(ctx).reconcileNow ? rendered(ctx, record) : { resource: renderUser(record, baseUrl), version: record.version };
     },
-    remove: (ctx, id, ifMatch) => directory.deleteUser(ctx, id, { ifMatch }),
+    replace: async (ctx, id, body, ifMatch) => rendered(ctx, await directory.replaceUser(ctx, scimCommands.replaceUser(id, body, ifMatch))),
+    // Nothing is rendered for a 204: the voice user is looked up only for a PATCH that answers with a body.
+    patch: async (ctx, id, body, ifMatch, view) => {
+      const record = await directory.patchUser(ctx, scimCommands.patchUser(id, body, ifMatch));
+      return { version: record.version, user: record.resource, ...(wantsBody(view) ? { rendered: await rendered(ctx, record) } : {}) };
+    },
+    remove: (ctx, id, ifMatch) => directory.deleteUser(ctx, scimCommands.deleteUser(id, ifMatch)),
   };
 }
 
@@ -191,15 +206,17 @@ function groupEndpoints(directory: DirectoryService, baseUrl: string): ResourceE
       const projection = createProjection('Group', request);
       return { totalResults: page.totalResults, resources: page.records.map((group) => projection(rendered(group).resource)) };
     },
-    create: async (ctx, body) => rendered(await directory.createGroup(ctx, body)),
-    replace: async (ctx, id, body, ifMatch) => rendered(await directory.replaceGroup(ctx, id, body, { ifMatch })),
-    // Members are loaded only when the client asks for a body that includes them: returning every
-    // member after each PATCH is what makes large groups slow elsewhere.
+    create: async (ctx, body) => rendered(await directory.createGroup(ctx, scimCommands.createGroup(body))),
+    replace: async (ctx, id, body, ifMatch) => rendered(await directory.replaceGroup(ctx, scimCommands.replaceGroup(id, body, ifMatch))),
+    // The answer is the version the write produced; members are read only when the client asks
+    // for a body that includes them (returning every member after each PATCH is what makes large
+    // groups slow elsewhere), and the group itself is not read again.
     patch: async (ctx, id, body, ifMatch, view) => {
-      const record = await directory.patchGroup(ctx, id, body, { ifMatch });
-      return wantsBody(view) ? rendered(await directory.getGroup(ctx, record.id, loadMembers(view))) : rendered({ record });
+      const record = await directory.patchGroup(ctx, scimCommands.patchGroup(id, body, ifMatch));
+      if (!wantsBody(view)) return { version: record.version };
+      return { version: record.version, rendered: rendered({ record, members: loadMembers(view) ? await directory.membersOf(ctx, id) : undefined }) };
     },
-    remove: (ctx, id, ifMatch) => directory.deleteGroup(ctx, id, { ifMatch }),
+    remove: (ctx, id, ifMatch) => directory.deleteGroup(ctx, scimCommands.deleteGroup(id, ifMatch)),
   };
 }
 
@@ -238,7 +255,7 @@ function findDocument(documents: object[], key: string, value: string): object {
 }
 
 function sendResource(res: Response, status: number, rendered: Rendered): void {
-  res.set('ETag', etagOf(rendered));
+  res.set('ETag', etagOf(rendered.version));
   sendScim(res, status, rendered.resource);
 }
 

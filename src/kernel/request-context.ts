@@ -1,3 +1,5 @@
+import type { RegistrationSettings } from '../registrations/settings.js';
+
 /** Who is calling and on behalf of which registration; passed to every service call. */
 export interface CallerIdentity {
   method: 'client-certificate' | 'bearer-token' | 'entra-jwt';
@@ -7,8 +9,18 @@ export interface CallerIdentity {
   tokenId?: string;
 }
 
+/**
+ * The registration a request acts for, read and its settings parsed once, when the credential was
+ * resolved: nothing later in the request reads the registration again.
+ */
+export interface RequestRegistration {
+  id: string;
+  name: string;
+  settings: RegistrationSettings;
+}
+
 export interface RequestContext {
-  registrationId: string;
+  registration: RequestRegistration;
   caller: CallerIdentity;
   correlationId: string;
 }

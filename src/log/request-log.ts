@@ -11,7 +11,7 @@ export function logRequests(logger: Logger, level: string, listener: 'scim' | 'a
         // Named here: the 'close' event runs outside the request's log context.
         correlationId: res.locals.correlationId,
         listener,
-        registrationId: res.locals.context?.registrationId,
+        registrationId: res.locals.context?.registration.id,
         method: req.method,
         route: routeTemplateOf(req, res),
         path: req.originalUrl.split('?')[0],

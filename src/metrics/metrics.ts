@@ -46,7 +46,7 @@ export function createMetrics() {
       res.once('close', () => {
         const route = routeTemplateOf(req, res);
         const method = METHODS.has(req.method) ? req.method : 'other';
-        const registration = (res.locals.caller?.registrationId as string | undefined) ?? 'none';
+        const registration = (res.locals.caller?.registration?.id as string | undefined) ?? 'none';
         httpRequests.inc({ listener, route, method, status: String(res.statusCode), registration });
         stopTimer({ listener, route, method });
       });

@@ -90,10 +90,10 @@ export function createReconcileService({ store, registrations, observer, seats, 
 
   /**
    * Just-in-time (SYNC-1): only the directory users a SCIM write touched, read in batches: the
-   * same few round trips for one user or a thousand.
+   * same few round trips for one user or a thousand. `settings` as the request already read them.
    */
-  async function reconcileUsers(registrationId: string, directoryUserIds: string[], correlationId?: string): Promise<ReconcileReport> {
-    const settings = await requireSettings(registrationId);
+  async function reconcileUsers(registrationId: string, directoryUserIds: string[], correlationId?: string, given?: Awaited<ReturnType<typeof requireSettings>>): Promise<ReconcileReport> {
+    const settings = given ?? (await requireSettings(registrationId));
     const ids = new Set(directoryUserIds);
     const [directory, linked] = await Promise.all([loadUsers(registrationId, [...ids]), store.voiceUsers.findByDirectoryUsers(registrationId, [...ids])]);
     const desired = computeDesiredState(directory, settings);

@@ -3,6 +3,8 @@ import { looksLikeJwt, unverifiedTenantId, type EntraJwtVerifier } from '../auth
 import type { CredentialIndex, RegistrationCollection, RegistrationRecord } from './registrations-port.js';
 import { certificateKeys, credentialKey } from './credential-keys.js';
 import { parseToken, secretMatches, UNKNOWN_SECRET_HASH } from './tokens.js';
+import { settingsOf } from './registration-service.js';
+import type { RequestRegistration } from '../kernel/request-context.js';
 
 /** Read in place of a registration when a credential is bound to none, until one has been read (no record has this id). */
 const NO_REGISTRATION_ID = 'no-registration';
@@ -24,22 +26,27 @@ export function createRegistrationResolver({ registrations, credentials, verifyE
   /** The last registration a credential led to: read in its place when nothing is bound. */
   let decoyId = NO_REGISTRATION_ID;
 
-  async function activeRegistration(key: string): Promise<RegistrationRecord | 'unbound' | 'ended'> {
-    const registrationId = await credentials.lookup(key);
-    // Read even when nothing is bound, and a real record (a miss comes back faster than a
-    // document): an unknown credential costs the reads of a known one. The record is discarded.
+  /**
+   * The registration a lookup found, read even when nothing is bound, and a real record (a miss
+   * comes back faster than a document): an unknown credential costs the reads of a known one.
+   */
+  async function registrationBoundTo(registrationId: string | null): Promise<RegistrationRecord | 'unbound' | 'ended'> {
     const registration = await registrations.get(registrationId ?? decoyId);
     if (!registrationId) return 'unbound';
     decoyId = registrationId;
     return registration && registration.status === 'active' ? registration : 'ended';
   }
 
+  const activeRegistration = async (key: string) => registrationBoundTo(await credentials.lookup(key));
+
   async function resolveCertificate(identity: CertificateIdentity): Promise<Resolution> {
-    // Every key is looked up, bound or not, so a refusal costs the same whatever is bound; the first bound key decides.
-    const found = (await Promise.all(certificateKeys(identity).map(activeRegistration))).find((result) => result !== 'unbound');
+    // Every key is looked up, bound or not, so a refusal costs the same whatever is bound; the first
+    // bound key decides, and only its registration is read (the decoy's when none is).
+    const bound = await Promise.all(certificateKeys(identity).map((key) => credentials.lookup(key)));
+    const found = await registrationBoundTo(bound.find((registrationId) => registrationId !== null) ?? null);
     if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
-    if (found) return { ok: true, caller: { registrationId: found.id, caller: { method: 'client-certificate', subject: identity.subject, fingerprint256: identity.fingerprint256 } } };
-    return { ok: false, reason: 'certificate-not-bound' };
+    if (found === 'unbound') return { ok: false, reason: 'certificate-not-bound' };
+    return { ok: true, caller: { registration: inContext(found), caller: { method: 'client-certificate', subject: identity.subject, fingerprint256: identity.fingerprint256 } } };
   }
 
   async function resolveSecretToken(token: string): Promise<Resolution> {
@@ -51,7 +58,7 @@ export function createRegistrationResolver({ registrations, credentials, verifyE
     const matches = secretMatches(parsed.secret, binding?.secretHash ?? UNKNOWN_SECRET_HASH);
     if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
     if (typeof found !== 'object' || !binding || !matches) return { ok: false, reason: 'bearer-token-unknown', detail: `token id ${parsed.id}` };
-    return { ok: true, caller: { registrationId: found.id, caller: { method: 'bearer-token', subject: `token:${parsed.id}`, tokenId: parsed.id } } };
+    return { ok: true, caller: { registration: inContext(found), caller: { method: 'bearer-token', subject: `token:${parsed.id}`, tokenId: parsed.id } } };
   }
 
   /** The signature is verified before the tenant is looked up: a forged token naming a customer costs what any forged token does. */
@@ -63,11 +70,16 @@ export function createRegistrationResolver({ registrations, credentials, verifyE
     const found = await activeRegistration(credentialKey.entraTenant(tenantId));
     if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
     if (found === 'unbound') return { ok: false, reason: 'jwt-invalid', detail: `tenant ${tenantId} is not bound` };
-    return { ok: true, caller: { registrationId: found.id, caller: { method: 'entra-jwt', subject: check.subject } } };
+    return { ok: true, caller: { registration: inContext(found), caller: { method: 'entra-jwt', subject: check.subject } } };
   }
 
   return {
     resolveCertificate,
     resolveBearer: (token) => (looksLikeJwt(token) ? resolveJwt(token) : resolveSecretToken(token)),
   };
+}
+
+/** What a request carries of its registration: the settings parsed here, once per request. */
+function inContext(record: RegistrationRecord): RequestRegistration {
+  return { id: record.id, name: record.name, settings: settingsOf(record) };
 }

@@ -1,5 +1,5 @@
 import type { Json, JsonObject } from '../kernel/json.js';
-import type { Member } from '../directory/directory-port.js';
+import type { MemberChange } from '../directory/directory-port.js';
 import { excerpt } from '../kernel/excerpt.js';
 import { scimError } from './errors.js';
 import { elementFilter, type ElementFilter } from './element-filter.js';
@@ -10,16 +10,22 @@ import { isPlainObject, readMembers, readValue } from './values.js';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-/** Membership changes, in request order, for the store to apply without loading the member list. */
-export type MemberOp = { kind: 'add'; members: Member[] } | { kind: 'remove'; ids: string[] } | { kind: 'removeAll' };
-
-export interface PatchResult {
-  resource: JsonObject;
-  /** Group `members` operations; they never touch `resource`. */
-  memberOps: MemberOp[];
+/** A PatchOp body, read and checked: what it does to a stored resource, and (groups) to its members. */
+export interface CompiledPatch {
+  /**
+   * The attribute operations applied in order to a stored resource, all or none (the input is not
+   * modified). Throws only what depends on that resource: a filter matching no element it could
+   * create (noTarget), a required attribute removed.
+   */
+  edit(stored: JsonObject): JsonObject;
+  /** Group `members` operations, in request order; they never touch the resource. */
+  memberOps: MemberChange[];
 }
 
 type OpName = 'add' | 'replace' | 'remove';
+
+/** One attribute operation, checked and with its value read: it only has to be applied. */
+type Step = (resource: JsonObject) => void;
 
 interface Operation {
   op: OpName;
@@ -41,23 +47,31 @@ interface Target {
 }
 
 /**
- * Applies a PatchOp body (RFC 7644 §3.5.2) to a stored resource, all operations or none (the
- * input is not modified). Accepts the shapes Microsoft Entra sends: capitalised op names,
- * "True"/"False" strings, filtered paths that create the element they name, `manager` as a
- * plain id ("" clears it), an empty Operations array. Paths naming attributes the schemas do not
- * define are ignored, as unknown attributes are on POST; `password` is never stored.
+ * Reads a PatchOp body (RFC 7644 §3.5.2) without the stored resource: every syntax, path, value
+ * and mutability error is found here, before anything is read from the store. Accepts the shapes
+ * Microsoft Entra sends: capitalised op names, "True"/"False" strings, filtered paths that create
+ * the element they name, `manager` as a plain id ("" clears it), an empty Operations array. Paths
+ * naming attributes the schemas do not define are ignored, as unknown attributes are on POST;
+ * `password` is never stored.
  */
-export function applyPatch(resourceType: ResourceType, current: JsonObject, body: unknown): PatchResult {
-  const resource = structuredClone(current);
-  const memberOps: MemberOp[] = [];
+export function compilePatch(resourceType: ResourceType, body: unknown): CompiledPatch {
+  const steps: Step[] = [];
+  const memberOps: MemberChange[] = [];
   for (const operation of readOperations(body)) {
     for (const [target, value] of targetsOf(resourceType, operation)) {
       if (resourceType === 'Group' && target.path[0] === 'members') memberOps.push(...memberOperations(operation.op, target, value));
-      else applyToTarget(resource, operation.op, target, value);
+      else steps.push(...stepFor(operation.op, target, value));
     }
   }
-  assertRequired(resourceType, resource, 'and cannot be removed');
-  return { resource: withExtensionSchemas(resourceType, resource), memberOps };
+  return {
+    memberOps,
+    edit(stored) {
+      const resource = structuredClone(stored);
+      for (const step of steps) step(resource);
+      assertRequired(resourceType, resource, 'and cannot be removed');
+      return withExtensionSchemas(resourceType, resource);
+    },
+  };
 }
 
 function readOperations(body: unknown): Operation[] {
@@ -136,7 +150,7 @@ function filteredTarget(
   };
 }
 
-function memberOperations(op: OpName, target: Target, value: unknown): MemberOp[] {
+function memberOperations(op: OpName, target: Target, value: unknown): MemberChange[] {
   const label = target.label;
   if (target.subAttribute || (target.filterText !== undefined && op !== 'remove')) {
     throw scimError(400, 'invalidPath', `${label}: members are changed with path "members" (add, replace, remove) or removed with members[value eq "<id>"]`);
@@ -144,7 +158,7 @@ function memberOperations(op: OpName, target: Target, value: unknown): MemberOp[
   if (target.filterText !== undefined) return [{ kind: 'remove', ids: memberIdsOf(parseFilterText(target.filterText), label) }];
   if (op === 'remove') return value === undefined || value === null ? [{ kind: 'removeAll' }] : [{ kind: 'remove', ids: readMembers(value, label).map((member) => member.value) }];
   const members = readMembers(value, label);
-  const add: MemberOp[] = members.length > 0 ? [{ kind: 'add', members }] : [];
+  const add: MemberChange[] = members.length > 0 ? [{ kind: 'add', members }] : [];
   return op === 'replace' ? [{ kind: 'removeAll' }, ...add] : add;
 }
 
@@ -155,22 +169,31 @@ function memberIdsOf(filter: Filter, label: string): string[] {
   throw scimError(400, 'invalidFilter', `${label}: members can only be selected by id, as members[value eq "<id>"]`);
 }
 
-function applyToTarget(resource: JsonObject, op: OpName, target: Target, value: unknown): void {
+/** No step for what is never stored: `returned: never` attributes (password) and MAP-8's portal-owned extension. */
+function stepFor(op: OpName, target: Target, value: unknown): Step[] {
   const definition = target.subAttribute ?? target.definition;
-  if (definition.returned === 'never') return;
+  if (definition.returned === 'never') return [];
   // MAP-8: extension and DID pushed from Azure AD never overwrite the portal's, and must not fail
   // the rest of Entra's PATCH (a name change in the same request); like POST and PUT, they are ignored.
-  if (target.path[0] === VOICE_USER_SCHEMA) return;
+  if (target.path[0] === VOICE_USER_SCHEMA) return [];
   if (definition.mutability === 'readOnly' || target.definition.mutability === 'readOnly') {
     throw scimError(400, 'mutability', `${target.label} is read-only: it is set by the service and cannot be changed`);
   }
-  if (target.definition.multiValued && (target.elements || target.subAttribute)) applyToElements(resource, op, target, value);
-  else applyToAttribute(resource, op, target, value);
+  if (target.definition.multiValued && (target.elements || target.subAttribute)) return [elementsStep(op, target, value)];
+  return [attributeStep(op, target, value)];
 }
 
-function applyToAttribute(resource: JsonObject, op: OpName, { path, definition, label }: Target, value: unknown): void {
+/**
+ * Values are read once, here; each application writes a copy, so an edit applied again (a PATCH
+ * retried after a concurrent write) starts from the same values.
+ */
+function attributeStep(op: OpName, { path, definition, label }: Target, value: unknown): Step {
   const read = op === 'remove' ? undefined : readValue(definition, value, label);
-  if (read === undefined) return removeAt(resource, path);
+  if (read === undefined) return (resource) => removeAt(resource, path);
+  return (resource) => writeAttribute(resource, op, path, definition, structuredClone(read));
+}
+
+function writeAttribute(resource: JsonObject, op: OpName, path: string[], definition: AttributeDefinition, read: Json): void {
   const container = containerAt(resource, path);
   const key = path.at(-1)!;
   const existing = container[key];
@@ -188,14 +211,17 @@ function applyToAttribute(resource: JsonObject, op: OpName, { path, definition, 
   }
 }
 
-function applyToElements(resource: JsonObject, op: OpName, target: Target, value: unknown): void {
-  const key = target.path.at(-1)!;
-  const container = containerAt(resource, target.path);
-  const elements = Array.isArray(container[key]) ? (container[key] as Json[]) : [];
-  const matched = elements.filter((element) => isPlainObject(element) && (!target.elements || target.elements.matches(element))) as JsonObject[];
-  const remaining = op === 'remove' ? removeFromElements(elements, matched, target.subAttribute) : writeToElements(elements, matched, target, value);
-  if (remaining.length > 0) container[key] = remaining;
-  else removeAt(resource, target.path);
+function elementsStep(op: OpName, target: Target, value: unknown): Step {
+  const update = op === 'remove' ? {} : elementUpdate(target, value);
+  return (resource) => {
+    const key = target.path.at(-1)!;
+    const container = containerAt(resource, target.path);
+    const elements = Array.isArray(container[key]) ? (container[key] as Json[]) : [];
+    const matched = elements.filter((element) => isPlainObject(element) && (!target.elements || target.elements.matches(element))) as JsonObject[];
+    const remaining = op === 'remove' ? removeFromElements(elements, matched, target.subAttribute) : writeToElements(elements, matched, target, structuredClone(update));
+    if (remaining.length > 0) container[key] = remaining;
+    else removeAt(resource, target.path);
+  };
 }
 
 function removeFromElements(elements: Json[], matched: JsonObject[], subAttribute: AttributeDefinition | undefined): Json[] {
@@ -204,8 +230,7 @@ function removeFromElements(elements: Json[], matched: JsonObject[], subAttribut
   return elements.filter((element) => !isPlainObject(element) || Object.keys(element).length > 0);
 }
 
-function writeToElements(elements: Json[], matched: JsonObject[], target: Target, value: unknown): Json[] {
-  const update = elementUpdate(target, value);
+function writeToElements(elements: Json[], matched: JsonObject[], target: Target, update: Record<string, Json | undefined>): Json[] {
   if (matched.length === 0 && Object.values(update).every((item) => item === undefined)) return elements;
   const written = matched.length > 0 ? matched : [newElement(target)];
   for (const element of written) {

@@ -1,6 +1,7 @@
 import type { GroupRecord, Member, UserRecord } from '../directory/directory-port.js';
 import type { JsonObject } from '../kernel/json.js';
 import type { VoiceUserRecord } from '../portal/portal-port.js';
+import { etagOf } from './etag.js';
 import { VOICE_USER_SCHEMA } from './schemas.js';
 
 /**
@@ -44,7 +45,7 @@ function withCommonAttributes(resourceType: 'User' | 'Group', record: UserRecord
       resourceType,
       created: record.created,
       lastModified: record.lastModified,
-      version: `W/"${record.version}"`,
+      version: etagOf(record.version),
       location,
     },
   };

@@ -1,6 +1,7 @@
 import { isAppError, entryForCode, type AppError } from '../kernel/app-error.js';
 import { conflictingField } from '../kernel/store-errors.js';
 import { excerpt } from '../kernel/excerpt.js';
+import { etagOf } from './etag.js';
 
 /** RFC 7644 §3.12, Table 9. */
 export type ScimType =
@@ -50,16 +51,30 @@ export const SCIM_PROTOCOL_ERRORS = {
   'scim.unavailable': { status: 503 },
 } as const satisfies Record<string, { status: number; scimType?: ScimType }>;
 
+/** What of the request an answer may quote: the If-Match header a refused precondition names. */
+export interface AnsweredRequest {
+  ifMatch?: string;
+}
+
+type Answer = (error: AppError, request: AnsweredRequest) => ScimErrorAnswer;
+
 const passedOn =
-  ({ status, scimType }: { status: number; scimType?: ScimType }) =>
-  (error: AppError): ScimErrorAnswer => ({ status, scimType, detail: error.message });
+  ({ status, scimType }: { status: number; scimType?: ScimType }): Answer =>
+  (error) => ({ status, scimType, detail: error.message });
+
+/** RFC 7644 §3.14: a refused If-Match is answered in its own terms, the header as sent and the current version as its ETag. */
+const preconditionFailed: Answer = (error, { ifMatch }) => {
+  const { currentVersion } = error.data;
+  const detail = typeof currentVersion === 'number' && ifMatch ? `If-Match ${excerpt(ifMatch, 60)} does not match the current version ${etagOf(currentVersion)}` : error.message;
+  return { status: 412, detail };
+};
 
 /**
  * What SCIM answers for each code; a code under one listed here (`store.unavailable.x`) answers
  * as it. Any other code is a bug or a refusal meant for another API: a 500 that shows nothing of
  * the error (the handler logs it).
  */
-const SCIM_ANSWERS: Readonly<Record<string, (error: AppError) => ScimErrorAnswer>> = {
+const SCIM_ANSWERS: Readonly<Record<string, Answer>> = {
   ...Object.fromEntries(Object.entries(SCIM_PROTOCOL_ERRORS).map(([code, answer]) => [code, passedOn(answer)])),
   // REG-2: another registration's record is as absent as one that never existed.
   'store.not_found': () => ({ status: 404, detail: 'Resource not found' }),
@@ -72,6 +87,13 @@ const SCIM_ANSWERS: Readonly<Record<string, (error: AppError) => ScimErrorAnswer
       ? 'The directory database became unavailable while this request was applied; the change may already be saved. Retry later.'
       : 'The directory database is unavailable; nothing was changed. Retry later.',
   }),
+  // The directory's refusals (directory/directory-service.ts): the message is written for the client.
+  'directory.user_not_found': passedOn({ status: 404 }),
+  'directory.group_not_found': passedOn({ status: 404 }),
+  'directory.user_name_taken': passedOn({ status: 409, scimType: 'uniqueness' }),
+  'directory.unknown_members': passedOn({ status: 400, scimType: 'invalidValue' }),
+  'directory.write_contention': passedOn({ status: 409 }),
+  'directory.precondition_failed': preconditionFailed,
   'request.invalid_json': passedOn({ status: 400, scimType: 'invalidSyntax' }),
   'request.too_deep': (error) => ({ status: 400, scimType: 'invalidSyntax', detail: `The request body nests arrays and objects deeper than the limit of ${error.data.limit} levels` }),
   'request.too_large': (error) => ({ status: 413, detail: `The request body is larger than the limit of ${error.data.limit} bytes` }),
@@ -86,9 +108,9 @@ const SCIM_ANSWERS: Readonly<Record<string, (error: AppError) => ScimErrorAnswer
 const INTERNAL_ERROR: ScimErrorAnswer = { status: 500, detail: 'Internal error; quote the X-Request-Id header when reporting it' };
 
 /** The one mapping of errors to SCIM answers (RFC 7644 §3.12). */
-export function toScimError(error: unknown): ScimErrorAnswer {
+export function toScimError(error: unknown, request: AnsweredRequest = {}): ScimErrorAnswer {
   if (!isAppError(error)) return INTERNAL_ERROR;
-  return entryForCode(SCIM_ANSWERS, error.code)?.(error) ?? INTERNAL_ERROR;
+  return entryForCode(SCIM_ANSWERS, error.code)?.(error, request) ?? INTERNAL_ERROR;
 }
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';

@@ -26,8 +26,8 @@ function scimLikeApp(recorder: AuditRecorder) {
       refusals.note(req, res, { reason: 'bearer-token-unknown', detail: 'token id reg1', status: 401 });
       return next(scimError(401, undefined, 'Authentication required'));
     }
-    res.locals.caller = { registrationId: 'reg-1', caller: { method: 'bearer-token', subject: 'token tok-1', tokenId: 'tok-1' } };
-    res.locals.context = { registrationId: 'reg-1', caller: res.locals.caller.caller, correlationId: res.locals.correlationId };
+    res.locals.caller = { registration: { id: 'reg-1', name: 'contoso' }, caller: { method: 'bearer-token', subject: 'token tok-1', tokenId: 'tok-1' } };
+    res.locals.context = { registration: res.locals.caller.registration, caller: res.locals.caller.caller, correlationId: res.locals.correlationId };
     next();
   });
   app.use(express.json({ type: () => true }));

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/kernel/json.js';
-import { applyPatch } from '../../../src/scim/patch.js';
+import { compilePatch } from '../../../src/scim/patch.js';
+import type { ResourceType } from '../../../src/scim/schemas.js';
 import { ENTERPRISE, entraUser, GROUP, PATCH_OP, patchBody, USER, VOICE } from './fixtures.js';
 import { scimAnswerOf } from '../../support/scim-answer.js';
+
+/** The PATCH read from its body, then its edit applied to the stored resource. */
+const applyPatch = (resourceType: ResourceType, current: JsonObject, body: unknown) => {
+  const { edit, memberOps } = compilePatch(resourceType, body);
+  return { resource: edit(current), memberOps };
+};
 
 const user = entraUser() as JsonObject;
 const patchUser = (...operations: unknown[]) => applyPatch('User', user, patchBody(...operations));
@@ -137,5 +144,39 @@ describe('applyPatch: Group members become member operations, never part of the 
     ['removing displayName', { op: 'remove', path: 'displayName' }, 'invalidValue'],
   ])('refuses %s', (_name, operation, scimType) => {
     expect(scimAnswerOf(() => patchGroup(operation))).toMatchObject({ status: 400, scimType });
+  });
+});
+
+describe('compilePatch: what the body says is checked before the stored resource is read', () => {
+  it.each([
+    ['an unknown op', 'User', 'invalidSyntax', patchBody({ op: 'upsert', path: 'title', value: 'x' })],
+    ['a malformed path', 'User', 'invalidPath', patchBody({ op: 'replace', path: 'emails[type eq "work"', value: 'x' })],
+    ['a broken filter in a path', 'User', 'invalidFilter', patchBody({ op: 'replace', path: 'emails[type xx "work"].value', value: 'x' })],
+    ['a read-only attribute', 'User', 'mutability', patchBody({ op: 'replace', path: 'id', value: 'new' })],
+    ['a wrong type in the second operation', 'User', 'invalidValue', patchBody({ op: 'replace', path: 'title', value: 'x' }, { op: 'replace', path: 'active', value: 'maybe' })],
+    ['a member without a value', 'Group', 'invalidValue', patchBody({ op: 'add', path: 'members', value: [{ display: 'x' }] })],
+  ] as const)('%s is refused (%s, 400 %s) by compilePatch, with no resource at hand', (_name, resourceType, scimType, body) => {
+    expect(scimAnswerOf(() => compilePatch(resourceType, body))).toMatchObject({ status: 400, scimType });
+  });
+
+  it.each([
+    ['a filter matching nothing that cannot describe a new element', 'noTarget', { op: 'add', path: 'phoneNumbers[type ne "work"].value', value: '1' }],
+    ['removing userName', 'invalidValue', { op: 'remove', path: 'userName' }],
+  ])('%s compiles, and is refused (400 %s) by the edit of a stored resource', (_name, scimType, operation) => {
+    const { edit } = compilePatch('User', patchBody(operation));
+    expect(scimAnswerOf(() => edit(user))).toMatchObject({ status: 400, scimType });
+  });
+
+  it('an edit applied twice (a PATCH retried after a concurrent write) gives the same result and leaves its input alone', () => {
+    const { edit } = compilePatch('User', patchBody(
+      { op: 'add', path: 'emails', value: [{ type: 'home', value: 'h@x', primary: true }] },
+      { op: 'add', path: 'addresses[type eq "work"].locality', value: 'Seattle' },
+      { op: 'remove', path: 'emails[type eq "home"].primary' },
+    ));
+    const before = structuredClone(user);
+    const first = edit(user);
+    expect(edit(user)).toEqual(first);
+    expect(user).toEqual(before);
+    expect(first.emails).toEqual([{ primary: false, type: 'work', value: 'ada.lovelace@contoso.example' }, { type: 'home', value: 'h@x' }]);
   });
 });

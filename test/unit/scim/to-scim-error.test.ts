@@ -86,6 +86,29 @@ describe('to-scim-error: request bodies refused before any handler', () => {
   });
 });
 
+describe("to-scim-error: the directory's refusals", () => {
+  it.each([
+    ['directory.user_not_found', 'User 4f1c not found', 404, { status: 404, detail: 'User 4f1c not found' }],
+    ['directory.group_not_found', 'Group 4f1c not found', 404, { status: 404, detail: 'Group 4f1c not found' }],
+    ['directory.user_name_taken', 'userName "ada@contoso.example" is already taken by another user', 409, { status: 409, scimType: 'uniqueness', detail: 'userName "ada@contoso.example" is already taken by another user' }],
+    ['directory.unknown_members', 'members refer to unknown users: 4f1c', 400, { status: 400, scimType: 'invalidValue', detail: 'members refer to unknown users: 4f1c' }],
+    ['directory.write_contention', 'The resource is being changed by other requests; retry the PATCH', 409, { status: 409, detail: 'The resource is being changed by other requests; retry the PATCH' }],
+  ] as const)('%s is answered with its status, scimType and message', (code, message, status, answer) => {
+    expect(toScimError(new AppError(code, message, { status }))).toEqual(answer);
+  });
+
+  it('a precondition refused against the current version quotes the If-Match sent and the current ETag', () => {
+    const refused = new AppError('directory.precondition_failed', 'The stored version is 3, not one of those expected (1)', { status: 412, data: { currentVersion: 3 } });
+    expect(toScimError(refused, { ifMatch: 'W/"1"' })).toEqual({ status: 412, detail: 'If-Match W/"1" does not match the current version W/"3"' });
+    expect(toScimError(refused, { ifMatch: `W/"${'9'.repeat(200)}"` }).detail.length).toBeLessThan(140);
+  });
+
+  it('a precondition refused by the write itself (the resource changed meanwhile) says so', () => {
+    const changed = new AppError('directory.precondition_failed', 'The resource changed since the version given in If-Match', { status: 412 });
+    expect(toScimError(changed, { ifMatch: 'W/"1"' })).toEqual({ status: 412, detail: 'The resource changed since the version given in If-Match' });
+  });
+});
+
 describe('to-scim-error: anything else is a 500 that shows nothing of the error', () => {
   it.each([
     ['a refusal meant for the admin API', new AppError('registration.not_found', 'No registration named "contoso-secret"', { status: 404 })],
