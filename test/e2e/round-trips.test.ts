@@ -156,3 +156,39 @@ describe('SQLite statement reuse', () => {
     expect(sqlite.statementsPrepared).toBe(prepared);
   });
 });
+
+describe('The registration is read once per SCIM request, at authentication (embedded store)', () => {
+  let service: TestService;
+  let reads = 0;
+
+  beforeAll(async () => {
+    service = await startTestService('sqlite', QUIET);
+    // Counts the reads through the port every part of the service is given, and lets them through.
+    const registrations = service.store.registrations;
+    const get = registrations.get.bind(registrations);
+    registrations.get = (id) => (reads++, get(id));
+  });
+  afterAll(() => service.stop());
+
+  it.each([
+    ['SYNC-1 just-in-time (the reconcile before the answer uses the settings the request holds)', { kind: 'just-in-time' }],
+    ['SYNC-2 on-demand', { kind: 'on-demand' }],
+  ])('%s: POST, PATCH, GET and DELETE of a user and a group PATCH read it once each', async (_title, syncMode) => {
+    const client = await service.registration(`once-${syncMode.kind}`, { accountDomains: ['contoso.example'], syncMode });
+    const readsOf = async (operation: () => Promise<{ status: number; text: string }>) => {
+      const before = reads;
+      const response = await operation();
+      expect(response.status, response.text).toBeLessThan(300);
+      return reads - before;
+    };
+    const user = (await client.scim.post('/Users', entraUser('once@contoso.example'))).body;
+    const group = (await client.scim.post('/Groups', entraGroup('Once', []))).body;
+    expect([
+      await readsOf(() => client.scim.post('/Users', entraUser('twice@contoso.example'))),
+      await readsOf(() => client.scim.patch(`/Users/${user.id}`, patch({ op: 'replace', path: 'title', value: 'Engineer' }))),
+      await readsOf(() => client.scim.patch(`/Groups/${group.id}`, patch({ op: 'add', path: 'members', value: [{ value: user.id }] }))),
+      await readsOf(() => client.scim.get(`/Users/${user.id}`)),
+      await readsOf(() => client.scim.delete(`/Users/${user.id}`)),
+    ]).toEqual([1, 1, 1, 1, 1]);
+  });
+});
