@@ -57,6 +57,11 @@ export interface CredentialIndex {
   bind(key: string, registrationId: string): Promise<void>;
   unbind(key: string): Promise<void>;
   lookup(key: string): Promise<string | null>;
+  /**
+   * The registration bound to the first of `keys` that is bound, in one round trip: a client
+   * certificate has several keys (fingerprint, names), looked up together on every request.
+   */
+  lookupFirst(keys: readonly string[]): Promise<string | null>;
   unbindAll(registrationId: string): Promise<void>;
 }
 

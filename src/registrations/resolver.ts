@@ -40,10 +40,9 @@ export function createRegistrationResolver({ registrations, credentials, verifyE
   const activeRegistration = async (key: string) => registrationBoundTo(await credentials.lookup(key));
 
   async function resolveCertificate(identity: CertificateIdentity): Promise<Resolution> {
-    // Every key is looked up, bound or not, so a refusal costs the same whatever is bound; the first
-    // bound key decides, and only its registration is read (the decoy's when none is).
-    const bound = await Promise.all(certificateKeys(identity).map((key) => credentials.lookup(key)));
-    const found = await registrationBoundTo(bound.find((registrationId) => registrationId !== null) ?? null);
+    // Every key is looked up in one query, bound or not, so a refusal costs the same whatever is
+    // bound; the first bound key decides, and only its registration is read (the decoy's when none is).
+    const found = await registrationBoundTo(await credentials.lookupFirst(certificateKeys(identity)));
     if (found === 'ended') return { ok: false, reason: 'registration-deleted' };
     if (found === 'unbound') return { ok: false, reason: 'certificate-not-bound' };
     return { ok: true, caller: { registration: inContext(found), caller: { method: 'client-certificate', subject: identity.subject, fingerprint256: identity.fingerprint256 } } };

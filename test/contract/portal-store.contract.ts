@@ -8,7 +8,7 @@ import { coveringEveryMethod, type MethodsOf } from './port-coverage.js';
 
 const PORT_METHODS = {
   registrations: { insert: true, get: true, findByName: true, list: true, replace: true, delete: true } satisfies MethodsOf<RegistrationCollection>,
-  credentials: { bind: true, unbind: true, lookup: true, unbindAll: true } satisfies MethodsOf<CredentialIndex>,
+  credentials: { bind: true, unbind: true, lookup: true, lookupFirst: true, unbindAll: true } satisfies MethodsOf<CredentialIndex>,
   voiceUsers: {
     list: true, get: true, findByDirectoryUsers: true, findByPrimaryEmails: true, insert: true, replace: true, delete: true, deleteAll: true, countHolding: true,
   } satisfies MethodsOf<VoiceUserCollection>,
@@ -88,6 +88,13 @@ export function describePortalStoreContract(name: string, open: () => Promise<Po
       await store.credentials.bind('certificate-sha256:AA', 'reg-a');
       await expect(store.credentials.bind('certificate-sha256:AA', 'reg-b')).rejects.toMatchObject({ code: 'store.conflict' });
       expect(await store.credentials.lookup('certificate-sha256:AA')).toBe('reg-a');
+      // A certificate's keys are looked up together; the first bound one decides, whatever order the store finds them in.
+      await store.credentials.bind('certificate-names:BB', 'reg-b');
+      expect(await store.credentials.lookupFirst(['certificate-sha256:none', 'certificate-names:BB', 'certificate-sha256:AA'])).toBe('reg-b');
+      expect(await store.credentials.lookupFirst(['certificate-sha256:AA', 'certificate-names:BB'])).toBe('reg-a');
+      expect(await store.credentials.lookupFirst(['certificate-sha256:none', 'certificate-dn:none'])).toBeNull();
+      expect(await store.credentials.lookupFirst([])).toBeNull();
+      await store.credentials.unbind('certificate-names:BB');
       await store.credentials.bind('token:1', 'reg-a');
       await store.credentials.unbindAll('reg-a');
       expect(await store.credentials.lookup('certificate-sha256:AA')).toBeNull();

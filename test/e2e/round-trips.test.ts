@@ -13,8 +13,8 @@ const QUIET = { BATCH_TICK_MS: '3600000', WRITEBACK_DRAIN_MS: '3600000' };
  * trip to one of these paths fails here; one that removes some lowers the figure.
  */
 const CEILINGS: Record<StoreKind, Record<string, number>> = {
-  sqlite: { 'GET /Users/{id}': 6, 'POST /Users': 9, 'PATCH /Users/{id}': 10, 'PATCH /Groups/{id} +10 members': 29, 'PATCH /Groups/{id} +40 members': 89 },
-  mongodb: { 'GET /Users/{id}': 6, 'POST /Users': 5, 'PATCH /Users/{id}': 8, 'PATCH /Groups/{id} +10 members': 12, 'PATCH /Groups/{id} +40 members': 12 },
+  sqlite: { 'GET /Users/{id}': 4, 'POST /Users': 7, 'PATCH /Users/{id}': 8, 'PATCH /Groups/{id} +10 members': 27, 'PATCH /Groups/{id} +40 members': 87 },
+  mongodb: { 'GET /Users/{id}': 4, 'POST /Users': 3, 'PATCH /Users/{id}': 6, 'PATCH /Groups/{id} +10 members': 10, 'PATCH /Groups/{id} +40 members': 10 },
 };
 
 /** Calls made on the service's store so far, less the audit trail's (batched after the answer, they belong to no one request). */
@@ -51,6 +51,8 @@ describe.each(STORE_KINDS)('Round trips per SCIM operation (%s store, on-demand 
   });
 
   const measure = async (name: string, operation: () => Promise<{ status: number; text: string }>, expectedStatus: number) => {
+    // The audit batch of earlier requests is written first: its transaction's BEGIN and COMMIT name no audit table.
+    await service.service.audit.recorder.flush();
     const before = countCalls();
     const response = await operation();
     expect(response.status, response.text).toBe(expectedStatus);

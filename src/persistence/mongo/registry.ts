@@ -112,6 +112,14 @@ export class MongoCredentials implements CredentialIndex {
     return mongoSafely(async () => (await this.model.findById(key).lean())?.registrationId ?? null);
   }
 
+  lookupFirst(keys: readonly string[]): Promise<string | null> {
+    return mongoSafely(async () => {
+      if (keys.length === 0) return null;
+      const bound = new Map((await this.model.find({ _id: { $in: [...keys] } }).lean()).map((credential) => [credential._id, credential.registrationId]));
+      return keys.map((key) => bound.get(key)).find((registrationId) => registrationId !== undefined) ?? null;
+    });
+  }
+
   unbindAll(registrationId: string): Promise<void> {
     return mongoSafely(async () => void (await this.model.deleteMany({ registrationId })));
   }

@@ -63,6 +63,15 @@ export class SqliteCredentials implements CredentialIndex {
     return sqliteSafely(() => (this.db.prepare('SELECT registration_id FROM credentials WHERE key = ?').get(key) as { registration_id: string } | undefined)?.registration_id ?? null);
   }
 
+  lookupFirst(keys: readonly string[]): Promise<string | null> {
+    return sqliteSafely(() => {
+      if (keys.length === 0) return null;
+      const rows = this.db.prepare(`SELECT key, registration_id FROM credentials WHERE key IN (${keys.map(() => '?').join(', ')})`).all(...keys) as { key: string; registration_id: string }[];
+      const bound = new Map(rows.map((row) => [row.key, row.registration_id]));
+      return keys.map((key) => bound.get(key)).find((registrationId) => registrationId !== undefined) ?? null;
+    });
+  }
+
   unbindAll(registrationId: string): Promise<void> {
     return sqliteSafely(() => void this.db.prepare('DELETE FROM credentials WHERE registration_id = ?').run(registrationId));
   }
