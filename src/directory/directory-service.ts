@@ -8,7 +8,7 @@ import type { ListQuery, ListResult } from '../persistence/query.js';
 import type { VoiceUserCollection, VoiceUserRecord } from '../portal/portal-port.js';
 import type { CreateGroup, CreateUser, DeleteGroup, DeleteUser, GroupAttributes, PatchGroup, PatchUser, Precondition, ReplaceGroup, ReplaceUser, UserAttributes } from './commands.js';
 import type { GroupChangeResult, GroupCollection, GroupRecord, Member, UserCollection, UserRecord } from './directory-port.js';
-import { decideSync, type DirectoryChange } from './sync-policy.js';
+import { decideSync } from './sync-policy.js';
 
 export interface DirectoryServiceDeps {
   users: UserCollection;
@@ -39,14 +39,14 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
   const withLock = createKeyedLock();
   const lockKey = (ctx: RequestContext, id: string) => `${ctx.registration.id}/${id}`;
   /**
-   * The work the registration's sync mode asks for after a directory write (sync-policy.ts). The
-   * write is already applied, so a database failure here must not be reported as "nothing was changed".
+   * The work the registration's sync mode asks for after a directory write changed these users
+   * (their attributes, or their memberships). The write is already applied, so a database failure
+   * here must not be reported as "nothing was changed".
    */
-  const followUp = async (ctx: RequestContext, change: () => Promise<DirectoryChange> | DirectoryChange) => {
-    if (!decideSync(ctx).reconcileNow) return;
+  const followUp = async (ctx: RequestContext, userIds: string[]) => {
+    if (!decideSync(ctx).reconcileNow || userIds.length === 0) return;
     try {
-      const { userIds } = await change();
-      if (userIds.length > 0) await reconcileUsers(ctx, userIds);
+      await reconcileUsers(ctx, userIds);
     } catch (error) {
       if (isAppError(error, 'store.unavailable')) throw storeUnavailable('The follow-up work of an applied change failed', { cause: error, mayHaveBeenApplied: true });
       throw error;
@@ -65,7 +65,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
     const now = new Date().toISOString();
     const record: UserRecord = { id: randomUUID(), registrationId: ctx.registration.id, ...attributes, version: 1, created: now, lastModified: now };
     const created = await withUniqueUserName(record.userName, () => users.insert(record));
-    await followUp(ctx, () => ({ kind: 'users-changed', userIds: [created.id] }));
+    await followUp(ctx, [created.id]);
     return created;
   }
 
@@ -84,7 +84,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
       assertExpectedVersion(current, expectedVersions);
       return saveUser(withAttributes(current, attributes), current.version);
     });
-    await followUp(ctx, () => ({ kind: 'users-changed', userIds: [id] }));
+    await followUp(ctx, [id]);
     return replaced;
   }
 
@@ -96,7 +96,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
         return saveUser(withAttributes(current, edit(current.resource)), current.version);
       }),
     );
-    await followUp(ctx, () => ({ kind: 'users-changed', userIds: [id] }));
+    await followUp(ctx, [id]);
     return patched;
   }
 
@@ -104,7 +104,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
   async function deleteUser(ctx: RequestContext, { id, expectedVersions }: DeleteUser): Promise<void> {
     const expectedVersion = await versionToDelete(expectedVersions, () => getUser(ctx, id));
     if (!(await users.delete(ctx.registration.id, id, expectedVersion))) notDeleted('User', id, expectedVersion);
-    await followUp(ctx, () => ({ kind: 'users-deleted', userIds: [id] }));
+    await followUp(ctx, [id]);
   }
 
   async function getGroup(ctx: RequestContext, id: string, loadMembers: boolean): Promise<GroupWithMembers> {
@@ -123,7 +123,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
     const record = await groups.insert({ id: randomUUID(), registrationId: ctx.registration.id, ...attributes, version: 1, created: now, lastModified: now });
     if (members.length === 0) return { record, members: [] };
     const written = await addMembersOrUndoCreate(ctx, record, members);
-    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: written.changed }));
+    await followUp(ctx, written.changed);
     return withMembers(ctx, written.record);
   }
 
@@ -157,7 +157,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
         ],
       });
     });
-    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: written.changed }));
+    await followUp(ctx, written.changed);
     return withMembers(ctx, written.record);
   }
 
@@ -178,7 +178,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
         return groups.update(ctx.registration.id, id, current.version, { ...(attributesChanged ? { record: withAttributes(current, attributes) } : {}), members: memberOps });
       }),
     );
-    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: written.changed }));
+    await followUp(ctx, written.changed);
     return written.record;
   }
 
@@ -187,7 +187,7 @@ export function createDirectoryService({ users, groups, voiceUsers, reconcileUse
     const expectedVersion = await versionToDelete(expectedVersions, () => getGroupRecord(ctx, id));
     const members = decideSync(ctx).reconcileNow ? await membersOf(ctx, id) : [];
     if (!(await groups.delete(ctx.registration.id, id, expectedVersion))) notDeleted('Group', id, expectedVersion);
-    await followUp(ctx, () => ({ kind: 'groups-changed', userIds: members.map((m) => m.value) }));
+    await followUp(ctx, members.map((m) => m.value));
   }
 
   async function assertMembersExist(ctx: RequestContext, members: Member[]): Promise<void> {

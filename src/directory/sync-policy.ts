@@ -1,11 +1,5 @@
 import type { RequestContext } from '../kernel/request-context.js';
 
-/** What changed in the directory: the users whose voice user may have to follow (SYNC-1). */
-export type DirectoryChange =
-  | { kind: 'users-changed'; userIds: string[] }
-  | { kind: 'users-deleted'; userIds: string[] }
-  | { kind: 'groups-changed'; userIds: string[] };
-
 /** What follows a directory write in the request that made it, by the registration's sync mode. */
 export type SyncDecision =
   /** SYNC-1: the changed users are reconciled before the SCIM answer is sent. */
