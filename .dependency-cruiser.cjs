@@ -47,14 +47,6 @@ const driverRules = [
  */
 const TEMPORARY_EXCEPTIONS = {
   edge: [
-    ['feature-services-speak-no-protocol', 'src/directory/directory-service.ts', 'src/scim/errors.ts'],
-    ['feature-services-speak-no-protocol', 'src/directory/directory-service.ts', 'src/scim/excerpt.ts'],
-    ['feature-services-speak-no-protocol', 'src/directory/directory-service.ts', 'src/scim/patch.ts'],
-    ['feature-services-speak-no-protocol', 'src/directory/directory-service.ts', 'src/scim/validate.ts'],
-    ['store-aggregate-only-in-main-and-adapters', 'src/directory/directory-service.ts', 'src/persistence/persistence.ts'],
-    ['feature-services-sit-below-auth-and-console', 'src/registrations/credential-keys.ts', 'src/auth/credentials.ts'],
-    ['feature-services-sit-below-auth-and-console', 'src/registrations/resolver.ts', 'src/auth/credentials.ts'],
-    ['feature-services-sit-below-auth-and-console', 'src/registrations/resolver.ts', 'src/auth/entra-jwt.ts'],
     ['scim-does-no-io', 'src/scim/schemas.ts', 'fs'],
   ],
   reconcile: [],

@@ -16,7 +16,7 @@ import { adminErrorAnswer, createAdminApp } from './http/admin-app.js';
 import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls-server.js';
 import { createTlsReloader, type CertificateExpiry } from './http/tls-reload.js';
 import { boundCertificateExpiries } from './registrations/credential-keys.js';
-import { createRegistrationResolver } from './registrations/resolver.js';
+import { createRegistrationResolver } from './auth/credential-resolver.js';
 import { createRegistrationService, type RegistrationService } from './registrations/registration-service.js';
 import { registrationChangeEvent } from './audit/registration-audit.js';
 import type { AuditActor } from './audit/audit-event.js';

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../log/logger.js';
-import type { CallerIdentity, RequestContext } from '../kernel/request-context.js';
+import type { CallerIdentity, RequestContext } from '../registrations/request-context.js';
 import type { JsonObject } from '../kernel/json.js';
 import { withoutUndefined, type AuditActor, type AuditEventInput, type SubjectUser } from './audit-event.js';
 import type { AuditRecorder } from './recorder.js';

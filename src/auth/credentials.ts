@@ -1,4 +1,4 @@
-import type { CallerIdentity, RequestRegistration } from '../kernel/request-context.js';
+import type { CallerIdentity, RequestRegistration } from '../registrations/request-context.js';
 
 /** What the TLS socket tells us about a client certificate (never the certificate itself). */
 export interface CertificateIdentity {

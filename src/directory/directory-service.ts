@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../kernel/app-error.js';
 import { excerpt } from '../kernel/excerpt.js';
 import { createKeyedLock } from '../kernel/keyed-lock.js';
-import type { RequestContext } from '../kernel/request-context.js';
+import type { RequestContext } from '../registrations/request-context.js';
 import { storeUnavailable } from '../kernel/store-errors.js';
 import type { ListQuery, ListResult } from '../persistence/query.js';
 import type { VoiceUserCollection, VoiceUserRecord } from '../portal/portal-port.js';

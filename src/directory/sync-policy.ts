@@ -1,4 +1,4 @@
-import type { RequestContext } from '../kernel/request-context.js';
+import type { RequestContext } from '../registrations/request-context.js';
 
 /** What follows a directory write in the request that made it, by the registration's sync mode. */
 export type SyncDecision =

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { RequestContext } from '../kernel/request-context.js';
+import type { RequestContext } from '../registrations/request-context.js';
 
 const CORRELATION_HEADERS = ['client-request-id', 'x-request-id'];
 /** Ids we accept from a client: printable, short, no spaces (they end up in logs). */

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { JsonObject } from '../kernel/json.js';
 import type { UserRecord } from '../directory/directory-port.js';
-import type { RequestContext } from '../kernel/request-context.js';
+import type { RequestContext } from '../registrations/request-context.js';
 import { isIssuedId, type DirectoryService, type GroupWithMembers } from '../directory/directory-service.js';
 import { decideSync } from '../directory/sync-policy.js';
 import { scimCommands } from '../scim/commands.js';

@@ -1,4 +1,3 @@
-import type { CertificateIdentity } from '../auth/credentials.js';
 import type { CertificateExpiry } from '../pki/certificates.js';
 import type { CertificateBinding, RegistrationRecord } from './registrations-port.js';
 
@@ -16,15 +15,6 @@ export const credentialKey = {
   token: (tokenId: string) => `token:${tokenId}`,
   entraTenant: (tenantId: string) => `entra-tenant:${tenantId.toLowerCase()}`,
 };
-
-/** Fingerprint first (exact certificate), then issuer + subject (any certificate re-issued to those names). */
-export function certificateKeys(identity: CertificateIdentity): string[] {
-  return [
-    credentialKey.fingerprint(identity.fingerprint256),
-    credentialKey.names(identity.nameDigest),
-    credentialKey.legacyDistinguishedName(identity.issuer, identity.subject),
-  ];
-}
 
 /** The index keys a stored binding holds. */
 export function bindingKeys(binding: CertificateBinding): string[] {

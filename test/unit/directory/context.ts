@@ -1,4 +1,4 @@
-import type { RequestContext } from '../../../src/kernel/request-context.js';
+import type { RequestContext } from '../../../src/registrations/request-context.js';
 import { RegistrationSettingsSchema } from '../../../src/registrations/settings.js';
 
 type SyncMode = { kind: 'just-in-time' } | { kind: 'on-demand' } | { kind: 'batched'; intervalMinutes: number };

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { GroupAttributes, UserAttributes } from '../../../src/directory/commands.js';
 import { createDirectoryService, type DirectoryService } from '../../../src/directory/directory-service.js';
 import type { JsonObject } from '../../../src/kernel/json.js';
-import type { RequestContext } from '../../../src/kernel/request-context.js';
+import type { RequestContext } from '../../../src/registrations/request-context.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
 import { contextFor } from './context.js';
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateIdentity } from '../../../src/auth/credentials.js';
 import { createCertificateAuthority, issueClientCertificate, type IssuedCertificate } from '../../../src/pki/certificates.js';
 import { createRegistrationService } from '../../../src/registrations/registration-service.js';
-import { createRegistrationResolver } from '../../../src/registrations/resolver.js';
+import { createRegistrationResolver } from '../../../src/auth/credential-resolver.js';
 import type { CredentialResolver } from '../../../src/auth/credentials.js';
 import { useEmbeddedStore } from '../../support/embedded-store.js';
 import { X509Certificate } from 'node:crypto';

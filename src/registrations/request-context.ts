@@ -1,6 +1,11 @@
-import type { RegistrationSettings } from '../registrations/settings.js';
+import type { RegistrationSettings } from './settings.js';
 
-/** Who is calling and on behalf of which registration; passed to every service call. */
+/**
+ * What a SCIM request carries from authentication to every service call. It lives with the
+ * registrations because it holds a registration's parsed settings, a type this feature owns.
+ */
+
+/** Who is calling and on behalf of which registration. */
 export interface CallerIdentity {
   method: 'client-certificate' | 'bearer-token' | 'entra-jwt';
   /** Certificate subject, token id or JWT `sub`/`appid`: never a secret. */

@@ -1,10 +1,10 @@
-import type { CertificateIdentity, CredentialResolver, Resolution } from '../auth/credentials.js';
-import { looksLikeJwt, unverifiedTenantId, type EntraJwtVerifier } from '../auth/entra-jwt.js';
-import type { CredentialIndex, RegistrationCollection, RegistrationRecord } from './registrations-port.js';
-import { certificateKeys, credentialKey } from './credential-keys.js';
-import { parseToken, secretMatches, UNKNOWN_SECRET_HASH } from './tokens.js';
-import { settingsOf } from './registration-service.js';
-import type { RequestRegistration } from '../kernel/request-context.js';
+import type { CertificateIdentity, CredentialResolver, Resolution } from './credentials.js';
+import { looksLikeJwt, unverifiedTenantId, type EntraJwtVerifier } from './entra-jwt.js';
+import type { CredentialIndex, RegistrationCollection, RegistrationRecord } from '../registrations/registrations-port.js';
+import { credentialKey } from '../registrations/credential-keys.js';
+import { parseToken, secretMatches, UNKNOWN_SECRET_HASH } from '../registrations/tokens.js';
+import { settingsOf } from '../registrations/registration-service.js';
+import type { RequestRegistration } from '../registrations/request-context.js';
 
 /** Read in place of a registration when a credential is bound to none, until one has been read (no record has this id). */
 const NO_REGISTRATION_ID = 'no-registration';
@@ -81,4 +81,13 @@ export function createRegistrationResolver({ registrations, credentials, verifyE
 /** What a request carries of its registration: the settings parsed here, once per request. */
 function inContext(record: RegistrationRecord): RequestRegistration {
   return { id: record.id, name: record.name, settings: settingsOf(record) };
+}
+
+/** Fingerprint first (exact certificate), then issuer + subject (any certificate re-issued to those names). */
+function certificateKeys(identity: CertificateIdentity): string[] {
+  return [
+    credentialKey.fingerprint(identity.fingerprint256),
+    credentialKey.names(identity.nameDigest),
+    credentialKey.legacyDistinguishedName(identity.issuer, identity.subject),
+  ];
 }
