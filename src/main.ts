@@ -39,6 +39,9 @@ import { createRegistrationOverview } from './reconcile/registration-overview.js
 import { createImportService } from './import/import-service.js';
 import { startAuditing, type Auditing } from './audit/auditing.js';
 import { createConsoleRouter } from './console/console-router.js';
+import { createAuditSearch } from './audit/audit-search.js';
+import { createAuditAdminRouter } from './audit/admin-router.js';
+import { createSupportAccountService } from './console/support-account-service.js';
 import { recordingsPurgedEvent, recordVoiceUserChanges, reconcileRunEvent, voiceUserChangeEvent, voiceUserErrorEvent } from './audit/voice-user-audit.js';
 import { createRecordingsPurge, type RecordingsPurge } from './portal/recordings-purge.js';
 import type { AuditRecorder } from './audit/recorder.js';
@@ -122,9 +125,8 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const jobs = createJobRunner({ leases: store.leases, logger });
   const auditing = startAuditing({
     jobs,
-    stores: store,
+    auditLog: store.auditLog,
     logger,
-    registrations: { list: () => store.registrations.list() },
     retentionDays: config.AUDIT_RETENTION_DAYS,
     maxRefusalsPerMinute: config.MAX_REFUSALS_PER_MINUTE,
   });
@@ -132,6 +134,10 @@ export async function startService({ config, logger, store, tls, adminToken, met
     const found = await store.registrations.get(id);
     return found ? settingsOf(found) : undefined;
   };
+  // One audit search and one support-account service, shared by the admin API and the console (AUD-2).
+  const registrationNames = { list: () => store.registrations.list() };
+  const auditSearch = createAuditSearch({ auditLog: store.auditLog, registrations: registrationNames });
+  const supportAccounts = createSupportAccountService({ accounts: store.supportAccounts, registrations: registrationNames });
   const seats = createLicenseSeats(store);
   const record = recordOrLog(auditing.recorder, logger);
   const writeBack = createWriteBack({
@@ -189,7 +195,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
   const overviewOf = createRegistrationOverview({
     reconcile,
     settingsOf,
-    recentRuns: async (registrationId, limit) => (await auditing.search({ registrationIds: [registrationId], actions: ['Reconcile.Run'], limit })).events,
+    recentRuns: async (registrationId, limit) => (await auditSearch.events({ registrationIds: [registrationId], actions: ['Reconcile.Run'], limit })).events,
     outboxBacklog: async (registrationId) => {
       const backlog = (await writeBack.backlogs()).find((entry) => entry.registrationId === registrationId);
       return { pending: backlog?.pending ?? 0, ...(backlog?.oldestRecordedAt ? { oldest: backlog.oldestRecordedAt } : {}) };
@@ -201,11 +207,10 @@ export async function startService({ config, logger, store, tls, adminToken, met
     },
   });
   const consoleRouter = createConsoleRouter({
-    auditLog: auditing.auditLog,
-    supportAccounts: auditing.supportAccounts,
+    search: auditSearch,
+    accounts: supportAccounts,
     recorder: auditing.recorder,
     logger,
-    registrations: { list: () => store.registrations.list() },
     reconcile,
     consoleState: store,
     support: { records: store.registrations, overviewOf, standings, retained: portal.retained },
@@ -262,7 +267,7 @@ export async function startService({ config, logger, store, tls, adminToken, met
       portalAdminRoutes({ registrations, reconcile, portal, imports }),
       writeBackAdminRoutes({ registrations, writeBack, outbox: store.outbox }),
       supportAdminRoutes({ registrations, overviewOf, standings }),
-      auditing.adminRouter,
+      createAuditAdminRouter({ search: auditSearch, accounts: supportAccounts, recorder: auditing.recorder }),
     ],
     publicRouters: [createMetricsRouter(metrics, { adminToken, metricsToken: config.METRICS_TOKEN }), consoleRouter],
     operations: { health, metrics: metrics.httpMetrics('admin'), inFlight: trackResponses(background), requestLogLevel: config.REQUEST_LOG_LEVEL },

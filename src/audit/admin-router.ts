@@ -1,18 +1,17 @@
 import express, { type Response, type Router } from 'express';
 import { AppError } from '../kernel/app-error.js';
-import { createSupportAccountService } from '../console/support-account-service.js';
-import type { SupportAccounts } from '../console/support-accounts.js';
+import type { SupportAccountService } from '../console/support-account-service.js';
 import type { AuditAction } from './audit-event.js';
-import type { AuditLog } from './audit-log.js';
-import { createAuditSearch, type RegistrationDirectory } from './audit-search.js';
+import type { AuditSearch } from './audit-search.js';
 import type { AuditRecorder } from './recorder.js';
 
 export interface AuditAdminDeps {
-  auditLog: AuditLog;
-  supportAccounts: SupportAccounts;
+  /** The audit search the console uses too (one per service, built in main.ts). */
+  search: AuditSearch;
+  /** The support accounts the console signs in with. */
+  accounts: SupportAccountService;
   /** Records support-account changes made by operators. */
   recorder?: AuditRecorder;
-  registrations?: RegistrationDirectory;
 }
 
 /**
@@ -20,9 +19,7 @@ export interface AuditAdminDeps {
  * token): the search the CLI uses, and support-account management. Passwords travel only in
  * request bodies and are stored as argon2id hashes.
  */
-export function createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }: AuditAdminDeps): Router {
-  const search = createAuditSearch({ auditLog, registrations });
-  const accounts = createSupportAccountService({ accounts: supportAccounts, registrations });
+export function createAuditAdminRouter({ search, accounts, recorder }: AuditAdminDeps): Router {
   const router = express.Router();
 
   const audit = (res: Response, action: AuditAction, name: string, summary: string) =>

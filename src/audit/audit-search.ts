@@ -94,6 +94,10 @@ export function createAuditSearch({ auditLog, registrations, now = () => new Dat
       const query = await queryOf(params, access);
       return { ...(await auditLog.search(query)), query };
     },
+    /** Events matching a query the caller has already confined to what the reader may see (recent runs, a user's timeline). */
+    events(query: AuditQuery): Promise<AuditPage> {
+      return auditLog.search(query);
+    },
     /** One event, if the caller may see it: another registration's event is as absent as one that never existed. */
     async get(id: string, access: AuditAccess = {}): Promise<AuditEvent | null> {
       const event = await auditLog.get(id);

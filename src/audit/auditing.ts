@@ -1,19 +1,15 @@
 import type { AuditLog } from './audit-log.js';
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log/logger.js';
-import type { SupportAccounts } from '../console/support-accounts.js';
 import type { JobRunner } from '../jobs/job-runner.js';
-import { createAuditAdminRouter } from './admin-router.js';
-import type { RegistrationDirectory } from './audit-search.js';
 import { createAuditRecorder, type AuditRecorder } from './recorder.js';
 import { createRefusalLedger, type RefusalTally } from './refusal-ledger.js';
 import { auditScimRequests, type RefusedAuthAttempt } from './scim-audit.js';
 
 export interface AuditingDeps {
-  /** The trail and the support accounts, on the service's store connection. */
-  stores: { auditLog: AuditLog; supportAccounts: SupportAccounts };
+  /** The trail, on the service's store connection. */
+  auditLog: AuditLog;
   logger: Logger;
-  registrations: RegistrationDirectory;
   /** Events older than this are purged once a day (the only deletion). Default 365. */
   retentionDays?: number;
   /** Runs the daily purge, one instance at a time. */
@@ -28,13 +24,6 @@ export interface Auditing {
   scimRequests: RequestHandler;
   /** Call from the authenticator's `onRefused`: counts and (within bounds) records the refusal. */
   onRefusedAuth(req: Request, res: Response, attempt: RefusedAuthAttempt): RefusalTally;
-  /** The trail and the support accounts, for the console that app.ts builds with the services it shows. */
-  auditLog: AuditLog;
-  supportAccounts: SupportAccounts;
-  /** For createAdminApp's `extraRouters` (behind the admin token). */
-  adminRouter: Router;
-  /** Reads the trail (AUD-2), for pages that show recent events next to other data. */
-  search: AuditLog['search'];
   /** Flushes every queued event, waiting at most `timeoutMs` for an unreachable store (the store's connection stays open). */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -45,8 +34,7 @@ const AUDIT_PURGE_LEASE = 'audit-purge';
 const AUDIT_PURGE_LEASE_MS = 5 * 60_000;
 
 /** Everything the audit trail adds to the service, opened on the service's database. */
-export function startAuditing({ stores, logger, registrations, retentionDays = 365, maxRefusalsPerMinute, jobs }: AuditingDeps): Auditing {
-  const { auditLog, supportAccounts } = stores;
+export function startAuditing({ auditLog, logger, retentionDays = 365, maxRefusalsPerMinute, jobs }: AuditingDeps): Auditing {
   const recorder = createAuditRecorder({ log: auditLog, logger });
   const refusals = createRefusalLedger({ recorder, limits: maxRefusalsPerMinute ? { maxPerAddress: maxRefusalsPerMinute } : {} });
   // AUD-1's only deletion, one instance at a time; a purge cut short is finished by the next.
@@ -58,10 +46,6 @@ export function startAuditing({ stores, logger, registrations, retentionDays = 3
     recorder,
     scimRequests: auditScimRequests(recorder, { refusals, logger }),
     onRefusedAuth: (req, res, attempt) => refusals.note(req, res, { ...attempt, status: 401, limitable: true }),
-    auditLog,
-    supportAccounts,
-    adminRouter: createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations }),
-    search: (query) => auditLog.search(query),
     async close(timeoutMs?: number) {
       refusals.close();
       await recorder.close(timeoutMs);

@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { createAuditSearch, type AuditAccess, type RegistrationDirectory } from '../audit/audit-search.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditAccess, AuditSearch } from '../audit/audit-search.js';
 import type { AuditRecorder } from '../audit/recorder.js';
 import { excerpt } from '../audit/refusal-ledger.js';
 import type { Logger } from '../log/logger.js';
@@ -24,20 +23,20 @@ import {
 } from './pages.js';
 import { createSessionStore, randomToken, type ConsoleSession } from './sessions.js';
 import type { ConsoleState } from './console-state.js';
-import { createSupportAccountService } from './support-account-service.js';
-import { roleOf, type SupportAccountRecord, type SupportAccounts } from './support-accounts.js';
+import type { SupportAccountService } from './support-account-service.js';
+import { roleOf, type SupportAccountRecord } from './support-accounts.js';
 import { addSupportPages, overviewMarkup, tokenLabelsOf, type ConsoleSupportDeps } from './support-routes.js';
 import { Readable } from 'node:stream';
 import type { ImportService } from '../import/import-service.js';
 import { importPage } from './import-page.js';
 
 export interface ConsoleDeps {
-  auditLog: AuditLog;
-  supportAccounts: SupportAccounts;
+  /** The audit search the admin API uses too (one per service, built in main.ts); it names registrations. */
+  search: AuditSearch;
+  /** The support accounts signed in with (the admin API manages them). */
+  accounts: SupportAccountService;
   recorder: AuditRecorder;
   logger: Logger;
-  /** Lets support pick registrations by name and see names instead of ids. */
-  registrations?: RegistrationDirectory;
   /** On-demand Reconcile from a registration's page (dry run first); absent, the page only reports. */
   reconcile?: ConsoleReconcile;
   /** Sessions and the sign-in throttle, in the store (shared by every instance). */
@@ -79,16 +78,14 @@ interface Signed {
  * server-rendered pages where every value is escaped.
  */
 export function createConsoleRouter(deps: ConsoleDeps): Router {
-  const { auditLog, supportAccounts, recorder, logger, registrations, reconcile, support, imports } = deps;
-  const search = createAuditSearch({ auditLog, registrations });
-  const accounts = createSupportAccountService({ accounts: supportAccounts, registrations });
+  const { search, accounts, recorder, logger, reconcile, support, imports } = deps;
   const sessions = createSessionStore({ sessions: deps.consoleState.consoleSessions, idleMs: deps.sessionIdleMs ?? 8 * HOUR, absoluteMs: deps.sessionMaxMs ?? 24 * HOUR });
   const throttle = createLoginThrottle({ failures: deps.consoleState.loginFailures, maxFailures: deps.maxLoginFailures ?? 5, windowMs: deps.loginWindowMs ?? 15 * 60_000 });
   const router = express.Router();
 
   async function signedIn(req: Request): Promise<Signed | undefined> {
     const session = await sessions.touch(cookiesOf(req)[SESSION_COOKIE]);
-    const account = session ? await supportAccounts.get(session.account) : null;
+    const account = session ? await accounts.get(session.account) : null;
     // A deleted account or a password changed since sign-in ends the session.
     if (!session || !account || Date.parse(account.passwordChangedAt) > session.createdAt) {
       if (session) await sessions.destroy(session.id);
@@ -189,7 +186,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/registrations/:id', requireSignIn(async (req, res, { viewer, access, account }) => {
     const registration = await visibleRegistration(String(req.params.id), access);
-    const recent = (action: 'Reconcile.Run' | 'VoiceUser.Error', limit: number) => auditLog.search({ registrationIds: [registration.id], actions: [action], limit });
+    const recent = (action: 'Reconcile.Run' | 'VoiceUser.Error', limit: number) => search.events({ registrationIds: [registration.id], actions: [action], limit });
     // With the overview, its own last runs stand in for the trail's.
     const [runs, errors, overview] = await Promise.all([support ? undefined : recent('Reconcile.Run', 10), recent('VoiceUser.Error', 20), support && overviewMarkup(support, registration.id)]);
     send(res, registrationPage({ registration, overview, runs: runs?.events ?? [], errors: errors.events, mayReconcile: Boolean(reconcile) && roleOf(account) === 'operator' }, viewer));
@@ -230,7 +227,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     send(res, reconcilePage(registration, await reconcile.reconcileRegistration(registration.id, { trigger: 'on-demand', dryRun }), viewer));
   }));
 
-  if (support) addSupportPages(router, { support, auditLog, requireSignIn, send });
+  if (support) addSupportPages(router, { support, search, requireSignIn, send });
 
   router.use(() => {
     throw pageError(404, 'Not found', 'The console has no such page.');

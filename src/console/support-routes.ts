@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { AUDIT_ACTIONS } from '../audit/audit-event.js';
-import type { AuditAccess } from '../audit/audit-search.js';
-import { decodeCursor, type AuditLog } from '../audit/audit-log.js';
+import type { AuditAccess, AuditSearch } from '../audit/audit-search.js';
+import { decodeCursor } from '../audit/audit-log.js';
 import { isAppError } from '../kernel/app-error.js';
 import { USER_STATUSES, type UserStatus } from '../domain/user-status.js';
 import { settingsOf } from '../registrations/registration-service.js';
@@ -59,7 +59,7 @@ export async function tokenLabelsOf(support: ConsoleSupportDeps, access: AuditAc
 }
 
 /** Adds the users, user, retention and history pages of a registration to the console router. */
-export function addSupportPages(router: Router, { support, auditLog, requireSignIn, send }: { support: ConsoleSupportDeps; auditLog: AuditLog; requireSignIn: RequireSignIn; send: (res: Response, page: SafeHtml) => void }): void {
+export function addSupportPages(router: Router, { support, search, requireSignIn, send }: { support: ConsoleSupportDeps; search: Pick<AuditSearch, 'events'>; requireSignIn: RequireSignIn; send: (res: Response, page: SafeHtml) => void }): void {
   const now = support.now ?? (() => new Date());
   const refOf = (record: RegistrationRecord) => ({ id: record.id, name: record.name });
   const locationNamesOf = (record: RegistrationRecord) => new Map(Object.entries(settingsOf(record).locationMap).map(([name, id]) => [id, name]));
@@ -82,7 +82,7 @@ export function addSupportPages(router: Router, { support, auditLog, requireSign
     const userId = String(req.params.userId);
     const [found, timeline, tokenLabels] = await Promise.all([
       support.standings.get(record.id, userId),
-      auditLog.search({ registrationIds: [record.id], user: userId, limit: TIMELINE_LENGTH }),
+      search.events({ registrationIds: [record.id], user: userId, limit: TIMELINE_LENGTH }),
       tokenLabelsOf(support, access),
     ]);
     if (!found) throw pageError(404, 'No such user', 'This registration has no directory user with this id (it may have been deleted: search the audit events for it).');
@@ -109,7 +109,7 @@ export function addSupportPages(router: Router, { support, auditLog, requireSign
     const record = await visibleRecord(support, String(req.params.id), access);
     const cursor = historyCursorOf(req);
     const [page, tokenLabels] = await Promise.all([
-      auditLog.search({ registrationIds: [record.id], actions: [...REGISTRATION_ACTIONS], limit: HISTORY_PER_PAGE, ...(cursor ? { cursor } : {}) }),
+      search.events({ registrationIds: [record.id], actions: [...REGISTRATION_ACTIONS], limit: HISTORY_PER_PAGE, ...(cursor ? { cursor } : {}) }),
       tokenLabelsOf(support, access),
     ]);
     const historyHref = (next?: string) => `${registrationHref(record.id, 'history')}${next ? `?cursor=${encodeURIComponent(next)}` : ''}`;

@@ -7,6 +7,8 @@ import { completeAuditEvent, type AuditEventInput } from '../../../src/audit/aud
 import { createAuditAdminRouter } from '../../../src/audit/admin-router.js';
 import { createAuditRecorder } from '../../../src/audit/recorder.js';
 import { createConsoleRouter, type ConsoleReconcile } from '../../../src/console/console-router.js';
+import { createAuditSearch } from '../../../src/audit/audit-search.js';
+import { createSupportAccountService } from '../../../src/console/support-account-service.js';
 import type { ReconcileService } from '../../../src/reconcile/reconcile-service.js';
 import { createAdminApp } from '../../../src/http/admin-app.js';
 import type { RegistrationService } from '../../../src/registrations/registration-service.js';
@@ -78,6 +80,9 @@ describe('support console and audit admin API', () => {
   const logger = winston.createLogger({ silent: true });
   const recorder = createAuditRecorder({ log: auditLog, logger, flushIntervalMs: 1 });
   const directory = { list: async () => registrations };
+  // One search and one account service behind both routers, as main.ts wires them.
+  const search = createAuditSearch({ auditLog, registrations: directory });
+  const accounts = createSupportAccountService({ accounts: supportAccounts, registrations: directory });
   const reconcileCalls: { registrationId: string; dryRun: boolean }[] = [];
   const reconcile: ConsoleReconcile = {
     async reconcileRegistration(registrationId, { dryRun }) {
@@ -106,8 +111,8 @@ describe('support console and audit admin API', () => {
       registrations: directory as unknown as RegistrationService,
       logger,
       reloadTls: () => undefined,
-      publicRouters: [createConsoleRouter({ auditLog, supportAccounts, recorder, logger, registrations: directory, reconcile, consoleState, maxLoginFailures: 3 })],
-      extraRouters: [createAuditAdminRouter({ auditLog, supportAccounts, recorder, registrations: directory })],
+      publicRouters: [createConsoleRouter({ search, accounts, recorder, logger, reconcile, consoleState, maxLoginFailures: 3 })],
+      extraRouters: [createAuditAdminRouter({ search, accounts, recorder })],
     });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
