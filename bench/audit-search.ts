@@ -22,8 +22,11 @@ import type { Store } from '../src/persistence/persistence.js';
 
 type AuditStores = Pick<Store, 'auditLog' | 'supportAccounts' | 'close'>;
 import { createAuditRecorder } from '../src/audit/recorder.js';
-import { auditScimRequests } from '../src/audit/scim-audit.js';
+import { createRefusalLedger } from '../src/audit/refusal-ledger.js';
+import { auditedAs, createScimAudit, scimAudit } from '../src/http/audit-context.js';
+import { jsonBody } from '../src/http/json-body.js';
 import { correlationId } from '../src/http/request-context.js';
+import { readPatchOperations } from '../src/scim/patch.js';
 
 const { values } = parseArgs({
   options: {
@@ -143,7 +146,8 @@ async function measureOverhead(stores: AuditStores, seconds: number): Promise<vo
   const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'active', value: false }, { op: 'Add', path: 'title', value: 'Engineer' }] });
   for (const [name, log] of [...variants, ...variants]) {
     const recorder = log ? createAuditRecorder({ log, logger }) : undefined;
-    const server = scimShapedApp(recorder && auditScimRequests(recorder)).listen(0, '127.0.0.1');
+    const audit = recorder && createScimAudit({ recorder, refusals: createRefusalLedger({ recorder }), logger });
+    const server = scimShapedApp(audit?.scimRequests).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/Users/u-1`;
     const result = await autocannon({ url, method: 'PATCH', body, headers: { 'content-type': 'application/scim+json' }, connections: 8, duration: seconds });
@@ -153,16 +157,20 @@ async function measureOverhead(stores: AuditStores, seconds: number): Promise<vo
   }
 }
 
+/** Tells the audit context what the SCIM router's PATCH handler tells it: the route, the caller, the operations, the user written. */
 function scimShapedApp(audit?: express.RequestHandler): express.Express {
   const app = express();
   app.use(correlationId);
   if (audit) app.use(audit);
-  app.use(express.json({ type: () => true }));
   app.use((_req, res, next) => {
-    res.locals.context = { registrationId: 'reg-1', caller: { method: 'client-certificate', subject: 'CN=entra' }, correlationId: res.locals.correlationId };
+    scimAudit(res).authenticated({ registration: { id: 'reg-1' }, caller: { method: 'client-certificate', subject: 'CN=entra' } });
     next();
   });
-  app.patch('/scim/v2/Users/:id', (_req, res) => void res.status(204).end());
+  app.patch('/scim/v2/Users/:id', auditedAs('User.Patch', 'User'), jsonBody({ limit: '1mb', type: () => true }), (req, res) => {
+    scimAudit(res).patched(readPatchOperations(req.body));
+    scimAudit(res).wrote({ id: req.params.id, userName: 'jane@contoso.example', emails: [{ value: 'jane@contoso.example', primary: true }] });
+    res.status(204).end();
+  });
   return app;
 }
 

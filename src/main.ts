@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { ensureDevCertificates } from './pki/dev-certificates.js';
 import { createDirectoryService } from './directory/directory-service.js';
 import { createScimApp, scimErrorAnswer } from './http/scim-app.js';
+import { createScimAudit } from './http/audit-context.js';
 import { adminErrorAnswer, createAdminApp } from './http/admin-app.js';
 import { startTlsServer, type RunningServer, type TlsMaterial } from './http/tls-server.js';
 import { createTlsReloader, type CertificateExpiry } from './http/tls-reload.js';
@@ -236,15 +237,16 @@ export async function startService({ config, logger, store, tls, adminToken, met
     onPing: metrics.storePinged,
   });
   const health = createHealthRouter(readiness);
+  const scimAudit = createScimAudit({ recorder: auditing.recorder, refusals: auditing.refusals, logger });
   const scimApp = createScimApp({
     directory,
     resolver,
     logger,
     auditing: {
-      scimRequests: auditing.scimRequests,
+      scimRequests: scimAudit.scimRequests,
       onRefusedAuth: (req, res, attempt) => {
         metrics.authRefused(attempt.reason);
-        return auditing.onRefusedAuth(req, res, attempt);
+        return scimAudit.onRefusedAuth(req, res, attempt);
       },
     },
     limits: { maxPageSize: config.MAX_PAGE_SIZE, maxBodyBytes: config.MAX_BODY_BYTES },

@@ -1,10 +1,8 @@
 import type { AuditLog } from './audit-log.js';
-import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../log/logger.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { createAuditRecorder, type AuditRecorder } from './recorder.js';
-import { createRefusalLedger, type RefusalTally } from './refusal-ledger.js';
-import { auditScimRequests, type RefusedAuthAttempt } from './scim-audit.js';
+import { createRefusalLedger, type RefusalLedger } from './refusal-ledger.js';
 
 export interface AuditingDeps {
   /** The trail, on the service's store connection. */
@@ -20,10 +18,8 @@ export interface AuditingDeps {
 
 export interface Auditing {
   recorder: AuditRecorder;
-  /** Mount in the SCIM app right after the correlation-id middleware. */
-  scimRequests: RequestHandler;
-  /** Call from the authenticator's `onRefused`: counts and (within bounds) records the refusal. */
-  onRefusedAuth(req: Request, res: Response, attempt: RefusedAuthAttempt): RefusalTally;
+  /** Counts and (within bounds) records requests refused before authentication (the SCIM listener's audit uses it). */
+  refusals: RefusalLedger;
   /** Flushes every queued event, waiting at most `timeoutMs` for an unreachable store (the store's connection stays open). */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -44,8 +40,7 @@ export function startAuditing({ auditLog, logger, retentionDays = 365, maxRefusa
   });
   return {
     recorder,
-    scimRequests: auditScimRequests(recorder, { refusals, logger }),
-    onRefusedAuth: (req, res, attempt) => refusals.note(req, res, { ...attempt, status: 401, limitable: true }),
+    refusals,
     async close(timeoutMs?: number) {
       refusals.close();
       await recorder.close(timeoutMs);

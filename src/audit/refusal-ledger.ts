@@ -127,7 +127,6 @@ export function createRefusalLedger({ recorder, limits: given = {}, now = Date.n
      */
     note(req: Request, res: Response, refusal: RefusedRequest): RefusalTally {
       rollOverIfDue();
-      res.locals.auditedRefusal = true;
       const address = excerpt(addressOf(req));
       const fromAddress = countAddress(address);
       const limited = fromAddress > limits.maxPerAddress;

@@ -1,90 +1,45 @@
 import type { JsonObject } from '../kernel/json.js';
-import { withoutUndefined, type AuditAction, type SubjectUser } from './audit-event.js';
+import { withoutUndefined, type SubjectUser } from './audit-event.js';
 import { isSecretKey, REDACTED } from './redact.js';
+import type { PatchOperationFact, ScimRequestFacts } from './scim-request-facts.js';
 
-/** What a SCIM request path and method address. */
-export interface ScimTarget {
-  action: AuditAction;
-  resourceType?: 'User' | 'Group';
-  resourceId?: string;
-}
-
-const RESOURCE_SEGMENTS: Record<string, 'User' | 'Group'> = { users: 'User', groups: 'Group' };
-const DISCOVERY_SEGMENTS = new Set(['schemas', 'resourcetypes', 'serviceproviderconfig', 'serviceconfiguration']);
-const VERB_BY_METHOD: Record<string, 'Read' | 'Replace' | 'Patch' | 'Delete'> = { GET: 'Read', PUT: 'Replace', PATCH: 'Patch', DELETE: 'Delete' };
 const MAX_VALUE_CHARS = 60;
 const MAX_DESCRIBED_OPERATIONS = 10;
 
-/** `/Users/{id}` and friends, relative to the SCIM base path; anything else is `Scim.Request`. */
-export function scimTargetOf(method: string, path: string): ScimTarget {
-  const [first = '', second, ...rest] = path.split('/').filter(Boolean).map(decodeSegment);
-  const resourceType = RESOURCE_SEGMENTS[first.toLowerCase()];
-  if (DISCOVERY_SEGMENTS.has(first.toLowerCase()) && method === 'GET') return { action: 'Discovery.Read' };
-  if (!resourceType || rest.length > 0) return { action: 'Scim.Request' };
-  if (second === undefined) {
-    if (method === 'GET') return { action: `${resourceType}.List`, resourceType };
-    if (method === 'POST') return { action: `${resourceType}.Create`, resourceType };
-    return { action: 'Scim.Request', resourceType };
-  }
-  if (second === '.search') return method === 'POST' ? { action: `${resourceType}.List`, resourceType } : { action: 'Scim.Request', resourceType };
-  const verb = VERB_BY_METHOD[method];
-  return verb ? { action: `${resourceType}.${verb}`, resourceType, resourceId: second } : { action: 'Scim.Request', resourceType, resourceId: second };
-}
-
-/** A segment with a malformed escape (`%ZZ`) is kept as sent: the request is still audited, then refused with 400. */
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-export interface ScimExchange {
-  method: string;
-  path: string;
-  target: ScimTarget;
-  query: Record<string, unknown>;
-  requestBody?: unknown;
-  responseBody?: unknown;
-  /** What the handler said about the user (a PATCH answered 204, a DELETE). */
-  hint?: SubjectUser;
-}
-
-/** The person a User request is about, from what was sent or answered. */
-export function subjectUserOf({ target, requestBody, responseBody, hint }: ScimExchange): SubjectUser | undefined {
-  if (target.resourceType !== 'User') return undefined;
-  const sent = subjectOfUserResource(requestBody);
-  const answered = subjectOfUserResource(responseBody);
+/** The person a User request is about: from what was sent, else from what the handler wrote; the id from the route. */
+export function subjectUserOf({ operation, request, written }: ScimRequestFacts): SubjectUser | undefined {
+  if (operation?.resourceType !== 'User') return undefined;
+  const sent = subjectOfUserResource(request.body);
+  const wrote = subjectOfUserResource(written);
   const subject = withoutUndefined({
-    userName: hint?.userName ?? sent.userName ?? answered.userName,
-    email: hint?.email ?? sent.email ?? answered.email,
-    directoryId: target.resourceId ?? answered.directoryId,
+    userName: sent.userName ?? wrote.userName,
+    email: sent.email ?? wrote.email,
+    directoryId: operation.resourceId ?? wrote.directoryId,
   });
   return Object.keys(subject).length ? subject : undefined;
 }
 
 /** The user name, primary email and id of a SCIM User resource. */
-export function subjectOfUserResource(resource: unknown): SubjectUser {
+function subjectOfUserResource(resource: unknown): SubjectUser {
   const user = asObject(resource);
   return withoutUndefined({ userName: text(user?.userName), email: primaryEmail(user), directoryId: text(user?.id) });
 }
 
 /** The request in words: `PATCH user jane@contoso.com: active → false; members +3`. Never shows a secret. */
-export function summarizeScimRequest(exchange: ScimExchange): string {
-  const { method, target, query } = exchange;
-  if (!target.resourceType) return `${method} ${exchange.path}`;
-  const noun = target.resourceType.toLowerCase();
-  if (target.action.endsWith('.List')) return [`${method} ${noun}s`, listCriteria(exchange.method === 'POST' ? asObject(exchange.requestBody) ?? {} : query)].filter(Boolean).join(' ');
-  const name = targetName(exchange);
-  const head = `${method} ${noun}${name ? ` ${name}` : ''}`;
-  const changes = describeChanges(exchange);
+export function summarizeScimRequest(facts: ScimRequestFacts): string {
+  const { request, operation } = facts;
+  if (!operation?.resourceType) return `${request.method} ${request.url.split('?')[0]}`;
+  const noun = operation.resourceType.toLowerCase();
+  if (operation.action.endsWith('.List')) return [`${request.method} ${noun}s`, listCriteria(request.method === 'POST' ? asObject(request.body) ?? {} : request.query)].filter(Boolean).join(' ');
+  const name = targetName(facts);
+  const head = `${request.method} ${noun}${name ? ` ${name}` : ''}`;
+  const changes = describeChanges(facts);
   return changes ? `${head}: ${changes}` : head;
 }
 
-function targetName({ target, requestBody, responseBody, hint }: ScimExchange): string | undefined {
-  const key = target.resourceType === 'User' ? 'userName' : 'displayName';
-  return (target.resourceType === 'User' ? hint?.userName : undefined) ?? text(asObject(requestBody)?.[key]) ?? text(asObject(responseBody)?.[key]) ?? target.resourceId;
+function targetName({ operation, request, written }: ScimRequestFacts): string | undefined {
+  const key = operation?.resourceType === 'User' ? 'userName' : 'displayName';
+  return text(asObject(request.body)?.[key]) ?? text(written?.[key]) ?? operation?.resourceId;
 }
 
 function listCriteria(params: Record<string, unknown>): string {
@@ -94,11 +49,10 @@ function listCriteria(params: Record<string, unknown>): string {
     .join(', ');
 }
 
-function describeChanges({ target, requestBody }: ScimExchange): string {
-  const body = asObject(requestBody);
-  if (!body) return '';
-  if (target.action.endsWith('.Patch')) return describePatch(body);
-  if (target.action.endsWith('.Create') || target.action.endsWith('.Replace')) return describeResource(body);
+function describeChanges({ operation, request, patch }: ScimRequestFacts): string {
+  if (operation?.action.endsWith('.Patch')) return patch ? describePatch(patch) : '';
+  const body = asObject(request.body);
+  if (body && (operation?.action.endsWith('.Create') || operation?.action.endsWith('.Replace'))) return describeResource(body);
   return '';
 }
 
@@ -117,8 +71,7 @@ interface MemberCounts {
   cleared?: boolean;
 }
 
-function describePatch(body: JsonObject): string {
-  const operations = Array.isArray(body.Operations) ? body.Operations.map(asObject).filter((op): op is JsonObject => op !== undefined) : [];
+function describePatch(operations: readonly PatchOperationFact[]): string {
   const members: MemberCounts = { added: 0, removed: 0 };
   const changes = operations.flatMap((operation) => describeOperation(operation, members));
   const shown = changes.slice(0, MAX_DESCRIBED_OPERATIONS);
@@ -126,16 +79,14 @@ function describePatch(body: JsonObject): string {
   return [...shown, ...describeMembers(members)].join('; ');
 }
 
-function describeOperation(operation: JsonObject, members: MemberCounts): string[] {
-  const op = (text(operation.op) ?? '').toLowerCase();
-  const path = text(operation.path);
+function describeOperation({ op, path, value }: PatchOperationFact, members: MemberCounts): string[] {
   if (path === undefined) {
-    const values = asObject(operation.value) ?? {};
-    return Object.entries(values).flatMap(([key, value]) => (isMembersPath(key) ? countMembers(op, key, value, members) : [`${key} → ${showValue(key, value)}`]));
+    const values = asObject(value) ?? {};
+    return Object.entries(values).flatMap(([key, item]) => (isMembersPath(key) ? countMembers(op, key, item, members) : [`${key} → ${showValue(key, item)}`]));
   }
-  if (isMembersPath(path)) return countMembers(op, path, operation.value, members);
+  if (isMembersPath(path)) return countMembers(op, path, value, members);
   if (op === 'remove') return [`${path} removed`];
-  return [`${path} → ${showValue(path, operation.value)}`];
+  return [`${path} → ${showValue(path, value)}`];
 }
 
 function isMembersPath(path: string): boolean {

@@ -3,6 +3,7 @@ import { toScimError, toScimErrorBody } from '../scim/to-scim-error.js';
 import type { Logger } from '../log/logger.js';
 import { correlationIdOf } from './request-context.js';
 import { fromRequestError } from './request-errors.js';
+import { scimAudit } from './audit-context.js';
 
 /** Seconds a client should wait before retrying when the database is unreachable. */
 const RETRY_AFTER_SECONDS = 30;
@@ -17,7 +18,9 @@ export function createScimErrorHandler(logger: Logger) {
     if (answer.status >= 500 && answer.status !== 501) {
       logger.error('request failed', { correlationId: correlationIdOf(res), method: req.method, path: req.path, error: describe(error) });
     }
-    res.status(answer.status).type('application/scim+json').send(JSON.stringify(toScimErrorBody(answer)));
+    const body = toScimErrorBody(answer);
+    scimAudit(res).answeredError(body);
+    res.status(answer.status).type('application/scim+json').send(JSON.stringify(body));
   };
 }
 

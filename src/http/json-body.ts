@@ -32,10 +32,18 @@ export function jsonBody({ limit, type, maxDepth = MAX_JSON_DEPTH }: JsonBodyOpt
     type,
     strict: true,
     inflate: false,
-    verify: (_req, _res, raw) => {
+    verify: (req, _res, raw) => {
+      bodySizes.set(req, raw.length);
       if (jsonDepthExceeds(raw, maxDepth)) throw tooDeep(maxDepth);
     },
   });
+}
+
+const bodySizes = new WeakMap<object, number>();
+
+/** Bytes of the body `jsonBody` read, chunked or not (the audit keeps small bodies whole). */
+export function rawBodyBytes(req: object): number | undefined {
+  return bodySizes.get(req);
 }
 
 const QUOTE = 0x22;

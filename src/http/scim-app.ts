@@ -17,6 +17,7 @@ import { limitConcurrencyPerRegistration } from './concurrency-cap.js';
 import { noteRouteBase } from './route-template.js';
 import { jsonBody } from './json-body.js';
 import { noStore, rejectContentEncoding, rejectMalformedPath } from './scim-edge.js';
+import { scimAudit } from './audit-context.js';
 
 export const SCIM_BASE_PATH = '/scim/v2';
 
@@ -57,14 +58,22 @@ export function createScimApp({ directory, resolver, limits, logger, auditing, p
   );
   app.use(SCIM_BASE_PATH, (_req, res, next) => {
     const { registration, caller } = res.locals.caller as AuthenticatedCaller;
-    setRequestContext(res, { registration, caller, correlationId: correlationIdOf(res) });
+    const context = { registration, caller, correlationId: correlationIdOf(res) };
+    setRequestContext(res, context);
+    scimAudit(res).authenticated(context);
     next();
   });
-  if (operations.maxConcurrentPerRegistration) app.use(SCIM_BASE_PATH, limitConcurrencyPerRegistration(operations.maxConcurrentPerRegistration));
-  // The body arrives in the socket's async context: the request's log context is entered again.
-  app.use(rejectContentEncoding, jsonBody({ limit: limits.maxBodyBytes, type: () => true }), requestLogContext);
+  // Once a route is chosen (so even a request refused here is audited as that route's operation):
+  // the per-registration cap, then the body, which arrives in the socket's async context, so the
+  // request's log context is entered again.
+  const admit = [
+    ...(operations.maxConcurrentPerRegistration ? [limitConcurrencyPerRegistration(operations.maxConcurrentPerRegistration)] : []),
+    rejectContentEncoding,
+    jsonBody({ limit: limits.maxBodyBytes, type: () => true }),
+    requestLogContext,
+  ];
   const baseUrlOf = (req: Request) => `${publicBaseUrl ?? `https://${req.get('host')}`}${SCIM_BASE_PATH}`;
-  app.use(SCIM_BASE_PATH, noteRouteBase, createScimRouter({ directory, limits, baseUrlOf }));
+  app.use(SCIM_BASE_PATH, noteRouteBase, createScimRouter({ directory, limits, baseUrlOf, admit }));
   app.use(() => {
     throw scimError(404, undefined, `No SCIM endpoint here; the API is under ${SCIM_BASE_PATH}`);
   });

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { JsonObject } from '../kernel/json.js';
 import type { UserRecord } from '../directory/directory-port.js';
 import type { RequestContext } from '../registrations/request-context.js';
@@ -12,9 +12,11 @@ import { resourceTypeDocuments, schemaDocuments } from '../scim/schemas.js';
 import { serviceProviderConfig, type ServiceLimits } from '../scim/service-provider-config.js';
 import { scimError } from '../scim/errors.js';
 import { excerpt } from '../kernel/excerpt.js';
+import { readPatchOperations } from '../scim/patch.js';
 import { attributeList, readListRequest, type ListRequest, type ResourceType } from './list-params.js';
 import { requestContext } from './request-context.js';
-import { noteAuditSubject } from '../audit/scim-audit.js';
+import { auditedAs, scimAudit } from './audit-context.js';
+import type { NamedResource } from '../audit/scim-request-facts.js';
 
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -28,8 +30,8 @@ interface Rendered {
 interface Patched {
   version: number;
   rendered?: Rendered;
-  /** The stored user a User PATCH changed, so that the audit names whom a 204 was about. */
-  user?: JsonObject;
+  /** What the PATCH left, so that the audit names whom a 204 was about (a user's document, a group's name). */
+  written: NamedResource;
 }
 
 interface View {
@@ -52,52 +54,53 @@ export interface ScimRouterDeps {
   limits: ServiceLimits;
   /** Base URL of the SCIM API as clients see it, for meta.location; computed per request. */
   baseUrlOf(req: Request): string;
+  /** Runs once a route is chosen, before its handler: admits the request and reads its body. */
+  admit: RouteStep[];
 }
 
 /** The SCIM 2.0 API (RFC 7644) for one request's registration, mounted at /scim/v2. */
-export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDeps): Router {
+export function createScimRouter({ directory, limits, baseUrlOf, admit }: ScimRouterDeps): Router {
   const router = express.Router({ caseSensitive: false });
+  // Each route names its operation for the audit before the request is admitted, so a request
+  // refused while admitted (a body that cannot be read, the concurrency cap) is audited as it too.
+  const discovery: RouteSteps = [auditedAs('Discovery.Read'), ...admit];
+  const on = (type: ResourceType, verb: 'List' | 'Create'): RouteSteps => [auditedAs(`${type}.${verb}`, type), ...admit];
+  const onId = (type: ResourceType, verb: 'Read' | 'Replace' | 'Patch' | 'Delete'): RouteSteps => [auditedAs(`${type}.${verb}`, type), ...admit, issuedId];
   const endpoints: Record<ResourceType, (baseUrl: string) => ResourceEndpoints> = {
     User: (baseUrl) => userEndpoints(directory, baseUrl),
     Group: (baseUrl) => groupEndpoints(directory, baseUrl),
   };
 
   // `/serviceConfiguration` is the path Microsoft's reference server and its test collection use.
-  router.get(['/ServiceProviderConfig', '/serviceConfiguration'], (req, res) => sendScim(res, 200, serviceProviderConfig(limits, baseUrlOf(req))));
-  router.get('/ResourceTypes', (_req, res) => sendScim(res, 200, listResponse(resourceTypeDocuments(), resourceTypeDocuments().length, 1)));
-  router.get('/ResourceTypes/:name', (req, res) => sendScim(res, 200, findDocument(resourceTypeDocuments(), 'name', req.params.name)));
-  router.get('/Schemas', (_req, res) => sendScim(res, 200, listResponse(schemaDocuments(), schemaDocuments().length, 1)));
-  router.get('/Schemas/:urn', (req, res) => sendScim(res, 200, findDocument(schemaDocuments(), 'id', req.params.urn)));
-  router.all('/Bulk', () => {
+  router.get(['/ServiceProviderConfig', '/serviceConfiguration'], ...discovery, (req, res) => sendScim(res, 200, serviceProviderConfig(limits, baseUrlOf(req))));
+  router.get('/ResourceTypes', ...discovery, (_req, res) => sendScim(res, 200, listResponse(resourceTypeDocuments(), resourceTypeDocuments().length, 1)));
+  router.get('/ResourceTypes/:name', ...discovery, (req, res) => sendScim(res, 200, findDocument(resourceTypeDocuments(), 'name', req.params.name)));
+  router.get('/Schemas', ...discovery, (_req, res) => sendScim(res, 200, listResponse(schemaDocuments(), schemaDocuments().length, 1)));
+  router.get('/Schemas/:urn', ...discovery, (req, res) => sendScim(res, 200, findDocument(schemaDocuments(), 'id', req.params.urn)));
+  router.all('/Bulk', ...admit, () => {
     throw scimError(501, undefined, 'Bulk operations are not supported (see /ServiceProviderConfig)');
   });
 
-  router.post('/.search', async (req, res) => {
+  router.post('/.search', ...admit, async (req, res) => {
     assertSearchRequest(req.body);
     const listed = await searchEveryType(requestContext(res), req.body, (type) => endpoints[type](baseUrlOf(req)), limits.maxPageSize);
     sendScim(res, 200, listResponse(listed.resources, listed.totalResults, listed.startIndex));
   });
 
-  // Ids are checked once, here: anything but the shape the service issues names no resource.
-  router.param('id', (_req, _res, next, id: string) => {
-    if (!isIssuedId(id)) throw scimError(404, undefined, `No resource has the id ${excerpt(id, 60)}`);
-    next();
-  });
-
   for (const [type, path] of RESOURCE_PATHS) {
     const resolve = (req: Request) => endpoints[type](baseUrlOf(req));
-    router.get(path, async (req, res) => {
+    router.get(path, ...on(type, 'List'), async (req, res) => {
       const request = readListRequest(type, req.query, limits.maxPageSize);
       const listed = await resolve(req).list(requestContext(res), request);
       sendScim(res, 200, listResponse(listed.resources, listed.totalResults, request.query.startIndex));
     });
-    router.post(`${path}/.search`, async (req, res) => {
+    router.post(`${path}/.search`, ...on(type, 'List'), async (req, res) => {
       assertSearchRequest(req.body);
       const request = readListRequest(type, req.body, limits.maxPageSize);
       const listed = await resolve(req).list(requestContext(res), request);
       sendScim(res, 200, listResponse(listed.resources, listed.totalResults, request.query.startIndex));
     });
-    router.get(`${path}/:id`, async (req, res) => {
+    router.get(`${path}/:id`, ...onId(type, 'Read'), async (req, res) => {
       const found = await resolve(req).get(requestContext(res), req.params.id, viewOf(req));
       if (holdsVersion(req.get('If-None-Match'), found.version)) {
         res.set('ETag', etagOf(found.version)).status(304).end();
@@ -105,24 +108,26 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
       }
       sendResource(res, 200, found);
     });
-    router.post(path, async (req, res) => {
+    router.post(path, ...on(type, 'Create'), async (req, res) => {
       const created = await resolve(req).create(requestContext(res), req.body);
+      scimAudit(res).wrote(created.resource);
       res.set('Location', (created.resource.meta as JsonObject).location as string);
       sendResource(res, 201, project(type, created, viewOf(req)));
     });
-    router.put(`${path}/:id`, async (req, res) => {
+    router.put(`${path}/:id`, ...onId(type, 'Replace'), async (req, res) => {
       const replaced = await resolve(req).replace(requestContext(res), req.params.id, req.body, req.get('If-Match'));
+      scimAudit(res).wrote(replaced.resource);
       sendResource(res, 200, project(type, replaced, viewOf(req)));
     });
-    router.patch(`${path}/:id`, async (req, res) => {
+    router.patch(`${path}/:id`, ...onId(type, 'Patch'), async (req, res) => {
       const view = viewOf(req);
+      scimAudit(res).patched(readPatchOperations(req.body));
       const patched = await resolve(req).patch(requestContext(res), req.params.id, req.body, req.get('If-Match'), view);
-      // A 204 carries no body, so the audit event is told whom the PATCH was about.
-      if (patched.user) noteAuditSubject(res, patched.user);
+      scimAudit(res).wrote(patched.written);
       if (patched.rendered) sendResource(res, 200, project(type, patched.rendered, view));
       else res.set('ETag', etagOf(patched.version)).status(204).end();
     });
-    router.delete(`${path}/:id`, async (req, res) => {
+    router.delete(`${path}/:id`, ...onId(type, 'Delete'), async (req, res) => {
       await resolve(req).remove(requestContext(res), req.params.id, req.get('If-Match'));
       res.status(204).end();
     });
@@ -131,6 +136,18 @@ export function createScimRouter({ directory, limits, baseUrlOf }: ScimRouterDep
 }
 
 const RESOURCE_PATHS = [['User', '/Users'], ['Group', '/Groups']] as const;
+
+/** A step that runs before a route's handler, whatever parameters the route's path declares. */
+export type RouteStep = RequestHandler<any>;
+/** Generic, so the handler after the steps keeps the parameters its path declares. */
+type RouteSteps = (<P>(req: Request<P>, res: Response, next: NextFunction) => void)[];
+
+/** Ids are checked once, here: anything but the shape the service issues names no resource. */
+const issuedId: RouteStep = (req, _res, next) => {
+  const id = String(req.params.id);
+  if (!isIssuedId(id)) throw scimError(404, undefined, `No resource has the id ${excerpt(id, 60)}`);
+  next();
+};
 
 /**
  * RFC 7644 §3.4.3, the search at the root: Users first, then Groups, paged as one list. A filter
@@ -190,7 +207,7 @@ function userEndpoints(directory: DirectoryService, baseUrl: string): ResourceEn
     // Nothing is rendered for a 204: the voice user is looked up only for a PATCH that answers with a body.
     patch: async (ctx, id, body, ifMatch, view) => {
       const record = await directory.patchUser(ctx, scimCommands.patchUser(id, body, ifMatch));
-      return { version: record.version, user: record.resource, ...(wantsBody(view) ? { rendered: await rendered(ctx, record) } : {}) };
+      return { version: record.version, written: record.resource, ...(wantsBody(view) ? { rendered: await rendered(ctx, record) } : {}) };
     },
     remove: (ctx, id, ifMatch) => directory.deleteUser(ctx, scimCommands.deleteUser(id, ifMatch)),
   };
@@ -213,8 +230,9 @@ function groupEndpoints(directory: DirectoryService, baseUrl: string): ResourceE
     // groups slow elsewhere), and the group itself is not read again.
     patch: async (ctx, id, body, ifMatch, view) => {
       const record = await directory.patchGroup(ctx, scimCommands.patchGroup(id, body, ifMatch));
-      if (!wantsBody(view)) return { version: record.version };
-      return { version: record.version, rendered: rendered({ record, members: loadMembers(view) ? await directory.membersOf(ctx, id) : undefined }) };
+      const written = { displayName: record.displayName };
+      if (!wantsBody(view)) return { version: record.version, written };
+      return { version: record.version, written, rendered: rendered({ record, members: loadMembers(view) ? await directory.membersOf(ctx, id) : undefined }) };
     },
     remove: (ctx, id, ifMatch) => directory.deleteGroup(ctx, scimCommands.deleteGroup(id, ifMatch)),
   };

@@ -27,7 +27,7 @@ type OpName = 'add' | 'replace' | 'remove';
 /** One attribute operation, checked and with its value read: it only has to be applied. */
 type Step = (resource: JsonObject) => void;
 
-interface Operation {
+export interface Operation {
   op: OpName;
   path?: string;
   value: unknown;
@@ -57,7 +57,7 @@ interface Target {
 export function compilePatch(resourceType: ResourceType, body: unknown): CompiledPatch {
   const steps: Step[] = [];
   const memberOps: MemberChange[] = [];
-  for (const operation of readOperations(body)) {
+  for (const operation of readPatchOperations(body)) {
     for (const [target, value] of targetsOf(resourceType, operation)) {
       if (resourceType === 'Group' && target.path[0] === 'members') memberOps.push(...memberOperations(operation.op, target, value));
       else steps.push(...stepFor(operation.op, target, value));
@@ -74,7 +74,8 @@ export function compilePatch(resourceType: ResourceType, body: unknown): Compile
   };
 }
 
-function readOperations(body: unknown): Operation[] {
+/** The operations of a PatchOp body, read and checked (400 when malformed), not yet resolved against the schemas. */
+export function readPatchOperations(body: unknown): Operation[] {
   const shape = `a JSON object with "schemas": ["${PATCH_OP_SCHEMA}"] and an "Operations" array`;
   if (!isPlainObject(body)) throw scimError(400, 'invalidSyntax', `A PATCH body must be ${shape}`);
   const schemas = body.schemas;

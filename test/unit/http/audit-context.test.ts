@@ -7,39 +7,47 @@ import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import type { AuditLog } from '../../../src/audit/audit-log.js';
 import { createAuditRecorder, type AuditRecorder } from '../../../src/audit/recorder.js';
 import { createRefusalLedger } from '../../../src/audit/refusal-ledger.js';
-import { auditScimRequests, noteAuditSubject } from '../../../src/audit/scim-audit.js';
+import { auditedAs, createScimAudit, scimAudit } from '../../../src/http/audit-context.js';
 import { createScimErrorHandler } from '../../../src/http/error-handler.js';
+import { jsonBody } from '../../../src/http/json-body.js';
 import { correlationId } from '../../../src/http/request-context.js';
 import { scimError } from '../../../src/scim/errors.js';
 
 const BEARER_SECRET = 'reg1.s3cr3t-bearer-value-never-logged';
 const PASSWORD = 'Pa55word-never-audited!';
 
-/** A SCIM-shaped app: the real correlation id and error handler, a stand-in authenticator and routes. */
+const silent = winston.createLogger({ silent: true });
+
+/**
+ * A SCIM-shaped app: the real correlation id, audit context, body reader and error handler, a
+ * stand-in authenticator, and routes that tell the audit context what they did, as the SCIM router does.
+ */
 function scimLikeApp(recorder: AuditRecorder) {
   const app = express();
-  const refusals = createRefusalLedger({ recorder });
+  const audit = createScimAudit({ recorder, refusals: createRefusalLedger({ recorder }), logger: silent });
   app.use(correlationId);
-  app.use(auditScimRequests(recorder, { refusals }));
+  app.use(audit.scimRequests);
   app.use('/scim/v2', (req, res, next) => {
     if (req.get('Authorization') !== 'Bearer good') {
-      refusals.note(req, res, { reason: 'bearer-token-unknown', detail: 'token id reg1', status: 401 });
+      audit.onRefusedAuth(req, res, { reason: 'bearer-token-unknown', detail: 'token id reg1' });
       return next(scimError(401, undefined, 'Authentication required'));
     }
-    res.locals.caller = { registration: { id: 'reg-1', name: 'contoso' }, caller: { method: 'bearer-token', subject: 'token tok-1', tokenId: 'tok-1' } };
-    res.locals.context = { registration: res.locals.caller.registration, caller: res.locals.caller.caller, correlationId: res.locals.correlationId };
+    scimAudit(res).authenticated({ registration: { id: 'reg-1' }, caller: { method: 'bearer-token', subject: 'token tok-1', tokenId: 'tok-1' } });
     next();
   });
-  app.use(express.json({ type: () => true }));
-  app.post('/scim/v2/Users', (req, res) => {
+  // No depth budget here, so that a body too deep to serialise reaches the audit.
+  const body = jsonBody({ limit: '10mb', type: () => true, maxDepth: 100_000 });
+  app.post('/scim/v2/Users', auditedAs('User.Create', 'User'), body, (req, res) => {
     if (req.body.userName === 'taken@contoso.com') throw scimError(409, 'uniqueness', 'userName is already taken');
-    res.status(201).type('application/scim+json').send(JSON.stringify({ id: 'new-id', userName: req.body.userName }));
+    const created = { id: 'new-id', userName: req.body.userName };
+    scimAudit(res).wrote(created);
+    res.status(201).type('application/scim+json').send(JSON.stringify(created));
   });
-  app.delete('/scim/v2/Users/:id', (_req, res) => {
-    noteAuditSubject(res, { userName: 'gone@contoso.com', emails: [{ value: 'gone@fabrikam.example', primary: true }] });
+  app.delete('/scim/v2/Users/:id', auditedAs('User.Delete', 'User'), (_req, res) => {
+    scimAudit(res).wrote({ userName: 'gone@contoso.com', emails: [{ value: 'gone@fabrikam.example', primary: true }] });
     res.status(204).end();
   });
-  app.use(createScimErrorHandler(winston.createLogger({ silent: true })));
+  app.use(createScimErrorHandler(silent));
   return app;
 }
 
@@ -105,7 +113,7 @@ describe('auditing SCIM requests', () => {
     expect(event).toMatchObject({ action: 'User.Create', summary: 'POST user deep@contoso.com: displayName (unreadable value)', details: { request: { truncated: true } } });
   });
 
-  it('AUD-1: a handler can name the user a DELETE was about', async () => {
+  it('AUD-1: a handler can name the user a DELETE was about, without a body to read it from', async () => {
     const [event] = await send('DELETE', '/Users/u-9');
     expect(event).toMatchObject({
       action: 'User.Delete',
@@ -138,8 +146,12 @@ describe('the audit hook never throws out of a request', () => {
     const closed = createAuditRecorder({ log: { append: async () => undefined, search: async () => ({ events: [] }), get: async () => null, purgeOlderThan: async () => 0 }, logger });
     await closed.close();
     const app = express();
-    app.use(correlationId, auditScimRequests(closed, { logger }));
-    app.get('/scim/v2/Users', (_req, res) => void res.status(200).end());
+    const audit = createScimAudit({ recorder: closed, refusals: createRefusalLedger({ recorder: closed }), logger });
+    app.use(correlationId, audit.scimRequests);
+    app.get('/scim/v2/Users', auditedAs('User.List', 'User'), (_req, res) => {
+      scimAudit(res).authenticated({ registration: { id: 'reg-1' }, caller: { method: 'client-certificate', subject: 'CN=entra' } });
+      res.status(200).end();
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2/Users`;
