@@ -50,13 +50,7 @@ const TEMPORARY_EXCEPTIONS = {
     ['scim-does-no-io', 'src/scim/schemas.ts', 'fs'],
   ],
   reconcile: [],
-  audit: [
-    ['feature-services-speak-no-protocol', 'src/audit/auditing.ts', 'node_modules/express/index.js'],
-    ['feature-services-speak-no-protocol', 'src/audit/refusal-ledger.ts', 'node_modules/express/index.js'],
-    ['feature-services-speak-no-protocol', 'src/audit/scim-audit.ts', 'node_modules/express/index.js'],
-    ['feature-services-sit-below-auth-and-console', 'src/audit/auditing.ts', 'src/console/support-accounts.ts'],
-    ['store-aggregate-only-in-main-and-adapters', 'src/console/console-state.ts', 'src/persistence/persistence.ts'],
-  ],
+  audit: [],
   /** Not in a lane of this wave. */
   unowned: [],
 };

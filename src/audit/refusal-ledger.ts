@@ -1,4 +1,3 @@
-import type { Request, Response } from 'express';
 import { withoutUndefined, type AuditActor, type AuditEventInput } from './audit-event.js';
 import type { AuditRecorder } from './recorder.js';
 
@@ -21,6 +20,19 @@ export const REFUSAL_LIMITS = {
 
 /** Stands for every address or kind of refusal beyond the tracked ones in a window. */
 const OVERFLOW = 'other addresses';
+
+/** Where a refused request came from and what it asked for: its line and source, never its body or other headers. */
+export interface RefusedRequestSource {
+  correlationId: string;
+  method: string;
+  /** The path as sent, without the query. */
+  path: string;
+  /** The client's address (behind trusted proxies, the one they name). */
+  address: string;
+  userAgent?: string;
+  /** Whether it carried an `Authorization` header (a bearer credential), which names the actor's kind. */
+  hadAuthorization: boolean;
+}
 
 export interface RefusedRequest {
   /** Why it was refused, e.g. `certificate-not-bound`, `no-endpoint`. */
@@ -125,14 +137,14 @@ export function createRefusalLedger({ recorder, limits: given = {}, now = Date.n
      * Counts a refused request and stores it (in excerpts) if it is the first of its kind in the
      * window. The tally says whether the address is over its limit.
      */
-    note(req: Request, res: Response, refusal: RefusedRequest): RefusalTally {
+    note(source: RefusedRequestSource, refusal: RefusedRequest): RefusalTally {
       rollOverIfDue();
-      const address = excerpt(addressOf(req));
+      const address = excerpt(source.address);
       const fromAddress = countAddress(address);
       const limited = fromAddress > limits.maxPerAddress;
       const answered = { ...refusal, status: limited && refusal.limitable ? 429 : refusal.status };
       const recorded = sample(address, answered);
-      if (recorded) void recorder.record(refusalEvent(req, res, address, answered));
+      if (recorded) void recorder.record(refusalEvent(source, address, answered));
       return { fromAddress, limited, recorded, retryAfterMs: Math.max(1, windowStart + limits.windowMs - now()) };
     },
     /** Records the counts of the current window (at shutdown, before the recorder closes). */
@@ -146,16 +158,16 @@ export function createRefusalLedger({ recorder, limits: given = {}, now = Date.n
 
 export type RefusalLedger = ReturnType<typeof createRefusalLedger>;
 
-function refusalEvent(req: Request, res: Response, address: string, refusal: RefusedRequest): AuditEventInput {
-  const path = excerpt(req.originalUrl.split('?')[0] ?? '');
+function refusalEvent(source: RefusedRequestSource, address: string, refusal: RefusedRequest): AuditEventInput {
+  const path = excerpt(source.path);
   const detail = excerpt(refusal.detail ? `${refusal.reason}: ${refusal.detail}` : refusal.reason);
   return {
-    correlationId: res.locals.correlationId as string,
-    actor: refusedActor(req, refusal),
+    correlationId: source.correlationId,
+    actor: refusedActor(source, refusal),
     action: 'Auth.Refused',
-    summary: `refused ${excerpt(req.method)} ${path} from ${address}: ${refusal.reason}`,
+    summary: `refused ${excerpt(source.method)} ${path} from ${address}: ${refusal.reason}`,
     outcome: { status: refusal.status, success: false, detail },
-    details: withoutUndefined({ method: excerpt(req.method), path, address, reason: refusal.reason, userAgent: optionalExcerpt(req.get('user-agent')) }),
+    details: withoutUndefined({ method: excerpt(source.method), path, address, reason: refusal.reason, userAgent: optionalExcerpt(source.userAgent) }),
   };
 }
 
@@ -170,15 +182,11 @@ function repeatsEvent({ address, reason, status }: Sample, repeated: number, fro
   };
 }
 
-function refusedActor(req: Request, refusal: RefusedRequest): AuditActor {
+function refusedActor(source: RefusedRequestSource, refusal: RefusedRequest): AuditActor {
   if (refusal.subject || refusal.fingerprint256) {
     return withoutUndefined({ kind: 'client-certificate', subject: excerpt(refusal.subject ?? 'unknown'), fingerprint256: optionalExcerpt(refusal.fingerprint256) });
   }
-  return { kind: req.get('Authorization') ? 'bearer-token' : 'anonymous', subject: 'unknown' };
-}
-
-function addressOf(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  return { kind: source.hadAuthorization ? 'bearer-token' : 'anonymous', subject: 'unknown' };
 }
 
 /** At most `excerptChars` of a text an unauthenticated client chose, marked when cut. */

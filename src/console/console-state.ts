@@ -1,4 +1,7 @@
-import type { Store } from '../persistence/persistence.js';
+import type { ConsoleSessionCollection, LoginFailureCollection } from './console-state-port.js';
 
 /** What the console keeps in the store so that every instance shares it. */
-export type ConsoleState = Pick<Store, 'consoleSessions' | 'loginFailures'>;
+export interface ConsoleState {
+  consoleSessions: ConsoleSessionCollection;
+  loginFailures: LoginFailureCollection;
+}

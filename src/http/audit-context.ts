@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuditAction } from '../audit/audit-event.js';
 import type { AuditRecorder } from '../audit/recorder.js';
-import type { RefusalLedger, RefusalTally } from '../audit/refusal-ledger.js';
+import type { RefusalLedger, RefusalTally, RefusedRequestSource } from '../audit/refusal-ledger.js';
 import { scimRequestEvent } from '../audit/scim-audit.js';
 import type { AnsweredError, NamedResource, PatchOperationFact, ScimOperation, ScimRequestFacts } from '../audit/scim-request-facts.js';
 import type { RefusedAttempt } from '../auth/authenticate.js';
@@ -115,7 +115,7 @@ export function createScimAudit({ recorder, refusals, logger }: ScimAuditDeps) {
       if (context.isRefusalRecorded) return;
       const facts = context.factsOf(req, res, Number(process.hrtime.bigint() - started) / 1e6);
       // Anyone can send these (an unknown path, a request the edge refused): kept within the ledger's bounds.
-      if (!facts) return void refusals.note(req, res, { reason: 'unauthenticated-request', status: res.statusCode });
+      if (!facts) return void refusals.note(refusedRequestOf(req, res), { reason: 'unauthenticated-request', status: res.statusCode });
       recorder.record(scimRequestEvent(facts)).catch(failed);
     } catch (error) {
       failed(error);
@@ -133,9 +133,21 @@ export function createScimAudit({ recorder, refusals, logger }: ScimAuditDeps) {
     },
     onRefusedAuth(req: Request, res: Response, attempt: RefusedAttempt): RefusalTally {
       scimAudit(res).refusalRecorded();
-      return refusals.note(req, res, { ...attempt, status: 401, limitable: true });
+      return refusals.note(refusedRequestOf(req, res), { ...attempt, status: 401, limitable: true });
     },
   };
 }
 
 export type ScimAudit = ReturnType<typeof createScimAudit>;
+
+/** What the refusal ledger keeps of a refused request. */
+export function refusedRequestOf(req: Request, res: Response): RefusedRequestSource {
+  return {
+    correlationId: correlationIdOf(res),
+    method: req.method,
+    path: req.originalUrl.split('?')[0] ?? '',
+    address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    userAgent: req.get('user-agent'),
+    hadAuthorization: req.get('authorization') !== undefined,
+  };
+}

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/audit/audit-event.js';
 import { createAuditRecorder } from '../../../src/audit/recorder.js';
 import { createRefusalLedger, REFUSAL_LIMITS, type RefusalLedger } from '../../../src/audit/refusal-ledger.js';
+import { refusedRequestOf } from '../../../src/http/audit-context.js';
 import { correlationId } from '../../../src/http/request-context.js';
 import { createAuditTables, SqliteAuditLog } from '../../../src/persistence/sqlite/audit-log.js';
 import { SqliteConnection } from '../../../src/persistence/sqlite/connection.js';
@@ -33,7 +34,7 @@ describe('refusal ledger (AUD-1 within bounds)', () => {
     app.use(correlationId);
     app.use((req, res) => {
       const fingerprint256 = req.get('x-fingerprint');
-      const tally = ledger.note(req, res, { reason: 'certificate-not-bound', status: 401, limitable: true, detail: req.get('x-detail'), subject: req.get('x-subject'), fingerprint256 });
+      const tally = ledger.note(refusedRequestOf(req, res), { reason: 'certificate-not-bound', status: 401, limitable: true, detail: req.get('x-detail'), subject: req.get('x-subject'), fingerprint256 });
       res.status(tally.limited ? 429 : 401).json(tally);
     });
     server = app.listen(0, '127.0.0.1');
