@@ -27,7 +27,8 @@ export function scimRequestEvent(facts: ScimRequestFacts): AuditEventInput {
     summary: summarizeScimRequest(facts),
     outcome: withoutUndefined({ status, success: status < 400, scimType: error?.scimType, detail: error?.detail }),
     durationMs: Math.round(facts.durationMs * 100) / 100,
-    details: withoutUndefined({ method: request.method, path: request.url, request: keptBody(request) }),
+    // The error's stable code sits with the details: the outcome keeps the fields SCIM answers have always had.
+    details: withoutUndefined({ method: request.method, path: request.url, request: keptBody(request), errorCode: error?.code }),
   });
 }
 

@@ -40,10 +40,11 @@ export interface ScimRequestLine {
   bodyBytes?: number;
 }
 
-/** The SCIM error the answer carries (RFC 7644 §3.12). */
+/** The SCIM error the answer carries (RFC 7644 §3.12), and the code of the error it was made from. */
 export interface AnsweredError {
   scimType?: string;
   detail?: string;
+  code?: string;
 }
 
 export interface ScimRequestFacts {

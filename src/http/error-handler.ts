@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { correlationIdOf } from './request-context.js';
 import { fromRequestError } from './request-errors.js';
 import { scimAudit } from './audit-context.js';
+import { isAppError } from '../kernel/app-error.js';
 
 /** Seconds a client should wait before retrying when the database is unreachable. */
 const RETRY_AFTER_SECONDS = 30;
@@ -12,14 +13,15 @@ const RETRY_AFTER_SECONDS = 30;
 export function createScimErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
     if (res.headersSent) return next(error);
-    const answer = toScimError(fromRequestError(error), { ifMatch: req.get('If-Match') });
+    const failure = fromRequestError(error);
+    const answer = toScimError(failure, { ifMatch: req.get('If-Match') });
     if (answer.status === 503 && !res.get('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     // 501 is the declared answer for what is not supported (Bulk), not a failure.
     if (answer.status >= 500 && answer.status !== 501) {
       logger.error('request failed', { correlationId: correlationIdOf(res), method: req.method, path: req.path, error: describe(error) });
     }
     const body = toScimErrorBody(answer);
-    scimAudit(res).answeredError(body);
+    scimAudit(res).answeredError({ scimType: answer.scimType, detail: body.detail as string, code: isAppError(failure) ? failure.code : undefined });
     res.status(answer.status).type('application/scim+json').send(JSON.stringify(body));
   };
 }

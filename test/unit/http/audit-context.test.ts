@@ -12,6 +12,7 @@ import { createScimErrorHandler } from '../../../src/http/error-handler.js';
 import { jsonBody } from '../../../src/http/json-body.js';
 import { correlationId } from '../../../src/http/request-context.js';
 import { scimError } from '../../../src/scim/errors.js';
+import { AppError } from '../../../src/kernel/app-error.js';
 
 const BEARER_SECRET = 'reg1.s3cr3t-bearer-value-never-logged';
 const PASSWORD = 'Pa55word-never-audited!';
@@ -42,6 +43,9 @@ function scimLikeApp(recorder: AuditRecorder) {
     const created = { id: 'new-id', userName: req.body.userName };
     scimAudit(res).wrote(created);
     res.status(201).type('application/scim+json').send(JSON.stringify(created));
+  });
+  app.put('/scim/v2/Users/:id', auditedAs('User.Replace', 'User'), () => {
+    throw new AppError('directory.example_refusal', 'refused for the test', { status: 422 });
   });
   app.delete('/scim/v2/Users/:id', auditedAs('User.Delete', 'User'), (_req, res) => {
     scimAudit(res).wrote({ userName: 'gone@contoso.com', emails: [{ value: 'gone@fabrikam.example', primary: true }] });
@@ -93,6 +97,11 @@ describe('auditing SCIM requests', () => {
   it('AUD-1: a SCIM error keeps its status, scimType and detail', async () => {
     const [event] = await send('POST', '/Users', { userName: 'taken@contoso.com' });
     expect(event!.outcome).toEqual({ status: 409, success: false, scimType: 'uniqueness', detail: 'userName is already taken' });
+  });
+
+  it('AUD-1: the details carry the code of the error that answered', async () => {
+    const [event] = await send('PUT', '/Users/u-7', { userName: 'jane@contoso.com' });
+    expect(event).toMatchObject({ action: 'User.Replace', resourceId: 'u-7', outcome: { success: false }, details: { errorCode: 'directory.example_refusal' } });
   });
 
   it('AUD-1: a large body is kept as its size only; the summary still counts the members', async () => {
