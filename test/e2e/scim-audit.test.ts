@@ -149,7 +149,13 @@ describe('AUD-1: SCIM requests in the audit trail (sqlite store)', () => {
 
   it('a body refused while being read is audited as the operation of the route it was sent to', async () => {
     const invalid = await audited('POST', '/Users', undefined, { raw: '{"userName":' });
-    expect(invalid.event).toMatchObject({ action: 'User.Create', resourceType: 'User', summary: 'POST user', outcome: { status: 400, scimType: 'invalidSyntax', detail: 'The request body is not valid JSON' } });
+    expect(invalid.event).toMatchObject({
+      action: 'User.Create',
+      resourceType: 'User',
+      summary: 'POST user',
+      outcome: { status: 400, scimType: 'invalidSyntax', detail: 'The request body is not valid JSON' },
+      details: { errorCode: 'request.invalid_json' },
+    });
     const deep = await audited('PATCH', `/Users/${janeId}`, undefined, { raw: `{"schemas":["${PATCH_SCHEMA}"],"Operations":${'['.repeat(100)}${']'.repeat(100)}}` });
     expect(deep.event).toMatchObject({
       action: 'User.Patch',
@@ -157,6 +163,7 @@ describe('AUD-1: SCIM requests in the audit trail (sqlite store)', () => {
       subjectUser: { directoryId: janeId },
       summary: `PATCH user ${janeId}`,
       outcome: { status: 400, scimType: 'invalidSyntax', detail: `The request body nests arrays and objects deeper than the limit of ${MAX_JSON_DEPTH} levels` },
+      details: { errorCode: 'request.too_deep' },
     });
     const encoded = await audited('POST', '/Groups', undefined, { raw: '{}', headers: { 'content-encoding': 'gzip' } });
     expect(encoded.event).toMatchObject({ action: 'Group.Create', resourceType: 'Group', outcome: { status: 415 } });
