@@ -1,3 +1,4 @@
+import { constants } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
@@ -46,7 +47,7 @@ export function startTlsServer(
   port: number,
   { requestCert = true, name, errorAnswer }: { requestCert?: boolean; name: ListenerName; errorAnswer?: ErrorAnswer },
 ): Promise<RunningServer> {
-  const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener);
+  const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false }, listener);
   if (errorAnswer) answerMalformedRequests(server, errorAnswer);
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
@@ -69,9 +70,14 @@ export function startTlsServer(
   });
 }
 
-/** A CRL file may hold one CRL per CA; given as one string, Node would read only the first. */
+/**
+ * Everything the secure context holds: `setSecureContext` resets what it is not given. A CRL file may
+ * hold one CRL per CA; given as one string, Node would read only the first. Renegotiation is refused
+ * (Node allows a TLS 1.2 client to start one): a connection keeps the certificate it was verified
+ * with, which authentication reads once per connection (auth/peer-certificate.ts).
+ */
 function secureOptions({ cert, key, clientCa, crl }: TlsMaterial) {
-  return { cert, key, ca: clientCa, ...(crl ? { crl: pemBlocks(crl) } : {}) };
+  return { cert, key, ca: clientCa, ...(crl ? { crl: pemBlocks(crl) } : {}), minVersion: 'TLSv1.2' as const, secureOptions: constants.SSL_OP_NO_RENEGOTIATION };
 }
 
 function drain(server: https.Server, timeoutMs: number): Promise<{ cut: number }> {
