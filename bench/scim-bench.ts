@@ -3,9 +3,11 @@
  * ceiling (a bare `node:https` server answering one SCIM user, measured first in the same run).
  *   npx tsx bench/scim-bench.ts [--store sqlite|mongodb|both] [--users 10000] [--seconds 10]
  *       [--connections 50] [--big-groups 5000,10000] [--rss-users 100000]
- * Prints requests/s, share of the ceiling, mean, p50 and p99 latency (ms) per scenario. The load
- * generator runs in its own process on core 0, the service on core 1 (bench/load.ts). The MongoDB
- * store runs on whatever test/support/mongo-server.ts finds (MONGODB_URI, mongod, or FerretDB here).
+ * Prints requests/s, share of the ceiling, mean, p50 and p99 latency (ms) per scenario. The main
+ * scenarios run on an on-demand registration, as the issue's targets are stated; the just-in-time
+ * ones say so in their name. The load generator runs in its own process on core 0, the service on
+ * core 1 (bench/load.ts). The MongoDB store runs on whatever test/support/mongo-server.ts finds
+ * (MONGODB_URI, mongod, or FerretDB here).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -103,7 +105,8 @@ async function main(): Promise<void> {
 }
 
 async function benchStore(kind: StoreKind, service: TestService, jwks: LocalJwks): Promise<Row[]> {
-  const client = await service.registration('bench', { entraTenantId: TENANT });
+  // The issue's targets are for an on-demand registration (the directory only); what just-in-time adds is measured apart (justInTimeCost).
+  const client = await service.registration('bench', { entraTenantId: TENANT, syncMode: { kind: 'on-demand' } });
   const tls: Tls = { cert: client.certificate.certificatePem, key: client.certificate.privateKeyPem, ca: service.ca.certificatePem };
   const rows = [await measureCeiling(kind, service, tls)];
   const users = await seedUsers(service, client.id, USERS);
