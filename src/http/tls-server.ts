@@ -95,7 +95,8 @@ function connectionRetirement(server: https.Server): () => void {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
-  server.on('request', (req, res: ServerResponse) => {
+  // Ahead of the application, which may answer before returning.
+  server.prependListener('request', (req, res: ServerResponse) => {
     const socket = req.socket as TLSSocket;
     current.set(socket, res);
     // Its headers were still arriving when the trust changed: answered, then closed.

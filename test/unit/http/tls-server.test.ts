@@ -1,4 +1,5 @@
-import tls from 'node:tls';
+import { once } from 'node:events';
+import tls, { type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTlsServer, type RunningServer, type TlsMaterial } from '../../../src/http/tls-server.js';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate, type IssuedCertificate } from '../../../src/pki/certificates.js';
@@ -34,6 +35,28 @@ describe('the TLS listener', () => {
 
   it('refuses a renegotiation, so a connection keeps the certificate it was verified with', async () => {
     expect((await renegotiate())?.message).toMatch(/no renegotiation|handshake failure/);
+  });
+
+  it('closes a connection whose request was still arriving at a reload once it is answered', async () => {
+    const serverSide = once(running.server, 'secureConnection') as Promise<[TLSSocket]>;
+    const socket = tls.connect({ host: '127.0.0.1', port: running.port, servername: 'localhost', ca: ca.certificatePem, cert: client.certificatePem, key: client.privateKeyPem });
+    const [accepted] = await serverSide;
+    const closed = once(socket, 'close');
+    let answer = '';
+    const answered = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+        if (answer.endsWith('\r\n\r\nok')) resolve();
+      }),
+    );
+    socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n');
+    await once(accepted, 'data');
+    running.reload(material);
+    socket.write('\r\n');
+    await answered;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.toLowerCase()).toContain('\r\nconnection: close\r\n');
+    await closed;
   });
 
   it('still refuses a renegotiation after the trust material was reloaded', async () => {
