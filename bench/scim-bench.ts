@@ -2,10 +2,13 @@
  * SCIM throughput and latency over mutual TLS with keep-alive, on each store, as a fraction of the
  * ceiling (a bare `node:https` server answering one SCIM user, measured first in the same run).
  *   npx tsx bench/scim-bench.ts [--store sqlite|mongodb|both] [--users 10000] [--seconds 10]
- *       [--connections 50] [--big-groups 5000,10000] [--rss-users 100000]
- * Prints requests/s, share of the ceiling, mean, p50 and p99 latency (ms) per scenario. The load
- * generator runs in its own process on core 0, the service on core 1 (bench/load.ts). The MongoDB
- * store runs on whatever test/support/mongo-server.ts finds (MONGODB_URI, mongod, or FerretDB here).
+ *       [--connections 50] [--big-groups 5000,10000]
+ * Prints requests/s, share of the ceiling, mean, p50 and p99 latency (ms) per scenario. The main
+ * scenarios run on an on-demand registration, as the issue's targets are stated; the just-in-time
+ * ones say so in their name. The load generator runs in its own process on core 0, the service on
+ * core 1 (bench/load.ts). The MongoDB store runs on whatever test/support/mongo-server.ts finds
+ * (MONGODB_URI, mongod, or FerretDB here). The service's memory is measured apart, in a process of
+ * its own: bench/rss.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -54,14 +57,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'big-groups': { type: 'string', default: '5000,10000' },
     connections: { type: 'string', default: '50' },
-    'rss-users': { type: 'string', default: '0' },
   },
 });
 const USERS = Number(values.users);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const BIG_GROUPS = values['big-groups']!.split(',').filter(Boolean).map(Number);
-const RSS_USERS = Number(values['rss-users']);
 
 interface Row extends LoadResult {
   store: string;
@@ -103,7 +104,8 @@ async function main(): Promise<void> {
 }
 
 async function benchStore(kind: StoreKind, service: TestService, jwks: LocalJwks): Promise<Row[]> {
-  const client = await service.registration('bench', { entraTenantId: TENANT });
+  // The issue's targets are for an on-demand registration (the directory only); what just-in-time adds is measured apart (justInTimeCost).
+  const client = await service.registration('bench', { entraTenantId: TENANT, syncMode: { kind: 'on-demand' } });
   const tls: Tls = { cert: client.certificate.certificatePem, key: client.certificate.privateKeyPem, ca: service.ca.certificatePem };
   const rows = [await measureCeiling(kind, service, tls)];
   const users = await seedUsers(service, client.id, USERS);
@@ -117,7 +119,6 @@ async function benchStore(kind: StoreKind, service: TestService, jwks: LocalJwks
   rows.push(...(await authOverhead(kind, service, jwks, users)));
   for (const size of BIG_GROUPS) rows.push(...(await bigGroup(kind, service, tls, client.id, size)));
   for (const mode of ['on-demand', 'just-in-time'] as const) rows.push(...(await justInTimeCost(kind, service, mode)));
-  if (RSS_USERS > 0) await reportRss(kind, service, RSS_USERS);
   return rows;
 }
 
@@ -198,14 +199,6 @@ async function bigGroup(kind: StoreKind, service: TestService, tls: Tls, registr
     await measure(kind, `GET /Groups/{id}?excludedAttributes=members (${size} members)`, service.scimUrl, tls, () => ({ method: 'GET', path: `/Groups/${groupId}?excludedAttributes=members` })),
     await measure(kind, `PATCH add/remove 100 members, group of ${size}`, service.scimUrl, tls, addThenRemove(groupId, members.slice(size)), { seconds: Math.min(SECONDS, 5), connections: 1 }),
   ];
-}
-
-/** Resident memory of the service process after its store holds `count` more users. */
-async function reportRss(kind: StoreKind, service: TestService, count: number): Promise<void> {
-  const registration = await service.registration('rss');
-  await seedUsers(service, registration.id, count, 'rss');
-  globalThis.gc?.();
-  console.log(JSON.stringify({ store: kind, rssAfterSeedingUsers: count, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) }));
 }
 
 interface MeasureOptions {

@@ -1,11 +1,10 @@
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import passport from 'passport';
-import { Strategy as ClientCertStrategy, type VerifyFunctionWithRequest } from 'passport-client-cert';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { scimError } from '../scim/errors.js';
-import { certificateNames } from '../pki/distinguished-name.js';
-import type { AuthenticatedCaller, CertificateIdentity, CredentialResolver, RefusalReason, Resolution } from './credentials.js';
+import { clientCertificateStrategy, connectionCertificate } from './peer-certificate.js';
+import type { AuthenticatedCaller, CredentialResolver, RefusalReason, Resolution } from './credentials.js';
 
 export interface RefusedAttempt {
   reason: RefusalReason;
@@ -49,10 +48,7 @@ export function createAuthenticator({ resolver, onRefused }: AuthenticatorDeps) 
       refusals.set(req, { reason: result.reason, detail: result.detail });
       done(null, false);
     }, done);
-  const verifyCertificate = (req: Request, certificate: PeerCertificate, done: Done) =>
-    settle(req, resolver.resolveCertificate(identityOfConnection(req.socket as TLSSocket, certificate)), done);
-  // passport-client-cert's typings list (certificate, req, done); its code calls verify(req, certificate, done).
-  authenticator.use(new ClientCertStrategy({ passReqToCallback: true }, verifyCertificate as unknown as VerifyFunctionWithRequest));
+  authenticator.use(clientCertificateStrategy((req, identity, done) => settle(req, resolver.resolveCertificate(identity), done)));
   authenticator.use(new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: Done) => settle(req, resolver.resolveBearer(token), done)));
 
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -85,38 +81,9 @@ function tooManyRefusals(res: Response, retryAfterMs: number) {
 type Done = (error: any, caller?: any) => void;
 
 
-interface PeerCertificate {
-  raw?: Buffer;
-  fingerprint256?: string;
-  serialNumber?: string;
-}
-
-/**
- * Reading the names costs about a quarter of a millisecond (Node parses the whole certificate), so it
- * is done once per connection, not per request; the fingerprint check covers a renegotiated certificate.
- */
-const identities = new WeakMap<TLSSocket, CertificateIdentity>();
-
-function identityOfConnection(socket: TLSSocket, certificate: PeerCertificate): CertificateIdentity {
-  const known = identities.get(socket);
-  if (known && known.fingerprint256 === certificate.fingerprint256) return known;
-  const identity = identityOf(certificate);
-  identities.set(socket, identity);
-  return identity;
-}
-
-/** Names come from the certificate's DER, never from the socket's parsed name object (which loses escaping). */
-function identityOf(certificate: PeerCertificate): CertificateIdentity {
-  return {
-    fingerprint256: certificate.fingerprint256 ?? '',
-    ...(certificate.raw ? certificateNames(certificate.raw) : { issuer: '', subject: '', nameDigest: '' }),
-    serialNumber: certificate.serialNumber ?? '',
-  };
-}
-
 function refusedAttempt(req: Request, fromStrategy: { reason: RefusalReason; detail?: string } | undefined): RefusedAttempt {
   const socket = req.socket as TLSSocket;
-  const presented = identityOfSocket(socket);
+  const presented = connectionCertificate(socket);
   return {
     reason: fromStrategy?.reason ?? tlsRefusal(socket, presented !== undefined, Boolean(req.get('Authorization'))),
     detail: fromStrategy?.detail ?? (socket.authorizationError ? String(socket.authorizationError) : undefined),
@@ -129,9 +96,4 @@ function tlsRefusal(socket: TLSSocket, presented: boolean, hadAuthorization: boo
   if (hadAuthorization) return 'bearer-token-unknown';
   if (!presented) return 'no-credentials';
   return TLS_REFUSALS[String(socket.authorizationError)] ?? 'certificate-untrusted';
-}
-
-export function identityOfSocket(socket: TLSSocket): CertificateIdentity | undefined {
-  const certificate = socket.getPeerCertificate?.() as PeerCertificate | undefined;
-  return certificate && Object.keys(certificate).length > 0 ? identityOfConnection(socket, certificate) : undefined;
 }

@@ -1,6 +1,8 @@
+import { constants } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { pemBlocks } from '../pki/certificates.js';
 import { AppError } from '../kernel/app-error.js';
 import { answerMalformedRequests, type ErrorAnswer } from './malformed-requests.js';
@@ -46,9 +48,11 @@ export function startTlsServer(
   port: number,
   { requestCert = true, name, errorAnswer }: { requestCert?: boolean; name: ListenerName; errorAnswer?: ErrorAnswer },
 ): Promise<RunningServer> {
-  const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, listener);
+  const server = https.createServer({ ...secureOptions(material), requestCert, rejectUnauthorized: false }, listener);
   if (errorAnswer) answerMalformedRequests(server, errorAnswer);
   server.keepAliveTimeout = 65_000;
+  // A listener that asks for no client certificate keeps its connections across a reload.
+  const retireConnections = requestCert ? connectionRetirement(server) : () => undefined;
   return new Promise((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, name, host, port));
     server.once('error', failed);
@@ -57,11 +61,9 @@ export function startTlsServer(
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
-        // Open keep-alive connections were verified against the old CA/CRL: idle ones are closed so
-        // a revoked client must handshake again. A listener that asks for no client certificate keeps them.
         reload: (next) => {
           server.setSecureContext(secureOptions(next));
-          if (requestCert) server.closeIdleConnections();
+          retireConnections();
         },
         close: (timeoutMs = 0) => drain(server, timeoutMs),
       });
@@ -69,9 +71,50 @@ export function startTlsServer(
   });
 }
 
-/** A CRL file may hold one CRL per CA; given as one string, Node would read only the first. */
+/**
+ * Everything the secure context holds: `setSecureContext` resets what it is not given. A CRL file may
+ * hold one CRL per CA; given as one string, Node would read only the first. Renegotiation is refused
+ * (Node allows a TLS 1.2 client to start one): a connection keeps the certificate it was verified
+ * with, which authentication reads once per connection (auth/peer-certificate.ts).
+ */
 function secureOptions({ cert, key, clientCa, crl }: TlsMaterial) {
-  return { cert, key, ca: clientCa, ...(crl ? { crl: pemBlocks(crl) } : {}) };
+  return { cert, key, ca: clientCa, ...(crl ? { crl: pemBlocks(crl) } : {}), minVersion: 'TLSv1.2' as const, secureOptions: constants.SSL_OP_NO_RENEGOTIATION };
+}
+
+/**
+ * Open keep-alive connections were verified against the old CA/CRL, and authentication reads a
+ * connection's certificate once (auth/peer-certificate.ts). The returned function, called after the
+ * trust material changed, closes the idle connections now and the busy ones after their current
+ * response, so a revoked client must handshake again before its next request.
+ */
+function connectionRetirement(server: https.Server): () => void {
+  const open = new Set<TLSSocket>();
+  const current = new WeakMap<TLSSocket, ServerResponse>();
+  const retired = new WeakSet<TLSSocket>();
+  server.on('secureConnection', (socket: TLSSocket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  // Ahead of the application, which may answer before returning.
+  server.prependListener('request', (req, res: ServerResponse) => {
+    const socket = req.socket as TLSSocket;
+    current.set(socket, res);
+    // Its headers were still arriving when the trust changed: answered, then closed.
+    if (retired.has(socket)) res.setHeader('Connection', 'close');
+  });
+  return () => {
+    server.closeIdleConnections();
+    for (const socket of open) {
+      retired.add(socket);
+      const inProgress = current.get(socket);
+      if (inProgress && !inProgress.writableEnded) closeAfter(inProgress, socket);
+    }
+  };
+}
+
+function closeAfter(res: ServerResponse, socket: TLSSocket): void {
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+  else res.once('finish', () => socket.destroySoon());
 }
 
 function drain(server: https.Server, timeoutMs: number): Promise<{ cut: number }> {

@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { startSlowRequest } from '../support/slow-request.js';
+import { entraUser } from './scim-fixtures.js';
 import { createCertificateAuthority, createRevocationList, issueClientCertificate, type IssuedCertificate } from '../../src/pki/certificates.js';
 
 const DAY_MS = 86_400_000;
@@ -33,6 +35,25 @@ describe('CRL and CA bundle are reloaded when their files change', () => {
     writeFileSync(service.crlFile, await createRevocationList(service.ca, [client.certificate.serialNumber], { nextUpdateDays: 7 }));
     await vi.waitFor(async () => expect(await statusWith(service, client.certificate)).toBe(401), UNTIL);
     expect(logEvents(service)).toContainEqual(expect.objectContaining({ event: 'tls.reload', trigger: 'file-change' }));
+  });
+
+  it('a keep-alive connection busy when a revocation is reloaded ends after its response, so the client must handshake again', async () => {
+    const client = await service.registration('busy-revoked');
+    const busy = await startSlowRequest(`${service.scimUrl}/Users`, {
+      method: 'POST',
+      body: entraUser('busy@busy-revoked.example'),
+      ca: service.ca.certificatePem,
+      cert: client.certificate.certificatePem,
+      key: client.certificate.privateKeyPem,
+      headers: { connection: 'keep-alive' },
+    });
+    writeFileSync(service.crlFile, await createRevocationList(service.ca, [client.certificate.serialNumber], { nextUpdateDays: 7 }));
+    expect((await service.admin.post('/tls/reload', {})).status).toBe(200);
+    // Authenticated before the revocation, the request completes; its connection is not kept for another.
+    const answer = await busy.finish();
+    expect(answer.status, answer.text).toBe(201);
+    expect(answer.headers.connection).toBe('close');
+    expect(await statusWith(service, client.certificate)).toBe(401);
   });
 
   it('a CA added to the client CA bundle is trusted without a restart', async () => {
