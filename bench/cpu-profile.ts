@@ -4,12 +4,13 @@
  *   npx tsx bench/cpu-profile.ts [--scenario get-user|patch-user|all] [--seconds 15] [--top 25]
  *       [--users 3000] [--connections 50] [--request-log] [--keep-profiles DIR]
  * Compiles src/ (`npm run build`) and runs the service as production does, `node dist/server.js` with
- * NODE_ENV=production, under `node --cpu-prof`, pinned to core 1 with the load generator on core 0
- * (bench/load.ts). After the load it stops the service with SIGTERM, whose normal exit writes the
- * `.cpuprofile`, and prints markdown: the commit, req/s and latency, the top functions by self time
- * (dist/ frames mapped back to src/) and the self time per package, counting only the samples taken
- * during the load. Request log lines are off, as in scim-bench (`--request-log` turns them on).
- * `--keep-profiles` keeps the `.cpuprofile` files in DIR (Chrome DevTools and speedscope open them).
+ * the image's NODE_ENV and NODE_OPTIONS (bench/image-environment.ts), under `node --cpu-prof`,
+ * pinned to core 1 with the load generator on core 0 (bench/load.ts). After the load it stops the
+ * service with SIGTERM, whose normal exit writes the `.cpuprofile`, and prints markdown: the commit,
+ * req/s and latency, the top functions by self time (dist/ frames mapped back to src/) and the self
+ * time per package, counting only the samples taken during the load. Request log lines are off, as
+ * in scim-bench (`--request-log` turns them on). `--keep-profiles` keeps the `.cpuprofile` files in
+ * DIR (Chrome DevTools and speedscope open them).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { startServiceProcess } from '../test/support/service-process.js';
 import { startTestService, type TestService } from '../test/support/test-service.js';
 import { type CpuProfile, renderSummary, summariseProfile } from './cpu-profile-summary.js';
+import { imageEnvironment } from './image-environment.js';
 import { pinServerCore, runLoad, type LoadResult, type PlannedRequest } from './load.js';
 import { getUser, patchUser, planRequests, seedUsers, type SeededUser } from './workload.js';
 
@@ -43,8 +45,8 @@ const unknown = scenarioNames.filter((name) => !(name in SCENARIOS));
 if (unknown.length > 0) throw new Error(`--scenario must be one of ${[...Object.keys(SCENARIOS), 'all'].join(', ')}, not ${unknown.join(', ')}`);
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-/** Production's settings, except that request log lines are not written unless asked for. */
-const SERVICE_ENV = { NODE_ENV: 'production', LOG_LEVEL: 'info', REQUEST_LOG_LEVEL: values['request-log'] ? 'info' : 'http' };
+/** The image's settings (NODE_ENV, NODE_OPTIONS), except that request log lines are not written unless asked for. */
+const SERVICE_ENV = { ...imageEnvironment(), LOG_LEVEL: 'info', REQUEST_LOG_LEVEL: values['request-log'] ? 'info' : 'http' };
 
 interface Tls {
   cert: string;
@@ -119,7 +121,7 @@ function describeRun(pinning: string): string {
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim() ? ' (src/ has uncommitted changes)' : '';
   return [
     `- commit ${commit}${dirty}, Node ${process.version}, ${pinning}`,
-    `- service: \`node --cpu-prof dist/server.js\` (compiled, as \`npm run start:dist\` and the image), NODE_ENV=production, request log lines ${values['request-log'] ? 'on' : 'off'}`,
+    `- service: \`node --cpu-prof dist/server.js\` (compiled, as the image runs it), ${Object.entries(imageEnvironment()).map(([name, value]) => `${name}=${value}`).join(', ')}, request log lines ${values['request-log'] ? 'on' : 'off'}`,
     `- embedded SQLite store, auditing on, on-demand registration, ${values.users} users; ${values.connections} keep-alive connections with a client certificate for ${values.seconds} s per scenario`,
   ].join('\n');
 }

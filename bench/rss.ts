@@ -14,9 +14,10 @@
  * answers. Memory is read again after that, then every 30 s while the service idles for
  * `--settle-seconds`: V8 shrinks its heap only once it has seen the allocation rate stay low (its
  * memory reducer), which took about 100 s here, so the table shows both the peak under Entra's load
- * and what the service settles to between cycles. `--node-options` sets the service's NODE_OPTIONS
- * (by default none, as `node dist/server.js`). `--heap-snapshot DIR` also has the service write a
- * heap snapshot into DIR at the end (`--heapsnapshot-signal`), for Chrome DevTools.
+ * and what the service settles to between cycles. The service gets the image's NODE_ENV and
+ * NODE_OPTIONS (bench/image-environment.ts); `--node-options=…` replaces the latter, and
+ * `--node-options=` (empty) measures Node's defaults. `--heap-snapshot DIR` also has the service
+ * write a heap snapshot into DIR at the end (`--heapsnapshot-signal`), for Chrome DevTools.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.js';
 import { startTestService, type TestService } from '../test/support/test-service.js';
 import { entraGroup, entraUser, patch } from '../test/e2e/scim-fixtures.js';
+import { imageEnvironment } from './image-environment.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +36,7 @@ const { values } = parseArgs({
     every: { type: 'string', default: '10000' },
     'group-members': { type: 'string', default: '10000' },
     'settle-seconds': { type: 'string', default: '180' },
-    'node-options': { type: 'string', default: '' },
+    'node-options': { type: 'string' },
     'heap-snapshot': { type: 'string' },
   },
 });
@@ -50,8 +52,9 @@ const TARGET_MIB = 300;
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MIB = 2 ** 20;
-/** Production's settings; request log lines off, as in the other benchmarks (the start line is at info, and the harness waits for it). */
-const SERVICE_ENV = { NODE_ENV: 'production', LOG_LEVEL: 'info', REQUEST_LOG_LEVEL: 'http', ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}) };
+const NODE_OPTIONS = values['node-options'] ?? imageEnvironment().NODE_OPTIONS ?? '';
+/** The image's settings; request log lines off, as in the other benchmarks (the start line is at info, and the harness waits for it). */
+const SERVICE_ENV = { NODE_ENV: imageEnvironment().NODE_ENV!, LOG_LEVEL: 'info', REQUEST_LOG_LEVEL: 'http', ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}) };
 const SETTINGS = { accountDomains: ['rss.example'], locationMap: { Seattle: 'loc-sea' } };
 
 interface Sample {
@@ -220,9 +223,9 @@ function renderTable(samples: Sample[]): string {
   const header = '| step | s | VmRSS MiB | VmHWM MiB | anon MiB | file+shmem MiB | V8 heap used / total MiB | external MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|';
   const rows = samples.map((row) => `| ${row.step} | ${row.seconds} | ${row.rssMiB} | ${row.peakRssMiB} | ${row.anonMiB} | ${row.fileMiB} | ${row.heapUsedMiB} / ${row.heapTotalMiB} | ${row.externalMiB} |`);
   const verdict = (what: string, mib: number) => `${what} ${mib} MiB: ${mib < TARGET_MIB ? 'under' : 'OVER'} the ${TARGET_MIB} MiB target.`;
-  const options = values['node-options'] ? `, NODE_OPTIONS=${values['node-options']}` : '';
+  const options = NODE_OPTIONS ? `NODE_OPTIONS=${NODE_OPTIONS}` : 'no NODE_OPTIONS';
   return [
-    `# Service RSS (embedded store, auditing on, ${CONNECTIONS} connections, node ${process.version}${options})`,
+    `# Service RSS (embedded store, auditing on, ${CONNECTIONS} connections, node ${process.version}, ${options})`,
     '',
     header,
     ...rows,

@@ -68,6 +68,11 @@ describe('Dockerfile, .dockerignore and docker-compose.yml match the project and
     expect(env('NODE_ENV')).toBe('production');
   });
 
+  it('caps V8\'s young generation, which keeps the service under its memory target (bench/rss.ts)', () => {
+    expect(env('NODE_OPTIONS')).toBe('--max-semi-space-size=16');
+    expect(readme).toContain('`NODE_OPTIONS=--max-semi-space-size=16`');
+  });
+
   it('keeps DATA_DIR (admin token, embedded store) on the /data volume that compose mounts', () => {
     expect(env('DATA_DIR')).toBe('/data');
     expect(args(runtime, 'VOLUME')).toEqual(['["/data"]']);
