@@ -17,6 +17,9 @@ const FRAMEWORKS = 'node_modules/(@types/)?(express|passport[^/]*|mongoose|mongo
 /** Feature folders: each a service plus the port it owns. Their routers are edge code living beside them. */
 const FEATURE_SERVICES = { path: '^src/(directory|portal|reconcile|registrations|import|writeback|jobs|audit)/', pathNot: '-(router|routes)\\.[jt]s$' };
 const MAIN = '^src/main\\.[jt]s$';
+/** What scim/ (the protocol as functions) may not import, and the adapter-neutral query tree it compiles filters to. */
+const SCIM_FORBIDDEN = [IO_BUILTINS, FRAMEWORKS, '^src/(persistence|http|log)/'];
+const SCIM_MAY_USE = '^src/persistence/query\\.[jt]s$';
 /** The one scim/ module allowed to read files: the schema descriptions, at load. */
 const SCHEMA_FILES_READER = '^src/scim/schemas\\.[jt]s$';
 
@@ -131,10 +134,7 @@ module.exports = {
       comment: 'scim/ is the protocol as functions (bodies → commands, filters → the query tree, render); the edge does the I/O. The query tree (persistence/query.ts) is adapter-neutral and is what filters compile to.',
       severity: 'error',
       from: { path: '^src/scim/', pathNot: SCHEMA_FILES_READER },
-      to: {
-        path: [IO_BUILTINS, FRAMEWORKS, '^src/(persistence|http|log)/'],
-        pathNot: '^src/persistence/query\\.[jt]s$',
-      },
+      to: { path: SCIM_FORBIDDEN, pathNot: SCIM_MAY_USE },
     },
     {
       name: 'scim-reads-only-its-schema-files',
@@ -142,10 +142,7 @@ module.exports = {
         'scim/schemas.ts reads the published schema descriptions (schemas/*.json) once, when it loads: static data read as an import would be, never on a request. It may use fs for that and nothing else of the I/O kind.',
       severity: 'error',
       from: { path: SCHEMA_FILES_READER },
-      to: {
-        path: [IO_BUILTINS, FRAMEWORKS, '^src/(persistence|http|log)/'],
-        pathNot: ['^src/persistence/query\\.[jt]s$', '^fs$'],
-      },
+      to: { path: SCIM_FORBIDDEN, pathNot: [SCIM_MAY_USE, '^fs$'] },
     },
     {
       name: 'no-circular',
