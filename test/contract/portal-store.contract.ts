@@ -5,6 +5,7 @@ import { type LeaseCollection } from '../../src/jobs/lease-port.js';
 import { type RetentionCollection, type SeatCounterCollection, type VoiceUserCollection, type VoiceUserRecord } from '../../src/portal/portal-port.js';
 import { type ConsoleSessionCollection, type LoginFailureCollection } from '../../src/console/console-state-port.js';
 import { coveringEveryMethod, type MethodsOf } from './port-coverage.js';
+import type { Store } from '../../src/persistence/persistence.js';
 
 const PORT_METHODS = {
   registrations: { insert: true, get: true, findByName: true, list: true, replace: true, delete: true } satisfies MethodsOf<RegistrationCollection>,
@@ -19,17 +20,8 @@ const PORT_METHODS = {
   loginFailures: { add: true, since: true, clear: true, deleteExpired: true } satisfies MethodsOf<LoginFailureCollection>,
 };
 
-export interface PortalCollections {
-  registrations: RegistrationCollection;
-  credentials: CredentialIndex;
-  voiceUsers: VoiceUserCollection;
-  retention: RetentionCollection;
-  leases: LeaseCollection;
-  seatCounters: SeatCounterCollection;
-  consoleSessions: ConsoleSessionCollection;
-  loginFailures: LoginFailureCollection;
-  close(): Promise<void>;
-}
+/** The ports this contract covers, as the adapters serve them. */
+export type PortalCollections = Pick<Store, 'registrations' | 'credentials' | 'voiceUsers' | 'retention' | 'leases' | 'seatCounters' | 'consoleSessions' | 'loginFailures' | 'close'>;
 
 export function registration(name: string): RegistrationRecord {
   const now = new Date().toISOString();
