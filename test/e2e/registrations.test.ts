@@ -45,7 +45,7 @@ describe.each(STORE_KINDS)('Registrations: every change audited, history kept af
       after: { recordingRetention: '3-years', locationMap: { Seattle: 'loc-sea', Oslo: 'loc-osl' } },
     });
     expect(trail.find((e) => e.action === 'Registration.AddCertificate')!.summary).toContain(client.certificate.fingerprint256 ?? 'SHA-256');
-    expect(JSON.stringify(trail)).not.toContain(token.token.split('_').at(-1));
+    expect(JSON.stringify(trail)).not.toContain(token.token.split('_').slice(2).join('_'));
   });
 
   it('REG-1 the CLI adds, changes and removes one location at a time, and refuses a location without its portal id', async () => {
